@@ -1,0 +1,546 @@
+/*
+ * sockbench.c — the C baseline of the sockit benchmark (bench/run.mjs).
+ *
+ * One process is one side of one workload: a server or a client. It runs the
+ * same workload as every other implementation in bench/workers/, written the
+ * way a careful C programmer would: non-blocking sockets, one epoll set, try
+ * the syscall first and wait for readiness only on EAGAIN. It is the physical
+ * limit of this machine, the row every other implementation is divided by.
+ *
+ *   sockbench server|client W1..W5 TRANSPORT PARAMS_JSON
+ *
+ * TRANSPORT is tcp, udp, unix-stream, unix-dgram or unix-seqpacket. PARAMS_JSON
+ * is the flat JSON object the orchestrator passes to every worker; this file
+ * reads only the keys it needs ("path", "cpath", "n", "window", "backlog").
+ *
+ * The line protocol on stdin/stdout (the same for every worker, see
+ * bench/README.md):
+ *   server: prints "READY <address>", then answers "STAT" and "RESET" on stdin;
+ *           exits on EOF.
+ *   client: reads "ADDR <address>" and answers "OK"; then each "RUN <seconds>"
+ *           runs the workload once and prints one JSON line; exits on EOF.
+ */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#define MSG_SIZE 64
+#define CHUNK (64 * 1024)
+#define MAX_EVENTS 256
+
+/* ---------- small helpers ------------------------------------------------ */
+
+static void die(const char *what) {
+  printf("ERROR %s: %s\n", what, strerror(errno));
+  fflush(stdout);
+  exit(2);
+}
+
+static double now_s(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Resident set size in bytes, from /proc/self/statm (pages). */
+static long rss_bytes(void) {
+  long size = 0, resident = 0;
+  FILE *f = fopen("/proc/self/statm", "r");
+  if (!f) return -1;
+  if (fscanf(f, "%ld %ld", &size, &resident) != 2) resident = -1;
+  fclose(f);
+  return resident * sysconf(_SC_PAGESIZE);
+}
+
+/* Minimal lookups in the flat params object: "key":"string" and "key":number. */
+static int json_str(const char *json, const char *key, char *out, size_t cap) {
+  char pat[64];
+  snprintf(pat, sizeof pat, "\"%s\":\"", key);
+  const char *p = strstr(json, pat);
+  if (!p) return 0;
+  p += strlen(pat);
+  size_t i = 0;
+  while (*p && *p != '"' && i + 1 < cap) out[i++] = *p++;
+  out[i] = 0;
+  return 1;
+}
+
+static long json_num(const char *json, const char *key, long dflt) {
+  char pat[64];
+  snprintf(pat, sizeof pat, "\"%s\":", key);
+  const char *p = strstr(json, pat);
+  return p ? strtol(p + strlen(pat), NULL, 10) : dflt;
+}
+
+static void set_nonblock(int fd) {
+  int fl = fcntl(fd, F_GETFL);
+  if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0) die("fcntl");
+}
+
+static void ep_add(int ep, int fd, uint32_t events) {
+  struct epoll_event ev = {.events = events, .data.fd = fd};
+  if (epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev) < 0) die("epoll_ctl");
+}
+
+/* Waits until fd is ready for `events` (used only after EAGAIN). */
+static void wait_fd(int fd, uint32_t events) {
+  static int ep = -1;
+  static int cur_fd = -1;
+  static uint32_t cur_ev = 0;
+  if (ep < 0 && (ep = epoll_create1(EPOLL_CLOEXEC)) < 0) die("epoll_create1");
+  struct epoll_event ev = {.events = events, .data.fd = fd};
+  if (cur_fd != fd) {
+    if (cur_fd >= 0) epoll_ctl(ep, EPOLL_CTL_DEL, cur_fd, NULL);
+    if (epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev) < 0) die("epoll_ctl");
+    cur_fd = fd;
+    cur_ev = events;
+  } else if (cur_ev != events) {
+    if (epoll_ctl(ep, EPOLL_CTL_MOD, fd, &ev) < 0) die("epoll_ctl");
+    cur_ev = events;
+  }
+  struct epoll_event out;
+  while (epoll_wait(ep, &out, 1, -1) < 0)
+    if (errno != EINTR) die("epoll_wait");
+}
+
+/* ---------- transports and addresses ------------------------------------ */
+
+struct transport {
+  const char *name;
+  int family, type;
+};
+
+static const struct transport TRANSPORTS[] = {
+    {"tcp", AF_INET, SOCK_STREAM},
+    {"udp", AF_INET, SOCK_DGRAM},
+    {"unix-stream", AF_UNIX, SOCK_STREAM},
+    {"unix-dgram", AF_UNIX, SOCK_DGRAM},
+    {"unix-seqpacket", AF_UNIX, SOCK_SEQPACKET},
+};
+
+static const struct transport *T;
+
+union addr {
+  struct sockaddr sa;
+  struct sockaddr_in in;
+  struct sockaddr_un un;
+};
+
+/* "127.0.0.1:port" for inet, a path for unix. */
+static socklen_t make_addr(union addr *a, const char *text) {
+  memset(a, 0, sizeof *a);
+  if (T->family == AF_INET) {
+    char host[64];
+    const char *colon = strrchr(text, ':');
+    size_t len = colon ? (size_t)(colon - text) : 0;
+    if (!colon || len >= sizeof host) {
+      errno = EINVAL;
+      die("address");
+    }
+    memcpy(host, text, len);
+    host[len] = 0;
+    a->in.sin_family = AF_INET;
+    a->in.sin_port = htons((uint16_t)atoi(colon + 1));
+    inet_pton(AF_INET, host, &a->in.sin_addr);
+    return sizeof a->in;
+  }
+  a->un.sun_family = AF_UNIX;
+  if (strlen(text) >= sizeof a->un.sun_path) {
+    errno = ENAMETOOLONG;
+    die("address");
+  }
+  strcpy(a->un.sun_path, text);
+  return (socklen_t)(offsetof(struct sockaddr_un, sun_path) + strlen(text) + 1);
+}
+
+static int new_socket(void) {
+  int fd = socket(T->family, T->type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0) die("socket");
+  return fd;
+}
+
+static void nodelay(int fd) {
+  int one = 1;
+  if (T->family == AF_INET && T->type == SOCK_STREAM)
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+}
+
+/* Sends all of buf, waiting for writability on EAGAIN. */
+static void send_all(int fd, const char *buf, size_t len) {
+  while (len > 0) {
+    ssize_t n = send(fd, buf, len, MSG_NOSIGNAL);
+    if (n >= 0) {
+      buf += n;
+      len -= (size_t)n;
+    } else if (errno == EAGAIN) {
+      wait_fd(fd, EPOLLOUT);
+    } else if (errno != EINTR) {
+      return; /* peer gone: the orchestrator notices */
+    }
+  }
+}
+
+/* ---------- stdin command lines ----------------------------------------- */
+
+static char linebuf[4096];
+static size_t linelen;
+
+/* Returns the next complete line from fd 0 (blocking), or NULL on EOF. */
+static char *read_line(int block) {
+  for (;;) {
+    char *nl = memchr(linebuf, '\n', linelen);
+    if (nl) {
+      static char line[4096];
+      size_t n = (size_t)(nl - linebuf);
+      memcpy(line, linebuf, n);
+      line[n] = 0;
+      memmove(linebuf, nl + 1, linelen - n - 1);
+      linelen -= n + 1;
+      return line;
+    }
+    ssize_t r = read(0, linebuf + linelen, sizeof linebuf - linelen - 1);
+    if (r == 0) return NULL;
+    if (r < 0) {
+      if (errno == EINTR) continue;
+      if (errno == EAGAIN && !block) return "";
+      return NULL;
+    }
+    linelen += (size_t)r;
+  }
+}
+
+static void reply(const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  vprintf(fmt, ap);
+  va_end(ap);
+  putchar('\n');
+  fflush(stdout);
+}
+
+/* ---------- server ------------------------------------------------------- */
+
+static const char *W;                   /* workload */
+static long msgs, bytes_in, accepted;   /* counters since RESET */
+static double t_first, t_last;          /* first/last receive since RESET */
+static long rss_base;
+
+static void count(ssize_t n) {
+  double t = now_s();
+  if (msgs == 0) t_first = t;
+  t_last = t;
+  msgs++;
+  bytes_in += n;
+}
+
+/* Handles one readable connected or datagram socket; returns 0 on EOF/error. */
+static int serve_fd(int fd) {
+  static char buf[CHUNK];
+  for (;;) {
+    if (T->type == SOCK_DGRAM && strcmp(W, "W1") == 0) {
+      union addr from;
+      socklen_t flen = sizeof from;
+      ssize_t n = recvfrom(fd, buf, sizeof buf, 0, &from.sa, &flen);
+      if (n < 0) return errno == EAGAIN || errno == EINTR;
+      while (sendto(fd, buf, (size_t)n, 0, &from.sa, flen) < 0 && errno == EAGAIN)
+        wait_fd(fd, EPOLLOUT);
+      continue;
+    }
+    ssize_t n = recv(fd, buf, sizeof buf, 0);
+    if (n < 0) return errno == EAGAIN || errno == EINTR;
+    if (n == 0 && T->type != SOCK_DGRAM) return 0;
+    if (strcmp(W, "W1") == 0)
+      send_all(fd, buf, (size_t)n); /* echo */
+    else if (strcmp(W, "W2") == 0 || strcmp(W, "W3") == 0)
+      count(n);
+  }
+}
+
+static void run_server(const char *params) {
+  char path[256] = "";
+  json_str(params, "path", path, sizeof path);
+  int backlog = (int)json_num(params, "backlog", 4096);
+  int ep = epoll_create1(EPOLL_CLOEXEC);
+  if (ep < 0) die("epoll_create1");
+
+  int lfd = new_socket();
+  union addr a;
+  socklen_t alen = make_addr(&a, T->family == AF_INET ? "127.0.0.1:0" : path);
+  if (T->family == AF_UNIX) unlink(path);
+  if (bind(lfd, &a.sa, alen) < 0) die("bind");
+  int listening = T->type != SOCK_DGRAM;
+  if (listening && listen(lfd, backlog) < 0) die("listen");
+  ep_add(ep, lfd, EPOLLIN);
+  set_nonblock(0);
+  ep_add(ep, 0, EPOLLIN);
+
+  if (T->family == AF_INET) {
+    alen = sizeof a;
+    getsockname(lfd, &a.sa, &alen);
+    reply("READY 127.0.0.1:%d", ntohs(a.in.sin_port));
+  } else {
+    reply("READY %s", path);
+  }
+  rss_base = rss_bytes();
+
+  struct epoll_event evs[MAX_EVENTS];
+  for (;;) {
+    int n = epoll_wait(ep, evs, MAX_EVENTS, -1);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      die("epoll_wait");
+    }
+    for (int i = 0; i < n; i++) {
+      int fd = evs[i].data.fd;
+      if (fd == 0) {
+        char *line;
+        while ((line = read_line(0)) && *line) {
+          if (strcmp(line, "RESET") == 0) {
+            msgs = bytes_in = 0;
+            t_first = t_last = 0;
+            reply("OK");
+          } else if (strcmp(line, "STAT") == 0) {
+            reply("{\"msgs\":%ld,\"bytes\":%ld,\"span\":%.9f,\"accepted\":%ld,"
+                  "\"rss\":%ld,\"base\":%ld}",
+                  msgs, bytes_in, t_last - t_first, accepted, rss_bytes(), rss_base);
+          } else {
+            reply("ERROR unknown command %s", line);
+          }
+        }
+        if (!line) {
+          if (T->family == AF_UNIX) unlink(path);
+          exit(0);
+        }
+      } else if (fd == lfd && listening) {
+        for (;;) {
+          int c = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+          if (c < 0) break; /* EAGAIN (or EMFILE: W5 reports the count) */
+          accepted++;
+          if (strcmp(W, "W4") == 0) {
+            close(c);
+            continue;
+          }
+          nodelay(c);
+          ep_add(ep, c, EPOLLIN);
+        }
+      } else if (!serve_fd(fd)) {
+        close(fd); /* close() removes it from the epoll set */
+      }
+    }
+  }
+}
+
+/* ---------- client ------------------------------------------------------- */
+
+static union addr peer;
+static socklen_t peer_len;
+
+/* A connected socket to the server (and, for unix-dgram, bound to cpath). */
+static int connect_one(const char *cpath, int *pending) {
+  int fd = new_socket();
+  if (T->family == AF_UNIX && T->type == SOCK_DGRAM && cpath) {
+    union addr me;
+    socklen_t mlen = make_addr(&me, cpath);
+    unlink(cpath);
+    if (bind(fd, &me.sa, mlen) < 0) die("bind");
+  }
+  nodelay(fd);
+  *pending = 0;
+  if (connect(fd, &peer.sa, peer_len) < 0) {
+    if (errno == EINPROGRESS || errno == EAGAIN) {
+      *pending = errno;
+    } else {
+      die("connect");
+    }
+  }
+  return fd;
+}
+
+static int connect_blocking(const char *cpath) {
+  int pending;
+  int fd = connect_one(cpath, &pending);
+  if (pending == EAGAIN) { /* unix: backlog full, retry */
+    do {
+      usleep(1000);
+    } while (connect(fd, &peer.sa, peer_len) < 0 && errno == EAGAIN);
+  } else if (pending) {
+    wait_fd(fd, EPOLLOUT);
+    int err = 0;
+    socklen_t el = sizeof err;
+    getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &el);
+    if (err) {
+      errno = err;
+      die("connect");
+    }
+  }
+  return fd;
+}
+
+static void client_w1(int fd, double secs) {
+  char msg[MSG_SIZE], buf[CHUNK];
+  memset(msg, 'p', sizeof msg);
+  long ops = 0;
+  double t0 = now_s(), end = t0 + secs, t = t0;
+  while (t < end) {
+    send_all(fd, msg, sizeof msg);
+    size_t got = 0;
+    while (got < MSG_SIZE) {
+      ssize_t n = recv(fd, buf, sizeof buf, 0);
+      if (n > 0) {
+        got += (size_t)n;
+      } else if (n < 0 && errno == EAGAIN) {
+        wait_fd(fd, EPOLLIN);
+      } else if (n == 0 || errno != EINTR) {
+        die("recv");
+      }
+    }
+    ops++;
+    t = now_s();
+  }
+  reply("{\"ops\":%ld,\"secs\":%.9f}", ops, t - t0);
+}
+
+/* W2 (64 B messages) and W3 (64 KiB writes): send as fast as the peer takes. */
+static void client_oneway(int fd, double secs, size_t size) {
+  static char buf[CHUNK];
+  memset(buf, 'w', size);
+  long sent = 0, bytes = 0;
+  double t0 = now_s(), end = t0 + secs, t = t0;
+  size_t off = 0;
+  while (t < end) {
+    for (int i = 0; i < 64; i++) {
+      ssize_t n = send(fd, buf + off, size - off, MSG_NOSIGNAL);
+      if (n >= 0) {
+        bytes += n;
+        off += (size_t)n;
+        if (off == size) {
+          off = 0;
+          sent++;
+        }
+      } else if (errno == EAGAIN || errno == ENOBUFS) {
+        wait_fd(fd, EPOLLOUT);
+      } else if (errno == ECONNREFUSED) {
+        /* udp: an ICMP error from an earlier datagram; keep sending */
+      } else if (errno != EINTR) {
+        die("send");
+      }
+    }
+    t = now_s();
+  }
+  reply("{\"sent\":%ld,\"bytes\":%ld,\"secs\":%.9f}", sent, bytes, t - t0);
+}
+
+/* W4: `window` connections in flight; each waits for the server's close. */
+static void client_w4(double secs, int window) {
+  int ep = epoll_create1(EPOLL_CLOEXEC);
+  if (ep < 0) die("epoll_create1");
+  long ops = 0, failed = 0;
+  int inflight = 0;
+  double t0 = now_s(), end = t0 + secs, t = t0;
+  struct epoll_event evs[MAX_EVENTS];
+  char buf[16];
+  for (;;) {
+    while (t < end && inflight < window) {
+      int pending;
+      int fd = connect_one(NULL, &pending);
+      if (pending == EAGAIN) { /* unix backlog full: try again later */
+        close(fd);
+        break;
+      }
+      ep_add(ep, fd, EPOLLIN | EPOLLRDHUP);
+      inflight++;
+    }
+    if (inflight == 0) break;
+    int n = epoll_wait(ep, evs, MAX_EVENTS, 100);
+    if (n < 0 && errno != EINTR) die("epoll_wait");
+    for (int i = 0; i < n; i++) {
+      int fd = evs[i].data.fd;
+      ssize_t r = recv(fd, buf, sizeof buf, 0);
+      if (r < 0 && errno == EAGAIN) continue;
+      if (r == 0) ops++;
+      else failed++;
+      close(fd);
+      inflight--;
+    }
+    t = now_s();
+  }
+  reply("{\"ops\":%ld,\"failed\":%ld,\"secs\":%.9f}", ops, failed, t - t0);
+}
+
+/* W5: open n connections, keep them, report memory. */
+static void client_w5(long n) {
+  long base = rss_bytes();
+  long ok = 0;
+  for (long i = 0; i < n; i++) {
+    connect_blocking(NULL); /* deliberately kept open until exit */
+    ok++;
+  }
+  reply("{\"ops\":%ld,\"rss\":%ld,\"base\":%ld,\"secs\":0}", ok, rss_bytes(), base);
+}
+
+static void run_client(const char *params) {
+  char cpath[256] = "";
+  int have_cpath = json_str(params, "cpath", cpath, sizeof cpath);
+  int window = (int)json_num(params, "window", 16);
+  long n = json_num(params, "n", 1000);
+
+  char *line = read_line(1);
+  if (!line || strncmp(line, "ADDR ", 5) != 0) return;
+  peer_len = make_addr(&peer, line + 5);
+
+  int fd = -1;
+  if (strcmp(W, "W4") != 0 && strcmp(W, "W5") != 0)
+    fd = connect_blocking(have_cpath ? cpath : NULL);
+  reply("OK");
+
+  while ((line = read_line(1))) {
+    if (strncmp(line, "RUN ", 4) != 0) {
+      reply("ERROR unknown command %s", line);
+      continue;
+    }
+    double secs = atof(line + 4);
+    if (strcmp(W, "W1") == 0) client_w1(fd, secs);
+    else if (strcmp(W, "W2") == 0) client_oneway(fd, secs, MSG_SIZE);
+    else if (strcmp(W, "W3") == 0) client_oneway(fd, secs, CHUNK);
+    else if (strcmp(W, "W4") == 0) client_w4(secs, window);
+    else if (strcmp(W, "W5") == 0) client_w5(n);
+  }
+  if (have_cpath) unlink(cpath);
+}
+
+int main(int argc, char **argv) {
+  if (argc < 5) {
+    fprintf(stderr, "usage: %s server|client W1..W5 TRANSPORT PARAMS_JSON\n", argv[0]);
+    return 64;
+  }
+  W = argv[2];
+  for (size_t i = 0; i < sizeof TRANSPORTS / sizeof *TRANSPORTS; i++)
+    if (strcmp(TRANSPORTS[i].name, argv[3]) == 0) T = &TRANSPORTS[i];
+  if (!T) {
+    printf("ERROR unknown transport %s\n", argv[3]);
+    return 64;
+  }
+  /* W5 holds thousands of fds: lift the soft limit to the hard one. */
+  struct rlimit rl;
+  if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
+    rl.rlim_cur = rl.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &rl);
+  }
+  if (strcmp(argv[1], "server") == 0) run_server(argv[4]);
+  else run_client(argv[4]);
+  return 0;
+}

@@ -1,0 +1,17 @@
+{
+  "targets": [
+    {
+      "target_name": "sockit",
+      "sources": [
+        "native/module.c",
+        "native/syscalls.c",
+        "native/poller.c",
+        "native/constants_linux.c",
+        "native/tcp_states_linux.c"
+      ],
+      "cflags_c": ["-std=c11", "-Wall", "-Wextra", "-Werror", "-Wno-unused-parameter", "-O2"],
+      "cflags!": ["-fno-exceptions"],
+      "defines": ["NAPI_VERSION=8", "_GNU_SOURCE"]
+    }
+  ]
+}

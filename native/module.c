@@ -1,0 +1,102 @@
+/* sockit native module: argument helpers and registration. */
+#include "sockit.h"
+
+#include <stdio.h>
+
+void sockit_throw_last(napi_env env, const char *what) {
+  bool pending = false;
+  napi_is_exception_pending(env, &pending);
+  if (pending) return;
+  const napi_extended_error_info *info = NULL;
+  napi_get_last_error_info(env, &info);
+  char msg[256];
+  snprintf(msg, sizeof msg, "%s: %s", what,
+           info && info->error_message ? info->error_message : "Node-API call failed");
+  napi_throw_type_error(env, "ERR_SOCKIT_NATIVE", msg);
+}
+
+int sockit_arg_int32(napi_env env, napi_value v, int32_t *out) {
+  if (napi_get_value_int32(env, v, out) != napi_ok) {
+    napi_throw_type_error(env, "ERR_SOCKIT_NATIVE_ARGS", "number expected");
+    return -1;
+  }
+  return 0;
+}
+
+int sockit_arg_int64(napi_env env, napi_value v, int64_t *out) {
+  if (napi_get_value_int64(env, v, out) != napi_ok) {
+    napi_throw_type_error(env, "ERR_SOCKIT_NATIVE_ARGS", "number expected");
+    return -1;
+  }
+  return 0;
+}
+
+int sockit_arg_bytes(napi_env env, napi_value v, void **data, size_t *len) {
+  napi_valuetype t;
+  if (napi_typeof(env, v, &t) != napi_ok) return -1;
+  if (t == napi_null || t == napi_undefined) {
+    *data = NULL;
+    *len = 0;
+    return 0;
+  }
+  bool is;
+  if (napi_is_typedarray(env, v, &is) == napi_ok && is) {
+    napi_typedarray_type type;
+    size_t count;
+    napi_value ab;
+    size_t off;
+    if (napi_get_typedarray_info(env, v, &type, &count, data, &ab, &off) != napi_ok) return -1;
+    size_t width = 1;
+    switch (type) {
+      case napi_int16_array: case napi_uint16_array: width = 2; break;
+      case napi_int32_array: case napi_uint32_array: case napi_float32_array: width = 4; break;
+      case napi_float64_array: case napi_bigint64_array: case napi_biguint64_array: width = 8; break;
+      default: width = 1;
+    }
+    *len = count * width;
+    return 0;
+  }
+  if (napi_is_dataview(env, v, &is) == napi_ok && is) {
+    napi_value ab;
+    size_t off;
+    if (napi_get_dataview_info(env, v, len, data, &ab, &off) != napi_ok) return -1;
+    return 0;
+  }
+  if (napi_is_arraybuffer(env, v, &is) == napi_ok && is) {
+    if (napi_get_arraybuffer_info(env, v, data, len) != napi_ok) return -1;
+    return 0;
+  }
+  napi_throw_type_error(env, "ERR_SOCKIT_NATIVE_ARGS", "bytes expected");
+  return -1;
+}
+
+int sockit_arg_i32array(napi_env env, napi_value v, int32_t **data, size_t *count) {
+  napi_typedarray_type type;
+  napi_value ab;
+  size_t off;
+  void *p;
+  if (napi_get_typedarray_info(env, v, &type, count, &p, &ab, &off) != napi_ok ||
+      type != napi_int32_array) {
+    napi_throw_type_error(env, "ERR_SOCKIT_NATIVE_ARGS", "Int32Array expected");
+    return -1;
+  }
+  *data = (int32_t *)p;
+  return 0;
+}
+
+napi_value sockit_int(napi_env env, int64_t v) {
+  napi_value r = NULL;
+  if (v >= INT32_MIN && v <= INT32_MAX) napi_create_int32(env, (int32_t)v, &r);
+  else napi_create_int64(env, v, &r);
+  return r;
+}
+
+NAPI_MODULE_INIT() {
+  if (sockit_init_syscalls(env, exports) != napi_ok ||
+      sockit_init_poller(env, exports) != napi_ok ||
+      sockit_init_constants(env, exports) != napi_ok) {
+    sockit_throw_last(env, "sockit init");
+    return NULL;
+  }
+  return exports;
+}

@@ -1,0 +1,295 @@
+/*
+ * Readiness: one uv_poll_t per socket, on the env's own loop.
+ *
+ * Lifetime. A poller has two owners: the JS external that names it and the libuv
+ * handle. It is freed when both have let go: the external's finalizer runs (GC)
+ * and the handle's close callback has run. Until then every call checks
+ * `closing` and never touches a handle that is being closed.
+ *
+ * Close order (libuv: "the user should not close a file descriptor while it is
+ * being polled by an active poll handle"): the TS layer calls pollerStop, then
+ * close(2), then pollerClose, which uv_close()s the handle.
+ *
+ * The JS callback is held by a reference that is strong while the poller is
+ * started (so a socket with a pending operation stays alive) and weak while it is
+ * stopped (so an idle socket can be collected).
+ *
+ * Calls into JS go through napi_make_callback with an async context: that keeps
+ * AsyncLocalStorage intact and drains the nextTick and microtask queues after
+ * each callback, as Node's own handles do.
+ *
+ * Worker threads and env teardown: an async cleanup hook closes every poller
+ * still open (and the fd it watches, which the env's sockets still owned) and
+ * removes itself when the last close callback has run, so the loop can close.
+ */
+#include "sockit.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <unistd.h>
+#include <uv.h>
+
+typedef struct env_state env_state;
+
+typedef struct poller {
+  uv_poll_t handle;
+  napi_env env;
+  env_state *state;
+  napi_ref callback;
+  napi_async_context async;
+  int fd;
+  int owners;  /* 2 at birth: the JS external and the libuv handle */
+  int started; /* callback reference is strong */
+  int closing; /* uv_close has been called */
+  int owns_fd; /* close the fd at env teardown if JS has not */
+  struct poller *prev, *next;
+} poller;
+
+struct env_state {
+  poller *head;
+  int live; /* pollers whose close callback has not run */
+  int tearing_down;
+  napi_async_cleanup_hook_handle hook;
+};
+
+static void unlink_poller(poller *p) {
+  env_state *s = p->state;
+  if (p->prev) p->prev->next = p->next;
+  else if (s->head == p) s->head = p->next;
+  if (p->next) p->next->prev = p->prev;
+  p->prev = p->next = NULL;
+}
+
+static void release(poller *p) {
+  if (--p->owners == 0) free(p);
+}
+
+static void on_close(uv_handle_t *h) {
+  poller *p = (poller *)h->data;
+  env_state *s = p->state;
+  s->live--;
+  if (s->tearing_down && s->live == 0 && s->hook) {
+    napi_remove_async_cleanup_hook(s->hook);
+    s->hook = NULL;
+  }
+  release(p);
+}
+
+/* Stop polling, drop the JS references, and uv_close the handle. */
+static void close_poller(poller *p, int in_teardown) {
+  if (p->closing) return;
+  p->closing = 1;
+  uv_poll_stop(&p->handle);
+  unlink_poller(p);
+  if (in_teardown && p->owns_fd && p->fd >= 0) close(p->fd);
+  if (!in_teardown) {
+    /* JS objects may only be touched while the env is alive. */
+    if (p->callback) napi_delete_reference(p->env, p->callback);
+    if (p->async) napi_async_destroy(p->env, p->async);
+  }
+  p->callback = NULL;
+  p->async = NULL;
+  uv_close((uv_handle_t *)&p->handle, on_close);
+}
+
+static void on_event(uv_poll_t *h, int status, int events) {
+  poller *p = (poller *)h->data;
+  if (p->closing) return;
+  napi_env env = p->env;
+  napi_handle_scope scope;
+  if (napi_open_handle_scope(env, &scope) != napi_ok) return;
+  napi_value cb = NULL, argv[2], recv, res;
+  napi_get_reference_value(env, p->callback, &cb);
+  if (cb == NULL) {
+    /* The socket was collected while polling: nothing is waiting any more. */
+    uv_poll_stop(&p->handle);
+  } else {
+    napi_create_int32(env, status, &argv[0]);
+    napi_create_int32(env, events, &argv[1]);
+    napi_get_undefined(env, &recv);
+    napi_status st = napi_make_callback(env, p->async, recv, cb, 2, argv, &res);
+    if (st == napi_pending_exception) {
+      /* An exception thrown by the JS callback becomes an uncaught exception of
+       * the process, as it would from any Node handle; never an abort here. */
+      napi_value err;
+      if (napi_get_and_clear_last_exception(env, &err) == napi_ok) napi_fatal_exception(env, err);
+    }
+  }
+  napi_close_handle_scope(env, scope);
+}
+
+static void finalize_external(napi_env env, void *data, void *hint) {
+  (void)env;
+  (void)hint;
+  poller *p = (poller *)data;
+  /* Safety net only: sockets are closed explicitly. A collected external whose
+   * handle is still open is closed without closing the fd (JS owns the fd). */
+  if (!p->closing) {
+    p->owns_fd = 0;
+    close_poller(p, 0);
+  }
+  release(p);
+}
+
+static poller *get_poller(napi_env env, napi_value v) {
+  void *data = NULL;
+  if (napi_get_value_external(env, v, &data) != napi_ok || data == NULL) {
+    napi_throw_type_error(env, "ERR_SOCKIT_NATIVE_ARGS", "poller handle expected");
+    return NULL;
+  }
+  return (poller *)data;
+}
+
+/* pollerNew(fd, callback(status, events)) -> external */
+static napi_value p_new(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  int32_t fd;
+  if (argc < 2 || sockit_arg_int32(env, argv[0], &fd)) return NULL;
+  env_state *s;
+  NAPI_CALL(env, napi_get_instance_data(env, (void **)&s));
+  uv_loop_t *loop;
+  NAPI_CALL(env, napi_get_uv_event_loop(env, &loop));
+  poller *p = calloc(1, sizeof *p);
+  if (!p) return sockit_int(env, -ENOMEM);
+  int r = uv_poll_init(loop, &p->handle, fd);
+  if (r < 0) {
+    free(p);
+    return sockit_int(env, r);
+  }
+  p->handle.data = p;
+  p->env = env;
+  p->state = s;
+  p->fd = fd;
+  p->owners = 2;
+  p->owns_fd = 1;
+  s->live++;
+  p->next = s->head;
+  if (s->head) s->head->prev = p;
+  s->head = p;
+  napi_value name, ext;
+  if (napi_create_reference(env, argv[1], 0, &p->callback) != napi_ok ||
+      napi_create_string_utf8(env, "sockit:poll", NAPI_AUTO_LENGTH, &name) != napi_ok ||
+      napi_async_init(env, NULL, name, &p->async) != napi_ok ||
+      napi_create_external(env, p, finalize_external, NULL, &ext) != napi_ok) {
+    p->owners = 1; /* no external was made */
+    close_poller(p, 0);
+    sockit_throw_last(env, "pollerNew");
+    return NULL;
+  }
+  return ext;
+}
+
+/* pollerStart(h, events) -> 0 | -errno. Re-arms with the union of interest. */
+static napi_value p_start(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  poller *p = get_poller(env, argv[0]);
+  int32_t events;
+  if (!p || sockit_arg_int32(env, argv[1], &events)) return NULL;
+  if (p->closing) return sockit_int(env, -EBADF);
+  int r = uv_poll_start(&p->handle, events, on_event);
+  if (r == 0 && !p->started) {
+    p->started = 1;
+    napi_reference_ref(env, p->callback, NULL);
+  }
+  return sockit_int(env, r);
+}
+
+/* pollerStop(h) -> 0 */
+static napi_value p_stop(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  poller *p = get_poller(env, argv[0]);
+  if (!p) return NULL;
+  if (!p->closing) {
+    uv_poll_stop(&p->handle);
+    if (p->started) {
+      p->started = 0;
+      napi_reference_unref(env, p->callback, NULL);
+    }
+  }
+  return sockit_int(env, 0);
+}
+
+/* pollerClose(h): idempotent; the fd is the caller's to close (before this). */
+static napi_value p_close(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  poller *p = get_poller(env, argv[0]);
+  if (!p) return NULL;
+  p->owns_fd = 0;
+  close_poller(p, 0);
+  return sockit_int(env, 0);
+}
+
+/* pollerRef(h, bool): whether this handle keeps the loop alive. */
+static napi_value p_ref(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  poller *p = get_poller(env, argv[0]);
+  bool on;
+  if (!p) return NULL;
+  NAPI_CALL(env, napi_get_value_bool(env, argv[1], &on));
+  if (!p->closing) {
+    if (on) uv_ref((uv_handle_t *)&p->handle);
+    else uv_unref((uv_handle_t *)&p->handle);
+  }
+  return sockit_int(env, 0);
+}
+
+static void teardown(napi_async_cleanup_hook_handle hook, void *arg) {
+  env_state *s = (env_state *)arg;
+  s->tearing_down = 1;
+  s->hook = hook;
+  while (s->head) close_poller(s->head, 1);
+  if (s->live == 0) {
+    napi_remove_async_cleanup_hook(hook);
+    s->hook = NULL;
+  }
+}
+
+static void free_state(napi_env env, void *data, void *hint) {
+  (void)env;
+  (void)hint;
+  env_state *s = (env_state *)data;
+  /* Pollers still alive reference the state; keep it until the process ends
+   * unless every one of them is gone. */
+  if (s->live == 0) free(s);
+}
+
+napi_status sockit_init_poller(napi_env env, napi_value exports) {
+  env_state *s = calloc(1, sizeof *s);
+  if (!s) return napi_generic_failure;
+  napi_status st = napi_set_instance_data(env, s, free_state, NULL);
+  if (st != napi_ok) return st;
+  st = napi_add_async_cleanup_hook(env, teardown, s, NULL);
+  if (st != napi_ok) return st;
+  napi_property_descriptor props[] = {
+#define FN(name, fn) {name, NULL, fn, NULL, NULL, NULL, napi_enumerable, NULL}
+      FN("pollerNew", p_new),
+      FN("pollerStart", p_start),
+      FN("pollerStop", p_stop),
+      FN("pollerClose", p_close),
+      FN("pollerRef", p_ref),
+#undef FN
+  };
+  st = napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
+  if (st != napi_ok) return st;
+  /* libuv's event bits, for pollerStart and the callback. */
+  napi_value ev, n;
+  if ((st = napi_create_object(env, &ev)) != napi_ok) return st;
+  const struct { const char *name; int v; } bits[] = {
+      {"READABLE", UV_READABLE}, {"WRITABLE", UV_WRITABLE},
+      {"DISCONNECT", UV_DISCONNECT}, {"PRIORITIZED", UV_PRIORITIZED}};
+  for (size_t i = 0; i < sizeof bits / sizeof bits[0]; i++) {
+    if ((st = napi_create_int32(env, bits[i].v, &n)) != napi_ok) return st;
+    if ((st = napi_set_named_property(env, ev, bits[i].name, n)) != napi_ok) return st;
+  }
+  return napi_set_named_property(env, exports, "UV", ev);
+}

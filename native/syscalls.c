@@ -1,0 +1,517 @@
+/*
+ * One thunk per syscall. Each returns the syscall's result (>= 0) or -errno.
+ *
+ * Arguments arrive already validated by src/raw/ (types, ranges, buffer bounds);
+ * the checks here only keep a broken invariant from touching memory it must not,
+ * and throw a TypeError naming the thunk when that happens.
+ *
+ * Out-values (address lengths, option lengths, message flags) are written to an
+ * Int32Array the caller passes, so no call allocates a JS object on the fast path.
+ */
+#include "sockit.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/select.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#define MAX_ARGS 8
+#define MAX_IOV 64
+
+/* Fetch up to MAX_ARGS arguments; `want` is how many the thunk reads. */
+#define ARGS(want)                                                            \
+  size_t argc = MAX_ARGS;                                                     \
+  napi_value argv[MAX_ARGS];                                                  \
+  NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));       \
+  if (argc < (want)) {                                                        \
+    napi_throw_type_error(env, "ERR_SOCKIT_NATIVE_ARGS", __func__);           \
+    return NULL;                                                              \
+  }
+
+#define INT_ARG(i, name)                                                      \
+  int32_t name;                                                               \
+  if (sockit_arg_int32(env, argv[i], &name)) return NULL;
+
+#define BYTES_ARG(i, ptr, len)                                                \
+  void *ptr;                                                                  \
+  size_t len;                                                                 \
+  if (sockit_arg_bytes(env, argv[i], &ptr, &len)) return NULL;
+
+static napi_value bad_range(napi_env env, const char *fn) {
+  napi_throw_range_error(env, "ERR_SOCKIT_NATIVE_RANGE", fn);
+  return NULL;
+}
+
+static napi_value result(napi_env env, ssize_t r) {
+  return sockit_int(env, r < 0 ? -(int64_t)errno : (int64_t)r);
+}
+
+/* A window [offset, offset + length) of a byte argument, bounds-checked. */
+static int window(void *data, size_t cap, int64_t off, int64_t len, char **out) {
+  if (off < 0 || len < 0 || (uint64_t)off > cap || (uint64_t)len > cap - (size_t)off)
+    return -1;
+  *out = (char *)data + off;
+  return 0;
+}
+
+/* An address argument: (Buffer, addrlen) with addrlen <= the Buffer's size. */
+static int addr_arg(napi_env env, napi_value buf, napi_value len_v,
+                    struct sockaddr **sa, socklen_t *salen) {
+  void *data;
+  size_t cap;
+  int32_t len;
+  if (sockit_arg_bytes(env, buf, &data, &cap)) return -1;
+  if (sockit_arg_int32(env, len_v, &len)) return -1;
+  if (len < 0 || (size_t)len > cap) {
+    napi_throw_range_error(env, "ERR_SOCKIT_NATIVE_RANGE", "address length");
+    return -1;
+  }
+  *sa = len ? (struct sockaddr *)data : NULL;
+  *salen = (socklen_t)len;
+  return 0;
+}
+
+/* socket(domain, type, protocol): always SOCK_NONBLOCK | SOCK_CLOEXEC. */
+static napi_value t_socket(napi_env env, napi_callback_info info) {
+  ARGS(3);
+  INT_ARG(0, domain);
+  INT_ARG(1, type);
+  INT_ARG(2, protocol);
+  return result(env, socket(domain, type | SOCK_NONBLOCK | SOCK_CLOEXEC, protocol));
+}
+
+/* socketpair(domain, type, protocol, out Int32Array[2]) */
+static napi_value t_socketpair(napi_env env, napi_callback_info info) {
+  ARGS(4);
+  INT_ARG(0, domain);
+  INT_ARG(1, type);
+  INT_ARG(2, protocol);
+  int32_t *out;
+  size_t n;
+  if (sockit_arg_i32array(env, argv[3], &out, &n)) return NULL;
+  if (n < 2) return bad_range(env, __func__);
+  int sv[2];
+  int r = socketpair(domain, type | SOCK_NONBLOCK | SOCK_CLOEXEC, protocol, sv);
+  if (r == 0) {
+    out[0] = sv[0];
+    out[1] = sv[1];
+  }
+  return result(env, r);
+}
+
+/* bind(fd, addr, addrlen) */
+static napi_value t_bind(napi_env env, napi_callback_info info) {
+  ARGS(3);
+  INT_ARG(0, fd);
+  struct sockaddr *sa;
+  socklen_t salen;
+  if (addr_arg(env, argv[1], argv[2], &sa, &salen)) return NULL;
+  return result(env, bind(fd, sa, salen));
+}
+
+/* connect(fd, addr, addrlen): EINTR is not retried here (a retried connect can
+ * report EALREADY); the caller treats EINTR like EINPROGRESS. */
+static napi_value t_connect(napi_env env, napi_callback_info info) {
+  ARGS(3);
+  INT_ARG(0, fd);
+  struct sockaddr *sa;
+  socklen_t salen;
+  if (addr_arg(env, argv[1], argv[2], &sa, &salen)) return NULL;
+  return result(env, connect(fd, sa, salen));
+}
+
+/* listen(fd, backlog) */
+static napi_value t_listen(napi_env env, napi_callback_info info) {
+  ARGS(2);
+  INT_ARG(0, fd);
+  INT_ARG(1, backlog);
+  return result(env, listen(fd, backlog));
+}
+
+/* accept4(fd, addrBuf | null, lenOut Int32Array | null, flags)
+ * SOCK_NONBLOCK | SOCK_CLOEXEC are always added. lenOut[0] receives addrlen. */
+static napi_value t_accept4(napi_env env, napi_callback_info info) {
+  ARGS(4);
+  INT_ARG(0, fd);
+  BYTES_ARG(1, abuf, acap);
+  int32_t *lenout = NULL;
+  size_t nlen = 0;
+  napi_valuetype t;
+  NAPI_CALL(env, napi_typeof(env, argv[2], &t));
+  if (t != napi_null && t != napi_undefined) {
+    if (sockit_arg_i32array(env, argv[2], &lenout, &nlen)) return NULL;
+    if (nlen < 1) return bad_range(env, __func__);
+  }
+  INT_ARG(3, flags);
+  socklen_t alen = (socklen_t)acap;
+  int r;
+  do {
+    r = accept4(fd, abuf ? (struct sockaddr *)abuf : NULL, abuf ? &alen : NULL,
+                flags | SOCK_NONBLOCK | SOCK_CLOEXEC);
+  } while (r < 0 && errno == EINTR);
+  if (r >= 0 && lenout) lenout[0] = abuf ? (int32_t)alen : 0;
+  return result(env, r);
+}
+
+/* send(fd, buf, offset, length, flags): MSG_NOSIGNAL is always added, so a
+ * closed peer gives EPIPE instead of killing the process with SIGPIPE. */
+static napi_value t_send(napi_env env, napi_callback_info info) {
+  ARGS(5);
+  INT_ARG(0, fd);
+  BYTES_ARG(1, data, cap);
+  int64_t off, len;
+  if (sockit_arg_int64(env, argv[2], &off) || sockit_arg_int64(env, argv[3], &len))
+    return NULL;
+  INT_ARG(4, flags);
+  char *p;
+  if (window(data, cap, off, len, &p)) return bad_range(env, __func__);
+  ssize_t r;
+  do r = send(fd, p, (size_t)len, flags | MSG_NOSIGNAL);
+  while (r < 0 && errno == EINTR);
+  return result(env, r);
+}
+
+/* recv(fd, buf, offset, length, flags) */
+static napi_value t_recv(napi_env env, napi_callback_info info) {
+  ARGS(5);
+  INT_ARG(0, fd);
+  BYTES_ARG(1, data, cap);
+  int64_t off, len;
+  if (sockit_arg_int64(env, argv[2], &off) || sockit_arg_int64(env, argv[3], &len))
+    return NULL;
+  INT_ARG(4, flags);
+  char *p;
+  if (window(data, cap, off, len, &p)) return bad_range(env, __func__);
+  ssize_t r;
+  do r = recv(fd, p, (size_t)len, flags);
+  while (r < 0 && errno == EINTR);
+  return result(env, r);
+}
+
+/* sendto(fd, buf, offset, length, flags, addr, addrlen) */
+static napi_value t_sendto(napi_env env, napi_callback_info info) {
+  ARGS(7);
+  INT_ARG(0, fd);
+  BYTES_ARG(1, data, cap);
+  int64_t off, len;
+  if (sockit_arg_int64(env, argv[2], &off) || sockit_arg_int64(env, argv[3], &len))
+    return NULL;
+  INT_ARG(4, flags);
+  struct sockaddr *sa;
+  socklen_t salen;
+  if (addr_arg(env, argv[5], argv[6], &sa, &salen)) return NULL;
+  char *p;
+  if (window(data, cap, off, len, &p)) return bad_range(env, __func__);
+  ssize_t r;
+  do r = sendto(fd, p, (size_t)len, flags | MSG_NOSIGNAL, sa, salen);
+  while (r < 0 && errno == EINTR);
+  return result(env, r);
+}
+
+/* recvfrom(fd, buf, offset, length, flags, addrBuf, lenOut Int32Array)
+ * lenOut[0] receives the address length the kernel reported. */
+static napi_value t_recvfrom(napi_env env, napi_callback_info info) {
+  ARGS(7);
+  INT_ARG(0, fd);
+  BYTES_ARG(1, data, cap);
+  int64_t off, len;
+  if (sockit_arg_int64(env, argv[2], &off) || sockit_arg_int64(env, argv[3], &len))
+    return NULL;
+  INT_ARG(4, flags);
+  BYTES_ARG(5, abuf, acap);
+  int32_t *lenout;
+  size_t nlen;
+  if (sockit_arg_i32array(env, argv[6], &lenout, &nlen)) return NULL;
+  if (nlen < 1) return bad_range(env, __func__);
+  char *p;
+  if (window(data, cap, off, len, &p)) return bad_range(env, __func__);
+  socklen_t alen = (socklen_t)acap;
+  ssize_t r;
+  do r = recvfrom(fd, p, (size_t)len, flags, (struct sockaddr *)abuf, &alen);
+  while (r < 0 && errno == EINTR);
+  lenout[0] = r >= 0 ? (int32_t)alen : 0;
+  return result(env, r);
+}
+
+/* Fill an iovec array from a JS array of byte views. */
+static int iov_arg(napi_env env, napi_value arr, struct iovec *iov, size_t *n) {
+  uint32_t len;
+  if (napi_get_array_length(env, arr, &len) != napi_ok || len > MAX_IOV) {
+    napi_throw_range_error(env, "ERR_SOCKIT_NATIVE_RANGE", "iovec count");
+    return -1;
+  }
+  for (uint32_t i = 0; i < len; i++) {
+    napi_value el;
+    if (napi_get_element(env, arr, i, &el) != napi_ok) return -1;
+    if (sockit_arg_bytes(env, el, &iov[i].iov_base, &iov[i].iov_len)) return -1;
+  }
+  *n = len;
+  return 0;
+}
+
+/* sendmsg(fd, buffers[], addr | null, addrlen, control | null, flags) */
+static napi_value t_sendmsg(napi_env env, napi_callback_info info) {
+  ARGS(6);
+  INT_ARG(0, fd);
+  struct iovec iov[MAX_IOV];
+  size_t niov;
+  if (iov_arg(env, argv[1], iov, &niov)) return NULL;
+  struct sockaddr *sa;
+  socklen_t salen;
+  if (addr_arg(env, argv[2], argv[3], &sa, &salen)) return NULL;
+  BYTES_ARG(4, ctl, ctllen);
+  INT_ARG(5, flags);
+  struct msghdr msg = {
+      .msg_name = sa,
+      .msg_namelen = salen,
+      .msg_iov = iov,
+      .msg_iovlen = niov,
+      .msg_control = ctllen ? ctl : NULL,
+      .msg_controllen = ctllen,
+  };
+  ssize_t r;
+  do r = sendmsg(fd, &msg, flags | MSG_NOSIGNAL);
+  while (r < 0 && errno == EINTR);
+  return result(env, r);
+}
+
+/* recvmsg(fd, buffers[], addrBuf | null, control | null, out Int32Array[3], flags)
+ * out = [addrlen, controllen, msg_flags]. */
+static napi_value t_recvmsg(napi_env env, napi_callback_info info) {
+  ARGS(6);
+  INT_ARG(0, fd);
+  struct iovec iov[MAX_IOV];
+  size_t niov;
+  if (iov_arg(env, argv[1], iov, &niov)) return NULL;
+  BYTES_ARG(2, abuf, acap);
+  BYTES_ARG(3, ctl, ctlcap);
+  int32_t *out;
+  size_t nout;
+  if (sockit_arg_i32array(env, argv[4], &out, &nout)) return NULL;
+  if (nout < 3) return bad_range(env, __func__);
+  INT_ARG(5, flags);
+  struct msghdr msg = {
+      .msg_name = acap ? abuf : NULL,
+      .msg_namelen = (socklen_t)acap,
+      .msg_iov = iov,
+      .msg_iovlen = niov,
+      .msg_control = ctlcap ? ctl : NULL,
+      .msg_controllen = ctlcap,
+  };
+  ssize_t r;
+  do r = recvmsg(fd, &msg, flags | MSG_CMSG_CLOEXEC);
+  while (r < 0 && errno == EINTR);
+  if (r >= 0) {
+    out[0] = (int32_t)msg.msg_namelen;
+    out[1] = (int32_t)msg.msg_controllen;
+    out[2] = msg.msg_flags;
+  }
+  return result(env, r);
+}
+
+/* shutdown(fd, how) */
+static napi_value t_shutdown(napi_env env, napi_callback_info info) {
+  ARGS(2);
+  INT_ARG(0, fd);
+  INT_ARG(1, how);
+  return result(env, shutdown(fd, how));
+}
+
+/* close(fd). Never retried on EINTR: on Linux the fd is released even then, and
+ * a retry could close an fd another thread has just been given. */
+static napi_value t_close(napi_env env, napi_callback_info info) {
+  ARGS(1);
+  INT_ARG(0, fd);
+  int r = close(fd);
+  if (r < 0 && errno == EINTR) return sockit_int(env, 0);
+  return result(env, r);
+}
+
+typedef int (*namefn)(int, struct sockaddr *, socklen_t *);
+
+static napi_value name_call(napi_env env, napi_callback_info info, namefn fn) {
+  ARGS(3);
+  INT_ARG(0, fd);
+  BYTES_ARG(1, abuf, acap);
+  int32_t *lenout;
+  size_t nlen;
+  if (sockit_arg_i32array(env, argv[2], &lenout, &nlen)) return NULL;
+  if (nlen < 1) return bad_range(env, "getsockname/getpeername");
+  socklen_t alen = (socklen_t)acap;
+  int r = fn(fd, (struct sockaddr *)abuf, &alen);
+  lenout[0] = r == 0 ? (int32_t)alen : 0;
+  return result(env, r);
+}
+
+/* getsockname(fd, addrBuf, lenOut) */
+static napi_value t_getsockname(napi_env env, napi_callback_info info) {
+  return name_call(env, info, getsockname);
+}
+
+/* getpeername(fd, addrBuf, lenOut) */
+static napi_value t_getpeername(napi_env env, napi_callback_info info) {
+  return name_call(env, info, getpeername);
+}
+
+/* setsockopt(fd, level, name, value, length) */
+static napi_value t_setsockopt(napi_env env, napi_callback_info info) {
+  ARGS(5);
+  INT_ARG(0, fd);
+  INT_ARG(1, level);
+  INT_ARG(2, name);
+  BYTES_ARG(3, val, cap);
+  INT_ARG(4, len);
+  if (len < 0 || (size_t)len > cap) return bad_range(env, __func__);
+  return result(env, setsockopt(fd, level, name, val, (socklen_t)len));
+}
+
+/* getsockopt(fd, level, name, buf, lenInOut): lenInOut[0] is the capacity on
+ * entry and the length the kernel wrote on return. */
+static napi_value t_getsockopt(napi_env env, napi_callback_info info) {
+  ARGS(5);
+  INT_ARG(0, fd);
+  INT_ARG(1, level);
+  INT_ARG(2, name);
+  BYTES_ARG(3, val, cap);
+  int32_t *lenio;
+  size_t nlen;
+  if (sockit_arg_i32array(env, argv[4], &lenio, &nlen)) return NULL;
+  if (nlen < 1 || lenio[0] < 0 || (size_t)lenio[0] > cap) return bad_range(env, __func__);
+  socklen_t len = (socklen_t)lenio[0];
+  int r = getsockopt(fd, level, name, val, &len);
+  lenio[0] = r == 0 ? (int32_t)len : 0;
+  return result(env, r);
+}
+
+/* ioctl(fd, request, &int): for the int-valued socket ioctls (FIONREAD,
+ * SIOCATMARK, SIOCOUTQ, FIONBIO). out[0] carries the int both ways. */
+static napi_value t_ioctl_int(napi_env env, napi_callback_info info) {
+  ARGS(3);
+  INT_ARG(0, fd);
+  int64_t req;
+  if (sockit_arg_int64(env, argv[1], &req)) return NULL;
+  int32_t *out;
+  size_t n;
+  if (sockit_arg_i32array(env, argv[2], &out, &n)) return NULL;
+  if (n < 1) return bad_range(env, __func__);
+  int v = out[0];
+  int r = ioctl(fd, (unsigned long)req, &v);
+  if (r >= 0) out[0] = v;
+  return result(env, r);
+}
+
+/* fcntl(fd, cmd, arg) for the integer commands (F_GETFL, F_SETFL, F_GETFD,
+ * F_SETFD, F_DUPFD_CLOEXEC). */
+static napi_value t_fcntl(napi_env env, napi_callback_info info) {
+  ARGS(3);
+  INT_ARG(0, fd);
+  INT_ARG(1, cmd);
+  INT_ARG(2, arg);
+  int r;
+  do r = fcntl(fd, cmd, arg);
+  while (r < 0 && errno == EINTR && cmd != F_SETLKW);
+  return result(env, r);
+}
+
+/* poll(fds Int32Array [fd, events, revents] * n, n, timeoutMs). Blocks the
+ * calling thread: this is posix.poll, for scripts, workers and ports of C. */
+static napi_value t_poll(napi_env env, napi_callback_info info) {
+  ARGS(3);
+  int32_t *arr;
+  size_t cnt;
+  if (sockit_arg_i32array(env, argv[0], &arr, &cnt)) return NULL;
+  INT_ARG(1, nfds);
+  INT_ARG(2, timeout);
+  if (nfds < 0 || (size_t)nfds * 3 > cnt || nfds > 1 << 20) return bad_range(env, __func__);
+  struct pollfd stackfds[64];
+  struct pollfd *fds = nfds <= 64 ? stackfds : calloc((size_t)nfds, sizeof *fds);
+  if (!fds) return sockit_int(env, -ENOMEM);
+  for (int i = 0; i < nfds; i++) {
+    fds[i].fd = arr[i * 3];
+    fds[i].events = (short)arr[i * 3 + 1];
+    fds[i].revents = 0;
+  }
+  /* Not retried on EINTR: the caller's timeout would restart from zero. */
+  int r = poll(fds, (nfds_t)nfds, timeout);
+  int err = errno;
+  if (r >= 0)
+    for (int i = 0; i < nfds; i++) arr[i * 3 + 2] = fds[i].revents;
+  if (fds != stackfds) free(fds);
+  return sockit_int(env, r < 0 ? -(int64_t)err : r);
+}
+
+static int fill_set(int32_t *fds, size_t n, fd_set *set, int *maxfd) {
+  FD_ZERO(set);
+  for (size_t i = 0; i < n; i++) {
+    if (fds[i] < 0 || fds[i] >= FD_SETSIZE) return -1;
+    FD_SET(fds[i], set);
+    if (fds[i] > *maxfd) *maxfd = fds[i];
+  }
+  return 0;
+}
+
+static void read_set(int32_t *fds, size_t n, fd_set *set) {
+  for (size_t i = 0; i < n; i++)
+    if (!FD_ISSET(fds[i], set)) fds[i] = -1;
+}
+
+/* select(read Int32Array, write Int32Array, except Int32Array, timeoutMicros)
+ * Each array lists fds; on return the fds that are not ready are replaced by -1.
+ * A negative timeout waits forever. Blocks the calling thread (posix.select). */
+static napi_value t_select(napi_env env, napi_callback_info info) {
+  ARGS(4);
+  int32_t *r, *w, *x;
+  size_t nr, nw, nx;
+  if (sockit_arg_i32array(env, argv[0], &r, &nr) || sockit_arg_i32array(env, argv[1], &w, &nw) ||
+      sockit_arg_i32array(env, argv[2], &x, &nx))
+    return NULL;
+  int64_t tmo;
+  if (sockit_arg_int64(env, argv[3], &tmo)) return NULL;
+  fd_set rs, ws, xs;
+  int maxfd = -1;
+  if (fill_set(r, nr, &rs, &maxfd) || fill_set(w, nw, &ws, &maxfd) || fill_set(x, nx, &xs, &maxfd))
+    return sockit_int(env, -EINVAL);
+  struct timeval tv = {.tv_sec = tmo / 1000000, .tv_usec = tmo % 1000000};
+  int n = select(maxfd + 1, &rs, &ws, &xs, tmo < 0 ? NULL : &tv);
+  if (n < 0) return sockit_int(env, -(int64_t)errno);
+  read_set(r, nr, &rs);
+  read_set(w, nw, &ws);
+  read_set(x, nx, &xs);
+  return sockit_int(env, n);
+}
+
+napi_status sockit_init_syscalls(napi_env env, napi_value exports) {
+  napi_property_descriptor props[] = {
+#define FN(name, fn) {name, NULL, fn, NULL, NULL, NULL, napi_enumerable, NULL}
+      FN("socket", t_socket),
+      FN("socketpair", t_socketpair),
+      FN("bind", t_bind),
+      FN("connect", t_connect),
+      FN("listen", t_listen),
+      FN("accept4", t_accept4),
+      FN("send", t_send),
+      FN("recv", t_recv),
+      FN("sendto", t_sendto),
+      FN("recvfrom", t_recvfrom),
+      FN("sendmsg", t_sendmsg),
+      FN("recvmsg", t_recvmsg),
+      FN("shutdown", t_shutdown),
+      FN("close", t_close),
+      FN("getsockname", t_getsockname),
+      FN("getpeername", t_getpeername),
+      FN("setsockopt", t_setsockopt),
+      FN("getsockopt", t_getsockopt),
+      FN("ioctlInt", t_ioctl_int),
+      FN("fcntl", t_fcntl),
+      FN("poll", t_poll),
+      FN("select", t_select),
+#undef FN
+  };
+  return napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
+}
