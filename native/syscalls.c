@@ -19,6 +19,8 @@
 #include <sys/select.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
+#include <arpa/inet.h>
+#include <net/if.h>
 #include <unistd.h>
 
 #define MAX_ARGS 8
@@ -486,6 +488,64 @@ static napi_value t_select(napi_env env, napi_callback_info info) {
   return sockit_int(env, n);
 }
 
+/* if_nametoindex(name) -> index | -errno */
+static napi_value t_if_nametoindex(napi_env env, napi_callback_info info) {
+  ARGS(1);
+  char name[IF_NAMESIZE + 1];
+  size_t n;
+  if (napi_get_value_string_utf8(env, argv[0], name, sizeof name, &n) != napi_ok) {
+    napi_throw_type_error(env, "ERR_SOCKIT_NATIVE_ARGS", "string expected");
+    return NULL;
+  }
+  if (n >= IF_NAMESIZE) return sockit_int(env, -ENODEV);
+  unsigned idx = if_nametoindex(name);
+  return sockit_int(env, idx ? (int64_t)idx : -(int64_t)errno);
+}
+
+/* if_indextoname(index) -> name | -errno */
+static napi_value t_if_indextoname(napi_env env, napi_callback_info info) {
+  ARGS(1);
+  int64_t idx;
+  if (sockit_arg_int64(env, argv[0], &idx)) return NULL;
+  char name[IF_NAMESIZE];
+  if (idx <= 0 || idx > UINT32_MAX || !if_indextoname((unsigned)idx, name))
+    return sockit_int(env, idx <= 0 || idx > UINT32_MAX ? -ENXIO : -(int64_t)errno);
+  napi_value s;
+  NAPI_CALL(env, napi_create_string_utf8(env, name, NAPI_AUTO_LENGTH, &s));
+  return s;
+}
+
+/* inet_ntop(family, bytes) -> string | -errno (libc's formatting; used as the
+ * reference in tests of the TS codec, and by posix.inet_ntop). */
+static napi_value t_inet_ntop(napi_env env, napi_callback_info info) {
+  ARGS(2);
+  INT_ARG(0, af);
+  BYTES_ARG(1, src, len);
+  if ((af == AF_INET && len < 4) || (af == AF_INET6 && len < 16)) return bad_range(env, __func__);
+  char out[INET6_ADDRSTRLEN];
+  if (!inet_ntop(af, src, out, sizeof out)) return sockit_int(env, -(int64_t)errno);
+  napi_value s;
+  NAPI_CALL(env, napi_create_string_utf8(env, out, NAPI_AUTO_LENGTH, &s));
+  return s;
+}
+
+/* inet_pton(family, string, out) -> 1 | 0 (not an address) | -errno */
+static napi_value t_inet_pton(napi_env env, napi_callback_info info) {
+  ARGS(3);
+  INT_ARG(0, af);
+  char str[128];
+  size_t n;
+  if (napi_get_value_string_utf8(env, argv[1], str, sizeof str, &n) != napi_ok) {
+    napi_throw_type_error(env, "ERR_SOCKIT_NATIVE_ARGS", "string expected");
+    return NULL;
+  }
+  if (n >= sizeof str - 1 || strlen(str) != n) return sockit_int(env, 0);
+  BYTES_ARG(2, out, cap);
+  if ((af == AF_INET && cap < 4) || (af == AF_INET6 && cap < 16)) return bad_range(env, __func__);
+  int r = inet_pton(af, str, out);
+  return sockit_int(env, r < 0 ? -(int64_t)errno : r);
+}
+
 napi_status sockit_init_syscalls(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
 #define FN(name, fn) {name, NULL, fn, NULL, NULL, NULL, napi_enumerable, NULL}
@@ -511,6 +571,10 @@ napi_status sockit_init_syscalls(napi_env env, napi_value exports) {
       FN("fcntl", t_fcntl),
       FN("poll", t_poll),
       FN("select", t_select),
+      FN("ifNameToIndex", t_if_nametoindex),
+      FN("ifIndexToName", t_if_indextoname),
+      FN("inetNtop", t_inet_ntop),
+      FN("inetPton", t_inet_pton),
 #undef FN
   };
   return napi_define_properties(env, exports, sizeof props / sizeof props[0], props);

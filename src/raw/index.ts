@@ -1,0 +1,216 @@
+/**
+ * The raw layer: a typed, synchronous, non-blocking mirror of the syscalls, one
+ * function per call, on plain fd numbers. It validates arguments at the boundary
+ * (TypeError/RangeError with ERR_* codes, thrown at once, so the C side never
+ * sees a bad shape) and wraps a failed syscall exactly once, in a SocketError
+ * that names the real call and, where the caller passes it, the address.
+ *
+ * One exception to "throws on failure": a call that would block returns the
+ * sentinel {@link AGAIN} (and connect returns {@link INPROGRESS}), because the
+ * async layer meets those on every other call and an exception per wait would
+ * cost more than the syscall.
+ */
+import { ERRNO, SocketError, codedError, type ErrorContext } from "../errors.js";
+import { native, type Bytes, type PollerHandle } from "./native.js";
+
+export { native };
+export type { Bytes, PollerHandle };
+
+/** Returned by a non-blocking call that would block (EAGAIN / EWOULDBLOCK). */
+export const AGAIN = -ERRNO.EAGAIN!;
+/** Returned by connect while the connection is being made (EINPROGRESS). */
+export const INPROGRESS = -ERRNO.EINPROGRESS!;
+const EINTR = -ERRNO.EINTR!;
+
+/** The fixed out-value array the thunks write lengths and flags into. */
+const out = new Int32Array(4);
+
+/** Checks an fd argument: an integer 0..2^31-1. */
+export function checkFd(fd: unknown, syscall: string): number {
+  if (typeof fd !== "number" || !Number.isInteger(fd)) {
+    throw codedError("ERR_INVALID_ARG_TYPE", `${syscall}: fd must be an integer, got ${describe(fd)}`);
+  }
+  if (fd < 0 || fd > 0x7fffffff) throw codedError("ERR_OUT_OF_RANGE", `${syscall}: fd must be >= 0, got ${fd}`);
+  return fd;
+}
+
+/** Checks an int32 argument (flags, levels, option names, backlog). */
+export function checkInt(v: unknown, what: string, min = -0x80000000, max = 0x7fffffff): number {
+  if (typeof v !== "number" || !Number.isInteger(v)) {
+    throw codedError("ERR_INVALID_ARG_TYPE", `${what} must be an integer, got ${describe(v)}`);
+  }
+  if (v < min || v > max) throw codedError("ERR_OUT_OF_RANGE", `${what} must be in ${min}..${max}, got ${v}`);
+  return v;
+}
+
+/** Checks a byte argument: a Buffer, TypedArray or DataView. */
+export function checkBytes(v: unknown, what: string): ArrayBufferView {
+  if (!ArrayBuffer.isView(v)) {
+    throw codedError("ERR_INVALID_ARG_TYPE", `${what} must be a Buffer, TypedArray or DataView, got ${describe(v)}`);
+  }
+  return v;
+}
+
+/** Checks a [offset, offset + length) window of `buf`. */
+export function checkWindow(buf: ArrayBufferView, offset: number, length: number, what: string): void {
+  if (!Number.isInteger(offset) || offset < 0 || offset > buf.byteLength) {
+    throw codedError("ERR_OUT_OF_RANGE", `${what}: offset must be an integer in 0..${buf.byteLength}, got ${offset}`);
+  }
+  if (!Number.isInteger(length) || length < 0 || length > buf.byteLength - offset) {
+    throw codedError("ERR_OUT_OF_RANGE", `${what}: length must be an integer in 0..${buf.byteLength - offset}, got ${length}`);
+  }
+}
+
+/** A short description of a value for error messages. */
+export function describe(v: unknown): string {
+  if (v === null) return "null";
+  if (Array.isArray(v)) return "an array";
+  if (typeof v === "object") return `an instance of ${(v as object).constructor?.name ?? "Object"}`;
+  if (typeof v === "string") return `type string (${JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}...` : v)})`;
+  return `type ${typeof v} (${String(v)})`;
+}
+
+function fail(r: number, syscall: string, ctx?: ErrorContext): never {
+  throw new SocketError(r, syscall, ctx);
+}
+
+/** Wraps `socket(2)`; SOCK_NONBLOCK | SOCK_CLOEXEC are always added. */
+export function socket(domain: number, type: number, protocol: number): number {
+  const r = native.socket(checkInt(domain, "domain"), checkInt(type, "type"), checkInt(protocol, "protocol"));
+  return r >= 0 ? r : fail(r, "socket");
+}
+
+/** Wraps `socketpair(2)`; SOCK_NONBLOCK | SOCK_CLOEXEC are always added. */
+export function socketpair(domain: number, type: number, protocol: number): [number, number] {
+  const pair = new Int32Array(2);
+  const r = native.socketpair(checkInt(domain, "domain"), checkInt(type, "type"), checkInt(protocol, "protocol"), pair);
+  return r >= 0 ? [pair[0]!, pair[1]!] : fail(r, "socketpair");
+}
+
+/** Wraps `bind(2)`. */
+export function bind(fd: number, addr: Bytes, addrlen: number, ctx?: ErrorContext): void {
+  const r = native.bind(fd, addr, addrlen);
+  if (r < 0) fail(r, "bind", ctx);
+}
+
+/** Wraps `connect(2)`: 0, or INPROGRESS / AGAIN while it cannot finish yet. */
+export function connect(fd: number, addr: Bytes, addrlen: number, ctx?: ErrorContext): number {
+  const r = native.connect(fd, addr, addrlen);
+  // EINTR: the connection goes on asynchronously, as for EINPROGRESS (POSIX).
+  if (r >= 0 || r === INPROGRESS || r === AGAIN) return r;
+  if (r === EINTR) return INPROGRESS;
+  return fail(r, "connect", ctx);
+}
+
+/** Wraps `listen(2)`. */
+export function listen(fd: number, backlog: number): void {
+  const r = native.listen(fd, checkInt(backlog, "backlog", 0));
+  if (r < 0) fail(r, "listen");
+}
+
+/** Wraps `accept4(2)` (SOCK_NONBLOCK | SOCK_CLOEXEC always): the new fd or AGAIN; the peer address goes to addr/outLen. */
+export function accept4(fd: number, addr: Buffer | null, outLen: Int32Array | null, flags = 0): number {
+  const r = native.accept4(fd, addr, outLen, flags);
+  return r >= 0 || r === AGAIN ? r : fail(r, "accept4");
+}
+
+/** Wraps `send(2)` (MSG_NOSIGNAL always): bytes sent or AGAIN. */
+export function send(fd: number, buf: Bytes, offset: number, length: number, flags: number): number {
+  const r = native.send(fd, buf, offset, length, flags);
+  return r >= 0 || r === AGAIN ? r : fail(r, "send");
+}
+
+/** Wraps `recv(2)`: bytes received (0 = EOF) or AGAIN. */
+export function recv(fd: number, buf: Bytes, offset: number, length: number, flags: number): number {
+  const r = native.recv(fd, buf, offset, length, flags);
+  return r >= 0 || r === AGAIN ? r : fail(r, "recv");
+}
+
+/** Wraps `sendto(2)` (MSG_NOSIGNAL always): bytes sent or AGAIN. */
+export function sendto(fd: number, buf: Bytes, offset: number, length: number, flags: number, addr: Bytes, addrlen: number, ctx?: ErrorContext): number {
+  const r = native.sendto(fd, buf, offset, length, flags, addr, addrlen);
+  return r >= 0 || r === AGAIN ? r : fail(r, "sendto", ctx);
+}
+
+/** Wraps `recvfrom(2)`: bytes received or AGAIN; the sender's address goes to addr, its length to outLen[0]. */
+export function recvfrom(fd: number, buf: Bytes, offset: number, length: number, flags: number, addr: Buffer, outLen: Int32Array): number {
+  const r = native.recvfrom(fd, buf, offset, length, flags, addr, outLen);
+  return r >= 0 || r === AGAIN ? r : fail(r, "recvfrom");
+}
+
+/** Wraps `sendmsg(2)` (MSG_NOSIGNAL always): bytes sent or AGAIN. */
+export function sendmsg(fd: number, buffers: Bytes[], addr: Bytes | null, addrlen: number, control: Bytes | null, flags: number, ctx?: ErrorContext): number {
+  const r = native.sendmsg(fd, buffers, addr, addrlen, control, flags);
+  return r >= 0 || r === AGAIN ? r : fail(r, "sendmsg", ctx);
+}
+
+/**
+ * Wraps `recvmsg(2)` (MSG_CMSG_CLOEXEC always): bytes received or AGAIN;
+ * outs = [addrlen, controllen, msg_flags].
+ */
+export function recvmsg(fd: number, buffers: Bytes[], addr: Buffer | null, control: Buffer | null, outs: Int32Array, flags: number): number {
+  const r = native.recvmsg(fd, buffers, addr, control, outs, flags);
+  return r >= 0 || r === AGAIN ? r : fail(r, "recvmsg");
+}
+
+/** Wraps `shutdown(2)`. */
+export function shutdown(fd: number, how: number): void {
+  const r = native.shutdown(fd, how);
+  if (r < 0) fail(r, "shutdown");
+}
+
+/** Wraps `close(2)` (never retried on EINTR). */
+export function close(fd: number): void {
+  const r = native.close(fd);
+  if (r < 0) fail(r, "close");
+}
+
+/** Wraps `getsockname(2)`: the sockaddr length written into addr. */
+export function getsockname(fd: number, addr: Buffer): number {
+  const r = native.getsockname(fd, addr, out);
+  return r >= 0 ? out[0]! : fail(r, "getsockname");
+}
+
+/** Wraps `getpeername(2)`: the sockaddr length written into addr. */
+export function getpeername(fd: number, addr: Buffer): number {
+  const r = native.getpeername(fd, addr, out);
+  return r >= 0 ? out[0]! : fail(r, "getpeername");
+}
+
+/** Wraps `setsockopt(2)`. */
+export function setsockopt(fd: number, level: number, name: number, value: Bytes, ctx?: ErrorContext): void {
+  const r = native.setsockopt(fd, level, name, value, value.byteLength);
+  if (r < 0) fail(r, "setsockopt", ctx);
+}
+
+/** Wraps `getsockopt(2)`: the option length the kernel wrote into `value`. */
+export function getsockopt(fd: number, level: number, name: number, value: Buffer, ctx?: ErrorContext): number {
+  out[0] = value.length;
+  const r = native.getsockopt(fd, level, name, value, out);
+  return r >= 0 ? out[0]! : fail(r, "getsockopt", ctx);
+}
+
+/** Wraps `ioctl(2)` for the int-valued requests (FIONREAD, SIOCATMARK, SIOCOUTQ). */
+export function ioctlInt(fd: number, request: number, value = 0): number {
+  out[0] = value;
+  const r = native.ioctlInt(fd, request, out);
+  return r >= 0 ? out[0]! : fail(r, "ioctl");
+}
+
+/** Wraps `fcntl(2)` for the integer commands. */
+export function fcntl(fd: number, cmd: number, arg = 0): number {
+  const r = native.fcntl(fd, cmd, arg);
+  return r >= 0 ? r : fail(r, "fcntl");
+}
+
+/** Wraps `poll(2)`; blocks the calling thread up to timeoutMs (-1: forever). */
+export function poll(fds: Int32Array, nfds: number, timeoutMs: number): number {
+  const r = native.poll(fds, nfds, timeoutMs);
+  return r >= 0 ? r : fail(r, "poll");
+}
+
+/** Wraps `select(2)`; blocks the calling thread. Not-ready entries become -1. */
+export function select(read: Int32Array, write: Int32Array, except: Int32Array, timeoutMicros: number): number {
+  const r = native.select(read, write, except, timeoutMicros);
+  return r >= 0 ? r : fail(r, "select");
+}

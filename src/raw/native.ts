@@ -1,0 +1,74 @@
+/**
+ * The only importer of the compiled addon (build/Release/sockit.node), and the
+ * declaration of its shape. Every thunk returns its syscall's result (>= 0) or
+ * -errno; none throws for a failed syscall. Arguments are validated by the
+ * callers in src/raw/ before they get here.
+ */
+import { createRequire } from "node:module";
+import { existsSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+/** Bytes the addon accepts: any Buffer, TypedArray or DataView. */
+export type Bytes = ArrayBufferView;
+/** An opaque uv_poll_t handle. */
+export type PollerHandle = { readonly __poller: unique symbol };
+
+export interface Binding {
+  socket(domain: number, type: number, protocol: number): number;
+  socketpair(domain: number, type: number, protocol: number, out: Int32Array): number;
+  bind(fd: number, addr: Bytes, addrlen: number): number;
+  connect(fd: number, addr: Bytes, addrlen: number): number;
+  listen(fd: number, backlog: number): number;
+  accept4(fd: number, addr: Bytes | null, lenOut: Int32Array | null, flags: number): number;
+  send(fd: number, buf: Bytes, offset: number, length: number, flags: number): number;
+  recv(fd: number, buf: Bytes, offset: number, length: number, flags: number): number;
+  sendto(fd: number, buf: Bytes, offset: number, length: number, flags: number, addr: Bytes, addrlen: number): number;
+  recvfrom(fd: number, buf: Bytes, offset: number, length: number, flags: number, addr: Bytes, lenOut: Int32Array): number;
+  sendmsg(fd: number, buffers: Bytes[], addr: Bytes | null, addrlen: number, control: Bytes | null, flags: number): number;
+  /** out = [addrlen, controllen, msg_flags] */
+  recvmsg(fd: number, buffers: Bytes[], addr: Bytes | null, control: Bytes | null, out: Int32Array, flags: number): number;
+  shutdown(fd: number, how: number): number;
+  close(fd: number): number;
+  getsockname(fd: number, addr: Bytes, lenOut: Int32Array): number;
+  getpeername(fd: number, addr: Bytes, lenOut: Int32Array): number;
+  setsockopt(fd: number, level: number, name: number, value: Bytes, length: number): number;
+  getsockopt(fd: number, level: number, name: number, value: Bytes, lenInOut: Int32Array): number;
+  ioctlInt(fd: number, request: number, inOut: Int32Array): number;
+  fcntl(fd: number, cmd: number, arg: number): number;
+  /** fds = [fd, events, revents] * n */
+  poll(fds: Int32Array, nfds: number, timeoutMs: number): number;
+  select(read: Int32Array, write: Int32Array, except: Int32Array, timeoutMicros: number): number;
+  ifNameToIndex(name: string): number;
+  ifIndexToName(index: number): string | number;
+  inetNtop(family: number, bytes: Bytes): string | number;
+  inetPton(family: number, text: string, out: Bytes): number;
+
+  pollerNew(fd: number, callback: (status: number, events: number) => void): PollerHandle | number;
+  pollerStart(handle: PollerHandle, events: number): number;
+  pollerStop(handle: PollerHandle): number;
+  pollerClose(handle: PollerHandle): number;
+  pollerRef(handle: PollerHandle, on: boolean): number;
+
+  readonly UV: { READABLE: number; WRITABLE: number; DISCONNECT: number; PRIORITIZED: number };
+  readonly constants: Record<string, Record<string, number>>;
+  readonly structs: Record<string, Record<string, number> & { size: number }>;
+}
+
+function findAddon(): string {
+  // src/raw/native.ts (run by tsx) and dist/src/raw/native.js (built) sit at
+  // different depths; walk up to the package root that holds build/.
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 6; i++) {
+    for (const kind of ["Release", "Debug"]) {
+      const candidate = join(dir, "build", kind, "sockit.node");
+      if (existsSync(candidate)) return candidate;
+    }
+    dir = dirname(dir);
+  }
+  throw new Error(
+    "sockit: the native addon is not built (build/Release/sockit.node is missing); run `npm ci` or `npm run build:native`",
+  );
+}
+
+export const native: Binding = createRequire(import.meta.url)(findAddon()) as Binding;
