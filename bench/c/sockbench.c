@@ -27,6 +27,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,6 +41,10 @@
 
 #define MSG_SIZE 64
 #define CHUNK (64 * 1024)
+/* Stream reads take up to 256 KiB: a receiver that drains several queued
+ * 64 KiB writes per syscall is what the physical limit looks like (asyncio
+ * reads 256 KiB too; Node's libuv reads 64 KiB). */
+#define RBUF (256 * 1024)
 #define MAX_EVENTS 256
 
 /* ---------- small helpers ------------------------------------------------ */
@@ -103,13 +108,14 @@ static void wait_fd(int fd, uint32_t events) {
   static uint32_t cur_ev = 0;
   if (ep < 0 && (ep = epoll_create1(EPOLL_CLOEXEC)) < 0) die("epoll_create1");
   struct epoll_event ev = {.events = events, .data.fd = fd};
-  if (cur_fd != fd) {
-    if (cur_fd >= 0) epoll_ctl(ep, EPOLL_CTL_DEL, cur_fd, NULL);
-    if (epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev) < 0) die("epoll_ctl");
+  if (cur_fd != fd || cur_ev != events) {
+    /* The cached registration may be stale (fd closed and its number reused,
+     * which drops it from the set): fall back between ADD and MOD. */
+    if (cur_fd >= 0 && cur_fd != fd) epoll_ctl(ep, EPOLL_CTL_DEL, cur_fd, NULL);
+    if (epoll_ctl(ep, EPOLL_CTL_MOD, fd, &ev) < 0 &&
+        epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev) < 0)
+      die("epoll_ctl");
     cur_fd = fd;
-    cur_ev = events;
-  } else if (cur_ev != events) {
-    if (epoll_ctl(ep, EPOLL_CTL_MOD, fd, &ev) < 0) die("epoll_ctl");
     cur_ev = events;
   }
   struct epoll_event out;
@@ -249,7 +255,7 @@ static void count(ssize_t n) {
 
 /* Handles one readable connected or datagram socket; returns 0 on EOF/error. */
 static int serve_fd(int fd) {
-  static char buf[CHUNK];
+  static char buf[RBUF];
   for (;;) {
     if (T->type == SOCK_DGRAM && strcmp(W, "W1") == 0) {
       union addr from;

@@ -1,0 +1,109 @@
+// The implementations the bench compares, what each one can do, and how to
+// start its workers. Availability (built? installed?) is decided at run time
+// by bench/lib/setup.mjs; this file only describes.
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+export const BENCH_DIR = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
+export const REPO_DIR = path.dirname(BENCH_DIR);
+export const C_BINARY = path.join(BENCH_DIR, ".build", "sockbench");
+
+const ALL = ["tcp", "udp", "unix-stream", "unix-dgram", "unix-seqpacket"];
+const STREAMS = ["tcp", "unix-stream"];
+
+export const TRANSPORTS = ALL;
+
+/** Workloads: what they measure and on which transports. */
+export const WORKLOADS = {
+  W1: {
+    title: "W1 ping-pong, 64 B messages",
+    unit: "rt/s",
+    transports: ALL,
+    modes: ["same core", "across cores"],
+    // µs per round trip is shown beside round trips per second.
+    secondary: { unit: "µs/RTT", of: (v) => 1e6 / v },
+  },
+  W2: {
+    title: "W2 one-way 64 B message rate (received)",
+    unit: "msg/s",
+    transports: ALL,
+    modes: [""],
+  },
+  W3: {
+    title: "W3 bulk stream throughput, 64 KiB writes",
+    unit: "GB/s",
+    transports: STREAMS,
+    modes: [""],
+  },
+  W4: {
+    title: "W4 accept rate (connect, accept, close)",
+    unit: "conn/s",
+    transports: STREAMS,
+    modes: [""],
+  },
+  W5: {
+    title: "W5 memory of idle connected sockets (server RSS per socket)",
+    unit: "KiB/socket",
+    transports: STREAMS,
+    modes: [""],
+    lowerIsBetter: true,
+  },
+};
+
+const node = (file) => (role, w, t, params) => [
+  process.execPath,
+  ...(w === "W5" ? ["--expose-gc"] : []),
+  path.join(BENCH_DIR, "workers", file),
+  role,
+  w,
+  t,
+  JSON.stringify(params),
+];
+
+/**
+ * kind: "subject" (sockit), "builtin" (Node), "peer" (npm), "baseline" (C),
+ * "context" (Python). `can(w, t)` says whether it has that workload.
+ */
+export const IMPLS = {
+  sockit: {
+    kind: "subject",
+    can: () => true,
+    argv: node("sockit.mjs"),
+  },
+  node: {
+    kind: "builtin",
+    can: (w, t) => (t === "udp" ? w === "W1" || w === "W2" : STREAMS.includes(t)),
+    argv: node("node.mjs"),
+  },
+  "unix-dgram": {
+    kind: "peer",
+    can: (w, t) => t === "unix-dgram" && (w === "W1" || w === "W2"),
+    argv: node("unix-dgram.mjs"),
+  },
+  "node-unix-socket": {
+    kind: "peer",
+    can: (w, t) => (t === "unix-dgram" || t === "unix-seqpacket") && (w === "W1" || w === "W2"),
+    argv: node("node-unix-socket.mjs"),
+  },
+  c: {
+    kind: "baseline",
+    can: (w, t) => !((t === "udp" || t === "unix-dgram") && ["W3", "W4", "W5"].includes(w)),
+    argv: (role, w, t, params) => [C_BINARY, role, w, t, JSON.stringify(params)],
+  },
+  python: {
+    kind: "context",
+    can: (w, t) =>
+      STREAMS.includes(t) || ((t === "udp" || t === "unix-dgram") && (w === "W1" || w === "W2")),
+    argv: (role, w, t, params) => [
+      "python3",
+      path.join(BENCH_DIR, "workers", "asyncio_worker.py"),
+      role,
+      w,
+      t,
+      JSON.stringify(params),
+    ],
+  },
+};
+
+/** Where Node has no built-in for a transport, the ratio is to the best of these. */
+export const PEERS = ["unix-dgram", "node-unix-socket"];

@@ -1,0 +1,120 @@
+// Gets every implementation ready, or says why it cannot be: installs the
+// npm peers into bench/node_modules on first use, compiles the C baseline
+// into bench/.build/ (cached by a hash of its source), and checks that
+// sockit is built and Python is present. Nothing here throws: a missing
+// piece becomes a reason string and its rows are skipped.
+import { execFileSync, spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import fs from "node:fs";
+import path from "node:path";
+import { BENCH_DIR, C_BINARY, REPO_DIR } from "./impls.mjs";
+
+function run(cmd, args, opts = {}) {
+  return spawnSync(cmd, args, { encoding: "utf8", timeout: 180_000, ...opts });
+}
+
+function lastLines(text, n = 3) {
+  return (text ?? "").trim().split("\n").slice(-n).join(" | ");
+}
+
+/** `npm ci --prefix bench` when bench/node_modules is missing. */
+function installPeers(log) {
+  if (fs.existsSync(path.join(BENCH_DIR, "node_modules"))) return null;
+  log("installing the npm peers (npm ci --prefix bench) ...");
+  const npm = process.platform === "win32" ? "npm.cmd" : "npm";
+  const r = run(npm, ["ci", "--prefix", BENCH_DIR, "--no-audit", "--no-fund"]);
+  if (r.status !== 0) return `npm ci failed: ${lastLines(r.stderr || r.stdout || String(r.error))}`;
+  return null;
+}
+
+/** Loads a peer in a child process so a broken build cannot take us down. */
+function probePeer(name) {
+  const r = run(
+    process.execPath,
+    ["--input-type=module", "-e", `await import(${JSON.stringify(name)});`],
+    { cwd: BENCH_DIR, timeout: 20_000 },
+  );
+  return r.status === 0 ? null : `${name} does not load: ${lastLines(r.stderr, 2)}`;
+}
+
+/** Compiles bench/c/sockbench.c with `cc -O2` unless the cached binary matches. */
+function buildC(log) {
+  const src = path.join(BENCH_DIR, "c", "sockbench.c");
+  const hash = createHash("sha256").update(fs.readFileSync(src)).digest("hex");
+  const stamp = C_BINARY + ".sha256";
+  if (fs.existsSync(C_BINARY) && fs.existsSync(stamp) && fs.readFileSync(stamp, "utf8") === hash)
+    return null;
+  fs.mkdirSync(path.dirname(C_BINARY), { recursive: true });
+  log("compiling the C baseline (cc -O2) ...");
+  const cc = process.env.CC || "cc";
+  const r = run(cc, ["-O2", "-std=c11", "-Wall", "-o", C_BINARY, src]);
+  if (r.status !== 0) return `cc failed: ${lastLines(r.stderr || String(r.error))}`;
+  fs.writeFileSync(stamp, hash);
+  return null;
+}
+
+function checkPython() {
+  const r = run("python3", ["-c", "import asyncio, sys; print(sys.version.split()[0])"], {
+    timeout: 20_000,
+  });
+  return r.status === 0 ? null : "python3 not found";
+}
+
+/** sockit is importable when dist/ is built and the addon loads. */
+function checkSockit() {
+  const entry = path.join(REPO_DIR, "dist", "src", "index.js");
+  if (!fs.existsSync(entry)) return "sockit: not built (no dist/src/index.js; run npm run build)";
+  const r = run(
+    process.execPath,
+    [
+      "--input-type=module",
+      "-e",
+      `const m = await import(${JSON.stringify(entry)}); if (typeof m.Socket !== "function") throw new Error("no Socket export");`,
+    ],
+    { timeout: 20_000 },
+  );
+  return r.status === 0 ? null : `sockit: not built (import failed: ${lastLines(r.stderr, 2)})`;
+}
+
+/**
+ * Returns { impl: null | reason } for every implementation.
+ * @param {string[]} wanted  implementations the run asks for
+ */
+export function prepare(wanted, log) {
+  const why = {};
+  const want = (name) => wanted.includes(name);
+  if (want("sockit")) why.sockit = checkSockit();
+  if (want("node")) why.node = null;
+  if (want("unix-dgram") || want("node-unix-socket")) {
+    const failed = installPeers(log);
+    for (const peer of ["unix-dgram", "node-unix-socket"])
+      if (want(peer)) why[peer] = failed ?? probePeer(peer);
+  }
+  if (want("c")) why.c = buildC(log);
+  if (want("python")) why.python = checkPython();
+  return why;
+}
+
+/** Versions worth stating beside the figures. */
+export function versions() {
+  const v = { node: process.version };
+  try {
+    v.python = execFileSync("python3", ["--version"], { encoding: "utf8" }).trim().split(" ")[1];
+  } catch {
+    /* absent */
+  }
+  try {
+    v.cc = execFileSync(process.env.CC || "cc", ["--version"], { encoding: "utf8" }).split("\n")[0];
+  } catch {
+    /* absent */
+  }
+  for (const peer of ["unix-dgram", "node-unix-socket"]) {
+    try {
+      const pj = path.join(BENCH_DIR, "node_modules", peer, "package.json");
+      v[peer] = JSON.parse(fs.readFileSync(pj, "utf8")).version;
+    } catch {
+      /* not installed */
+    }
+  }
+  return v;
+}

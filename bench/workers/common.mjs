@@ -1,0 +1,153 @@
+// Shared scaffolding of the JavaScript workers (node, sockit, unix-dgram,
+// node-unix-socket). A worker is one side of one workload in its own process;
+// this module speaks the line protocol with bench/run.mjs so that each
+// implementation file only has to say how it opens, sends and receives.
+//
+//   node workers/<impl>.mjs server|client W1..W5 TRANSPORT PARAMS_JSON
+//
+// server: prints "READY <address>"; then answers, one line each,
+//         "RESET" -> "OK" and "STAT" -> {msgs, bytes, span, accepted, rss, base};
+//         exits when stdin closes.
+// client: reads "ADDR <address>", connects, prints "OK"; then each
+//         "RUN <seconds>" runs the workload once and prints one JSON line
+//         ({ops|sent|bytes, secs, ...}); exits when stdin closes.
+// Any line starting with "ERROR" tells the orchestrator this side failed.
+import { createInterface } from "node:readline";
+
+/** Size of a W1/W2 message. */
+export const MSG = 64;
+/** Size of a W3 write, and of every stream read. */
+export const CHUNK = 64 * 1024;
+
+/** Monotonic seconds. */
+export const now = () => performance.now() / 1000;
+
+/** Writes one protocol line (objects become JSON). */
+export function reply(v) {
+  process.stdout.write((typeof v === "string" ? v : JSON.stringify(v)) + "\n");
+}
+
+/** Splits "127.0.0.1:5000" into { host, port }. */
+export function hostPort(text) {
+  const i = text.lastIndexOf(":");
+  return { host: text.slice(0, i), port: Number(text.slice(i + 1)) };
+}
+
+/** Receive-side counters of W2/W3 (and accepted connections for W4/W5). */
+export class Counters {
+  msgs = 0;
+  bytes = 0;
+  first = 0;
+  last = 0;
+  accepted = 0;
+  /** Records one receive of n bytes (one datagram, or one stream read). */
+  count(n) {
+    const t = performance.now();
+    if (this.msgs === 0) this.first = t;
+    this.last = t;
+    this.msgs++;
+    this.bytes += n;
+  }
+  reset() {
+    this.msgs = this.bytes = this.first = this.last = 0;
+  }
+  snapshot() {
+    return {
+      msgs: this.msgs,
+      bytes: this.bytes,
+      span: (this.last - this.first) / 1000,
+      accepted: this.accepted,
+    };
+  }
+}
+
+/** Resolves after ms milliseconds. */
+export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Runs `fn` over `count` items with at most `width` in flight; used by W5
+ * clients to open thousands of connections without a SYN storm.
+ */
+export async function inWindows(count, width, fn) {
+  let next = 0;
+  const lanes = Array.from({ length: Math.min(width, count) }, async () => {
+    while (next < count) await fn(next++);
+  });
+  await Promise.all(lanes);
+}
+
+/**
+ * Runs one worker. `impl.server(w, transport, params, counters)` returns the
+ * address string; `impl.client(w, transport, params, address)` returns
+ * `{ run(secs) }` (for W5, `run` opens params.n connections and returns
+ * `{ ops }`).
+ */
+export async function main(impl) {
+  const [role, workload, transport, json] = process.argv.slice(2);
+  const params = JSON.parse(json ?? "{}");
+  process.on("uncaughtException", (e) => fail(e));
+  process.on("unhandledRejection", (e) => fail(e));
+  const lines = createInterface({ input: process.stdin })[Symbol.asyncIterator]();
+  try {
+    if (role === "server") await serve(impl, workload, transport, params, lines);
+    else await drive(impl, workload, transport, params, lines);
+  } catch (e) {
+    fail(e);
+  }
+  process.exit(0);
+}
+
+function fail(e) {
+  const text = String(e?.stack ?? e).replace(/\n/g, " | ");
+  reply(`ERROR ${text}`);
+  process.exit(2);
+}
+
+async function serve(impl, workload, transport, params, lines) {
+  const counters = new Counters();
+  const address = await impl.server(workload, transport, params, counters);
+  const base = process.memoryUsage.rss();
+  reply(`READY ${address}`);
+  for (;;) {
+    const { value: line, done } = await lines.next();
+    if (done) return;
+    if (line === "RESET") {
+      counters.reset();
+      reply("OK");
+    } else if (line === "STAT") {
+      if (workload === "W5") await settle();
+      reply({ ...counters.snapshot(), rss: process.memoryUsage.rss(), base });
+    } else {
+      reply(`ERROR unknown command ${line}`);
+    }
+  }
+}
+
+async function drive(impl, workload, transport, params, lines) {
+  const first = await lines.next();
+  if (first.done || !first.value.startsWith("ADDR ")) return;
+  const base = process.memoryUsage.rss();
+  const client = await impl.client(workload, transport, params, first.value.slice(5));
+  reply("OK");
+  for (;;) {
+    const { value: line, done } = await lines.next();
+    if (done) return;
+    if (!line.startsWith("RUN ")) {
+      reply(`ERROR unknown command ${line}`);
+      continue;
+    }
+    const result = await client.run(Number(line.slice(4)));
+    if (workload === "W5") {
+      await settle();
+      Object.assign(result, { rss: process.memoryUsage.rss(), base });
+    }
+    reply(result);
+  }
+}
+
+/** Lets pending callbacks run and collects garbage before a memory reading. */
+async function settle() {
+  await sleep(50);
+  globalThis.gc?.();
+  await sleep(50);
+}

@@ -1,0 +1,220 @@
+// sockit, the library under test, on every transport and workload.
+//
+// Written the way the README teaches: `await` on send/recv, one loop per
+// connection, no callbacks. The library is loaded from the repository's
+// build (dist/src/index.js + build/Release/sockit.node); if it is not built
+// the worker says "ERROR sockit: not built" and the orchestrator skips it.
+import { CHUNK, MSG, hostPort, inWindows, main, now } from "./common.mjs";
+
+let sockit;
+try {
+  sockit = await import(new URL("../../dist/src/index.js", import.meta.url).href);
+} catch (e) {
+  process.stdout.write(`ERROR sockit: not built (${String(e?.message ?? e).split("\n")[0]})\n`);
+  process.exit(3);
+}
+const { Socket } = sockit;
+
+/** Stream reads take up to this much (the C baseline does the same). */
+const RBUF = 256 * 1024;
+const msg = Buffer.alloc(MSG, "p");
+const chunk = Buffer.alloc(CHUNK, "w");
+const noop = () => {};
+
+const KINDS = {
+  tcp: ["inet", "stream"],
+  udp: ["inet", "dgram"],
+  "unix-stream": ["unix", "stream"],
+  "unix-dgram": ["unix", "dgram"],
+  "unix-seqpacket": ["unix", "seqpacket"],
+};
+
+const isInet = (t) => t === "tcp" || t === "udp";
+
+/** An address object from the protocol's string form. */
+function addressOf(transport, text) {
+  if (!isInet(transport)) return { family: "unix", path: text };
+  const { host, port } = hostPort(text);
+  return { family: "inet", address: host, port };
+}
+
+/** The protocol's string form of getsockname(). */
+function addressText(a) {
+  return a.family === "inet" ? `${a.address}:${a.port}` : String(a.path);
+}
+
+/** TCP_NODELAY, as every implementation in the bench sets it. */
+function nodelay(s, transport) {
+  if (transport === "tcp") s.setsockopt("IPPROTO_TCP", "TCP_NODELAY", 1);
+}
+
+/** Connection errors at teardown (the peer process exits) end a loop quietly. */
+const gone = (e) => ["ECONNRESET", "EPIPE", "EBADF", "ERR_SOCKET_CLOSED"].includes(e?.code);
+
+async function server(workload, transport, params, counters) {
+  const [family, type] = KINDS[transport];
+  const s = new Socket(family, type);
+  s.bind(isInet(transport) ? { family: "inet", address: "127.0.0.1", port: 0 } : { family: "unix", path: params.path });
+  if (type === "dgram") {
+    (workload === "W1" ? echoDatagrams(s) : sinkDatagrams(s, counters)).catch(crash);
+  } else {
+    nodelay(s, transport);
+    s.listen(params.backlog ?? 4096);
+    acceptLoop(s, workload, transport, counters).catch(crash);
+  }
+  return addressText(s.getsockname());
+}
+
+function crash(e) {
+  throw e; // reaches common.mjs's unhandledRejection handler: "ERROR ..."
+}
+
+async function acceptLoop(s, workload, transport, counters) {
+  for (;;) {
+    const c = await s.accept();
+    counters.accepted++;
+    if (workload === "W4") {
+      c.close();
+      continue;
+    }
+    nodelay(c, transport);
+    const loop = workload === "W1" ? echo(c, transport) : workload === "W5" ? idle(c) : sink(c, counters);
+    loop.catch((e) => (gone(e) ? c.close() : crash(e)));
+  }
+}
+
+/** W1 server, stream or seqpacket: send back whatever arrives. */
+async function echo(c, transport) {
+  const stream = transport !== "unix-seqpacket";
+  for (;;) {
+    const b = await c.recv(stream ? RBUF : 2048);
+    if (b.length === 0) break;
+    if (stream) await c.sendAll(b);
+    else await c.send(b);
+  }
+  c.close();
+}
+
+/** W2/W3 server: count what arrives. */
+async function sink(c, counters) {
+  for (;;) {
+    const b = await c.recv(RBUF);
+    if (b.length === 0) break;
+    counters.count(b.length);
+  }
+  c.close();
+}
+
+/** W5 server: an idle connection with a pending receive, as a real server has. */
+async function idle(c) {
+  await c.recv(1);
+  c.close();
+}
+
+async function echoDatagrams(s) {
+  for (;;) {
+    const { data, address } = await s.recvfrom(2048);
+    await s.sendto(data, address);
+  }
+}
+
+async function sinkDatagrams(s, counters) {
+  for (;;) {
+    const b = await s.recv(2048);
+    counters.count(b.length);
+  }
+}
+
+async function client(workload, transport, params, address) {
+  const [family, type] = KINDS[transport];
+  const peer = addressOf(transport, address);
+  if (workload === "W4") return { run: (secs) => connectRate(family, peer, secs, params.window ?? 16) };
+  if (workload === "W5") return { run: () => holdMany(family, peer, params.n) };
+  const s = new Socket(family, type);
+  // A Unix datagram client binds a name of its own so the W1 server can answer.
+  if (transport === "unix-dgram") s.bind({ family: "unix", path: params.cpath });
+  nodelay(s, transport);
+  await s.connect(peer);
+  const stream = type === "stream";
+  if (workload === "W1") return { run: (secs) => pingPong(s, stream, secs) };
+  if (workload === "W2") return { run: (secs) => flood(s, msg, secs, false) };
+  return { run: (secs) => flood(s, chunk, secs, true) };
+}
+
+/** W1: send 64 B, wait for 64 B back, repeat. */
+async function pingPong(s, stream, secs) {
+  let ops = 0;
+  const t0 = now();
+  const end = t0 + secs;
+  let t = t0;
+  while (t < end) {
+    await s.send(msg);
+    let got = 0;
+    while (got < MSG) {
+      const b = await s.recv(stream ? RBUF : 2048);
+      if (b.length === 0 && stream) throw new Error("unexpected EOF");
+      got += b.length;
+    }
+    ops++;
+    t = now();
+  }
+  return { ops, secs: t - t0 };
+}
+
+/** W2/W3: send as fast as the peer takes (sends wait on EAGAIN themselves). */
+async function flood(s, buf, secs, all) {
+  let sent = 0;
+  const t0 = now();
+  const end = t0 + secs;
+  let t = t0;
+  while (t < end) {
+    for (let i = 0; i < 64; i++) {
+      if (all) await s.sendAll(buf);
+      else await s.send(buf);
+      sent++;
+    }
+    t = now();
+  }
+  return { sent, bytes: sent * buf.length, secs: t - t0 };
+}
+
+/** W4: `window` lanes of connect, wait for the server's close, close. */
+async function connectRate(family, peer, secs, window) {
+  let ops = 0;
+  let failed = 0;
+  let firstError = null;
+  const t0 = now();
+  const end = t0 + secs;
+  const lane = async () => {
+    while (now() < end) {
+      const c = new Socket(family, "stream");
+      try {
+        await c.connect(peer);
+        await c.recv(16); // EOF when the server closes
+        ops++;
+      } catch (e) {
+        failed++;
+        firstError ??= e;
+      } finally {
+        c.close();
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: window }, lane));
+  if (!ops && firstError) throw firstError;
+  return { ops, failed, secs: now() - t0 };
+}
+
+/** W5: open n connections and keep them, each with a pending receive. */
+async function holdMany(family, peer, n) {
+  const kept = [];
+  await inWindows(n, 64, async () => {
+    const c = new Socket(family, "stream");
+    await c.connect(peer);
+    c.recv(1).catch(noop);
+    kept.push(c);
+  });
+  return { ops: kept.length, secs: 0 };
+}
+
+main({ server, client });
