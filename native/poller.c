@@ -106,7 +106,7 @@ static void on_event(uv_poll_t *h, int status, int events) {
   } else {
     napi_create_int32(env, status, &argv[0]);
     napi_create_int32(env, events, &argv[1]);
-    napi_get_undefined(env, &recv);
+    napi_get_global(env, &recv); /* napi_make_callback needs an object receiver */
     napi_status st = napi_make_callback(env, p->async, recv, cb, 2, argv, &res);
     if (st == napi_pending_exception) {
       /* An exception thrown by the JS callback becomes an uncaught exception of

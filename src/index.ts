@@ -1,0 +1,58 @@
+/**
+ * sockit: the complete Berkeley sockets API for TypeScript on Node.js.
+ *
+ * @example
+ * import { Socket } from "sockit";
+ * const s = new Socket("inet6", "stream");
+ * s.bind("[::1]:0"); s.listen();
+ * const conn = await s.accept();
+ */
+export { Socket, socketpair } from "./socket.js";
+export type { Datagram, RecvIntoOptions, RecvOptions, SendOptions, ShutdownHow, SocketOptions, WaitOptions } from "./socket.js";
+export {
+  decodeSockaddr,
+  encodeSockaddr,
+  formatAddress,
+  formatIPv4,
+  formatIPv6,
+  parseAddress,
+  parseIPv4,
+  parseIPv6,
+} from "./address.js";
+export type {
+  AddressLike,
+  Inet6Address,
+  InetAddress,
+  NetlinkAddress,
+  PacketAddress,
+  SocketAddress,
+  Sockaddr,
+  UnixAddress,
+  UnknownAddress,
+} from "./address.js";
+export { AbortError, SocketError } from "./errors.js";
+export type { CodedError, ErrorCode } from "./errors.js";
+export {
+  AF,
+  FCNTL,
+  IOCTL,
+  IP,
+  IPPROTO,
+  IPV6,
+  LIMITS,
+  MSG,
+  NETLINK,
+  POLL,
+  SCM,
+  SHUT,
+  SO,
+  SOCK,
+  SOL,
+  STRUCTS,
+  TCP,
+  TCP_STATE,
+  UDP,
+  constantName,
+} from "./constants.js";
+export type { ConstantGroup } from "./constants.js";
+export type { FamilyName, ProtocolName, TypeName } from "./names.js";

@@ -1,0 +1,964 @@
+/**
+ * `Socket`: the Berkeley socket calls for every family and type, asynchronous on
+ * Node's event loop.
+ *
+ * Every call that can wait goes through one private primitive, `#io`: try the
+ * non-blocking syscall; on EAGAIN queue the operation and wait for readiness
+ * from the socket's single uv_poll_t watcher; on each wakeup retry the queued
+ * operations in call order. Readiness can be a false positive (libuv: "always be
+ * prepared to handle EAGAIN"), so a wakeup only means "try again", never "this
+ * will succeed". Close, abort and timeout are handled in that one place too.
+ */
+import net from "node:net";
+import { inspect, type InspectOptions } from "node:util";
+import {
+  type AddressLike,
+  type SocketAddress,
+  decodeSockaddr,
+  encodeSockaddr,
+  formatAddress,
+  toAddress,
+  type Sockaddr,
+} from "./address.js";
+import { AF, FCNTL, IOCTL, MSG, SHUT, SO, SOCK, SOL, STRUCTS } from "./constants.js";
+import { AbortError, ERRNO, SocketError, closedError, codedError, type ErrorContext } from "./errors.js";
+import {
+  type FamilyName,
+  type TypeName,
+  familyLabel,
+  familyNumber,
+  protocolLabel,
+  protocolNumber,
+  typeLabel,
+  typeNumber,
+} from "./names.js";
+import { getOption, setOption } from "./options/index.js";
+import * as raw from "./raw/index.js";
+import { AGAIN, INPROGRESS, describe, native, type PollerHandle } from "./raw/index.js";
+
+/** Options every waiting call accepts. */
+export interface WaitOptions {
+  /** Rejects the call with an AbortError when aborted (the operation is withdrawn). */
+  signal?: AbortSignal;
+  /** Rejects the call with SocketError ETIMEDOUT after this many milliseconds. */
+  timeout?: number;
+}
+
+/** Options of send-like calls. */
+export interface SendOptions extends WaitOptions {
+  /** MSG_* flags (MSG_NOSIGNAL is always added). */
+  flags?: number;
+}
+
+/** Options of receive-like calls. */
+export interface RecvOptions extends WaitOptions {
+  /** MSG_* flags. */
+  flags?: number;
+}
+
+/** Options of recvInto. */
+export interface RecvIntoOptions extends RecvOptions {
+  offset?: number;
+  length?: number;
+}
+
+/** What recvfrom and messages() deliver. */
+export interface Datagram {
+  /** The message (or the part of it that fit, see `truncated`). */
+  data: Buffer;
+  /** The sender; `{ family: "unix", path: "" }` for an unnamed Unix peer. */
+  address: SocketAddress;
+  /** True when the message was longer than the buffer (MSG_TRUNC): `size` has its real length. */
+  truncated: boolean;
+  /** The real length of the message (larger than data.length when truncated). */
+  size: number;
+}
+
+/** Options of the constructor. */
+export interface SocketOptions {
+  /** Adopt this fd instead of creating a socket (see {@link Socket.fromFd}). */
+  fd?: number;
+}
+
+/** `shutdown(2)` directions by name. */
+export type ShutdownHow = "read" | "write" | "both" | number;
+
+const READ = 0;
+const WRITE = 1;
+type Dir = typeof READ | typeof WRITE;
+
+const UV = native.UV;
+const EV_READ = UV.READABLE;
+const EV_WRITE = UV.WRITABLE;
+
+interface Waiter {
+  attempt: () => number;
+  resolve: (n: number) => void;
+  reject: (e: unknown) => void;
+  syscall: string;
+  signal: AbortSignal | undefined;
+  onAbort: (() => void) | undefined;
+  timer: NodeJS.Timeout | undefined;
+}
+
+/** Receive scratch: receives of up to this size land here, then are copied out exactly. */
+const SCRATCH_SIZE = 65536;
+const scratch = Buffer.allocUnsafeSlow(SCRATCH_SIZE);
+const addrScratch = Buffer.alloc(STRUCTS.sockaddr_storage!.size);
+const lenOut = new Int32Array(1);
+const optInt = Buffer.alloc(4);
+
+const ENOTCONN = -ERRNO.ENOTCONN!;
+const ETIMEDOUT = -ERRNO.ETIMEDOUT!;
+const EMSGSIZE = -ERRNO.EMSGSIZE!;
+const EPERM = -ERRNO.EPERM!;
+const EACCES = -ERRNO.EACCES!;
+
+/** Closes the fds of sockets collected without close() or detach(). */
+const leaked = new FinalizationRegistry<number>((fd) => {
+  native.close(fd);
+});
+
+function toBytes(data: unknown, syscall: string): Buffer | ArrayBufferView {
+  if (typeof data === "string") return Buffer.from(data, "utf8");
+  if (ArrayBuffer.isView(data)) return data;
+  throw codedError("ERR_INVALID_ARG_TYPE", `${syscall}: data must be a Buffer, TypedArray, DataView or string, got ${describe(data)}`);
+}
+
+function checkSize(size: unknown, syscall: string): number {
+  if (typeof size !== "number" || !Number.isInteger(size)) {
+    throw codedError("ERR_INVALID_ARG_TYPE", `${syscall}: size must be an integer, got ${describe(size)}`);
+  }
+  if (size < 0 || size > 0x7fffffff) throw codedError("ERR_OUT_OF_RANGE", `${syscall}: size must be in 0..2147483647, got ${size}`);
+  return size;
+}
+
+function checkFlags(flags: unknown, syscall: string): number {
+  if (flags === undefined) return 0;
+  return raw.checkInt(flags, `${syscall}: flags`);
+}
+
+function checkWait(opts: WaitOptions | undefined, syscall: string): void {
+  if (opts === undefined) return;
+  if (opts === null || typeof opts !== "object") {
+    throw codedError("ERR_INVALID_ARG_TYPE", `${syscall}: options must be an object, got ${describe(opts)}`);
+  }
+  if (opts.signal !== undefined && !(opts.signal instanceof AbortSignal)) {
+    throw codedError("ERR_INVALID_ARG_TYPE", `${syscall}: options.signal must be an AbortSignal, got ${describe(opts.signal)}`);
+  }
+  if (opts.timeout !== undefined && (typeof opts.timeout !== "number" || !(opts.timeout >= 0) || opts.timeout > 0x7fffffff)) {
+    throw codedError("ERR_OUT_OF_RANGE", `${syscall}: options.timeout must be a number of milliseconds >= 0, got ${describe(opts.timeout)}`);
+  }
+}
+
+function contextOf(addr: SocketAddress): ErrorContext {
+  switch (addr.family) {
+    case "inet":
+    case "inet6":
+      return { address: addr.address, port: addr.port };
+    case "unix":
+      return { path: typeof addr.path === "string" ? addr.path : addr.path.toString("latin1") };
+    default:
+      return { address: formatAddress(addr) };
+  }
+}
+
+const shutdownHow: Record<string, number> = { read: SHUT.RD, write: SHUT.WR, both: SHUT.RDWR };
+
+/**
+ * A socket of any family and type. Owns its fd: `close()` releases it,
+ * `detach()` hands it back. Waiting calls return promises and accept
+ * `{ signal, timeout }`; concurrent reads (and writes) complete in call order.
+ */
+export class Socket {
+  #fd: number;
+  readonly #family: number;
+  readonly #type: number;
+  readonly #protocol: number;
+  #closed = false;
+  #poller: PollerHandle | null = null;
+  /** The events the watcher is started for (0 = stopped). */
+  #armed = 0;
+  /** Whether the watcher currently keeps the event loop alive. */
+  #refed = false;
+  /** ref()/unref() as the user set it. */
+  #userRef = true;
+  readonly #queues: [Waiter[], Waiter[]] = [[], []];
+  readonly #onPoll = (status: number, events: number): void => this.#handleEvents(status, events);
+  /** The last address sent to, and its encoding (sendto to one peer is the common case). */
+  #lastTo: AddressLike | undefined;
+  #lastToBytes: Sockaddr | undefined;
+  #lastToCtx: ErrorContext | undefined;
+
+  /**
+   * Creates a socket. Wraps `socket(2)` (always with SOCK_NONBLOCK | SOCK_CLOEXEC).
+   * @param family "inet" | "inet6" | "unix" | "netlink" | "packet" or an AF_* number
+   * @param type "stream" | "dgram" | "seqpacket" | "raw" | "rdm" or a SOCK_* number
+   * @param protocol a name ("tcp", "udp", "icmp", "icmpv6", "route", "sock_diag" ...) or number; default 0
+   * @see https://man7.org/linux/man-pages/man2/socket.2.html
+   * @throws TypeError ERR_INVALID_ARG_VALUE for an unknown name; SocketError EAFNOSUPPORT,
+   *   EPROTONOSUPPORT, EINVAL, EMFILE, EPERM/EACCES (raw and packet sockets need CAP_NET_RAW).
+   */
+  constructor(family: FamilyName | number, type: TypeName | number, protocol?: string | number, options?: SocketOptions) {
+    const af = familyNumber(family);
+    const ty = typeNumber(type);
+    const proto = protocolNumber(af, protocol);
+    if (options?.fd !== undefined) {
+      this.#fd = raw.checkFd(options.fd, "Socket");
+    } else {
+      const r = native.socket(af, ty, proto);
+      if (r < 0) {
+        if ((r === EPERM || r === EACCES) && (ty === SOCK.RAW || af === AF.PACKET)) {
+          throw new SocketError(r, "socket", {}, `socket ${r === EPERM ? "EPERM" : "EACCES"}: ${af === AF.PACKET ? "packet" : "raw"} sockets need the CAP_NET_RAW capability (run as root, or: setcap cap_net_raw+ep "$(command -v node)")`);
+        }
+        throw new SocketError(r, "socket");
+      }
+      this.#fd = r;
+    }
+    this.#family = af;
+    this.#type = ty;
+    this.#protocol = proto;
+    leaked.register(this, this.#fd, this);
+  }
+
+  /**
+   * Adopts an open socket fd and takes ownership of it (close() will close it).
+   * Reads its family, type and protocol (SO_DOMAIN, SO_TYPE, SO_PROTOCOL) and
+   * makes it non-blocking and close-on-exec. Given a Node `net.Socket`,
+   * `net.Server` or any object with a numeric `fd` (a FileHandle), adopts a
+   * duplicate (F_DUPFD_CLOEXEC), since Node keeps owning the original.
+   * Does not correspond to a single syscall.
+   * @see https://man7.org/linux/man-pages/man2/fcntl.2.html
+   * @throws SocketError ENOTSOCK (not a socket), EBADF (not open).
+   */
+  static fromFd(fd: number | { fd?: unknown; _handle?: unknown }): Socket {
+    let n: number;
+    if (typeof fd === "number") n = raw.checkFd(fd, "fromFd");
+    else {
+      const handle = (fd as { _handle?: { fd?: unknown } } | null)?._handle;
+      const inner = handle && typeof handle.fd === "number" ? handle.fd : (fd as { fd?: unknown } | null)?.fd;
+      if (typeof inner !== "number" || inner < 0) {
+        throw codedError("ERR_INVALID_ARG_TYPE", `fromFd: expected an fd number or an object with an open fd, got ${describe(fd)}`);
+      }
+      n = raw.fcntl(inner, FCNTL.F_DUPFD_CLOEXEC!, 0);
+    }
+    const intOpt = (name: number): number => {
+      raw.getsockopt(n, SOL.SOCKET, name, optInt);
+      return optInt.readInt32LE(0);
+    };
+    let family: number, type: number, protocol: number;
+    try {
+      family = intOpt(SO.DOMAIN);
+      type = intOpt(SO.TYPE);
+      protocol = intOpt(SO.PROTOCOL);
+      const fl = raw.fcntl(n, FCNTL.F_GETFL!);
+      if (!(fl & FCNTL.O_NONBLOCK!)) raw.fcntl(n, FCNTL.F_SETFL!, fl | FCNTL.O_NONBLOCK!);
+      const fdfl = raw.fcntl(n, FCNTL.F_GETFD!);
+      if (!(fdfl & FCNTL.FD_CLOEXEC!)) raw.fcntl(n, FCNTL.F_SETFD!, fdfl | FCNTL.FD_CLOEXEC!);
+    } catch (e) {
+      if (typeof fd !== "number") native.close(n);
+      throw e;
+    }
+    return new Socket(family, type, protocol, { fd: n });
+  }
+
+  /** The file descriptor (-1 once closed or detached). */
+  get fd(): number {
+    return this.#fd;
+  }
+  /** The address family: "inet", "inet6", "unix", "netlink", "packet", or the AF_* number. */
+  get family(): FamilyName | number {
+    return familyLabel(this.#family);
+  }
+  /** The socket type: "stream", "dgram", "seqpacket", "raw", "rdm", or the SOCK_* number. */
+  get type(): TypeName | number {
+    return typeLabel(this.#type);
+  }
+  /** The protocol's name ("tcp", "udp", "icmp", "route" ...) or number (0 = the family's default). */
+  get protocol(): string | number {
+    return protocolLabel(this.#family, this.#protocol);
+  }
+  /** True once close() or detach() has run. */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  // -------------------------------------------------------------------------
+  // The I/O primitive.
+
+  #check(syscall: string): void {
+    if (this.#closed) throw closedError(syscall);
+  }
+
+  /**
+   * Runs `attempt` (a non-blocking syscall returning a result or AGAIN) now if
+   * nothing is queued in its direction, else queues it; queued attempts are
+   * retried in call order on each readiness wakeup.
+   */
+  #io(dir: Dir, syscall: string, attempt: () => number, opts?: WaitOptions): Promise<number> {
+    if (this.#closed) return Promise.reject(closedError(syscall));
+    const q = this.#queues[dir];
+    if (q.length === 0) {
+      let r: number;
+      try {
+        r = attempt();
+      } catch (e) {
+        return Promise.reject(e);
+      }
+      if (r !== AGAIN) return Promise.resolve(r);
+    }
+    const signal = opts?.signal;
+    if (signal?.aborted) return Promise.reject(new AbortError(undefined, { cause: signal.reason }));
+    return new Promise<number>((resolve, reject) => {
+      const w: Waiter = { attempt, resolve, reject, syscall, signal, onAbort: undefined, timer: undefined };
+      if (signal) {
+        w.onAbort = () => this.#withdraw(dir, w, new AbortError(undefined, { cause: signal.reason }));
+        signal.addEventListener("abort", w.onAbort, { once: true });
+      }
+      const timeout = opts?.timeout;
+      if (timeout !== undefined) {
+        w.timer = setTimeout(() => {
+          this.#withdraw(dir, w, new SocketError(ETIMEDOUT, syscall, {}, `${syscall} ETIMEDOUT: no completion within ${timeout} ms`));
+        }, timeout);
+      }
+      q.push(w);
+      this.#arm();
+    });
+  }
+
+  #settle(w: Waiter): void {
+    if (w.onAbort) w.signal!.removeEventListener("abort", w.onAbort);
+    if (w.timer) clearTimeout(w.timer);
+  }
+
+  #withdraw(dir: Dir, w: Waiter, err: unknown): void {
+    const q = this.#queues[dir];
+    const i = q.indexOf(w);
+    if (i === -1) return;
+    q.splice(i, 1);
+    this.#settle(w);
+    w.reject(err);
+    this.#updateRef();
+  }
+
+  /** Starts the watcher for every direction with waiters (the union of interest). */
+  #arm(): void {
+    const want = (this.#queues[READ].length ? EV_READ : 0) | (this.#queues[WRITE].length ? EV_WRITE : 0);
+    if (this.#poller === null) {
+      const h = native.pollerNew(this.#fd, this.#onPoll);
+      if (typeof h === "number") {
+        this.#failAll(h, "poll");
+        return;
+      }
+      this.#poller = h;
+    }
+    if ((this.#armed | want) !== this.#armed) {
+      const r = native.pollerStart(this.#poller, this.#armed | want);
+      if (r < 0) {
+        this.#failAll(r, "poll");
+        return;
+      }
+      this.#armed |= want;
+    }
+    this.#updateRef();
+  }
+
+  /** The watcher keeps the loop alive only while something waits (and the user did not unref). */
+  #updateRef(): void {
+    if (this.#poller === null) return;
+    const want = this.#userRef && (this.#queues[READ].length > 0 || this.#queues[WRITE].length > 0);
+    if (want !== this.#refed) {
+      native.pollerRef(this.#poller, want);
+      this.#refed = want;
+    }
+  }
+
+  #handleEvents(status: number, events: number): void {
+    if (this.#closed) return;
+    if (status < 0) {
+      // A poll error (EBADF if the fd was closed behind our back): reject what
+      // waits, never abort the process.
+      this.#failAll(status, "poll");
+      return;
+    }
+    // libuv reports EPOLLERR/EPOLLHUP as both readable and writable, so the
+    // queued calls run and meet the real error.
+    let keep = this.#armed;
+    if (events & EV_READ) {
+      if (this.#queues[READ].length === 0) keep &= ~EV_READ;
+      else this.#drain(READ);
+    }
+    if (events & EV_WRITE && !this.#closed) {
+      if (this.#queues[WRITE].length === 0) keep &= ~EV_WRITE;
+      else this.#drain(WRITE);
+    }
+    if (this.#closed || this.#poller === null) return;
+    // Lazy disarm: a direction stays armed after its queue drains (the next
+    // call usually waits again, and re-arming costs epoll_ctl); it is dropped
+    // when a wakeup finds nothing waiting for it.
+    if (keep !== this.#armed) {
+      keep |= (this.#queues[READ].length ? EV_READ : 0) | (this.#queues[WRITE].length ? EV_WRITE : 0);
+      if (keep === 0) native.pollerStop(this.#poller);
+      else native.pollerStart(this.#poller, keep);
+      this.#armed = keep;
+    }
+    this.#updateRef();
+  }
+
+  #drain(dir: Dir): void {
+    const q = this.#queues[dir];
+    while (q.length > 0 && !this.#closed) {
+      const w = q[0]!;
+      let r: number;
+      try {
+        r = w.attempt();
+      } catch (e) {
+        q.shift();
+        this.#settle(w);
+        w.reject(e);
+        continue;
+      }
+      if (r === AGAIN) break;
+      q.shift();
+      this.#settle(w);
+      w.resolve(r);
+    }
+  }
+
+  #failAll(errno: number, syscall: string): void {
+    for (const q of this.#queues) {
+      for (const w of q.splice(0)) {
+        this.#settle(w);
+        w.reject(new SocketError(errno, w.syscall || syscall));
+      }
+    }
+    this.#updateRef();
+  }
+
+  // -------------------------------------------------------------------------
+  // Addresses.
+
+  #sockaddr(address: AddressLike, syscall: string): { sa: Sockaddr; ctx: ErrorContext } {
+    const addr = toAddress(address, this.#family, syscall);
+    return { sa: encodeSockaddr(addr, syscall), ctx: contextOf(addr) };
+  }
+
+  /**
+   * Binds the socket to a local address. Wraps `bind(2)`.
+   * @param address an address object or string: "127.0.0.1:0", "[::1]:8080", "/tmp/x.sock", "@abstract"
+   * @see https://man7.org/linux/man-pages/man2/bind.2.html
+   * @throws SocketError EADDRINUSE, EADDRNOTAVAIL, EACCES, EINVAL (already bound), ENAMETOOLONG,
+   *   ENOENT (directory missing); TypeError ERR_INVALID_ADDRESS; Error ERR_SOCKET_CLOSED.
+   */
+  bind(address: AddressLike): void {
+    this.#check("bind");
+    const { sa, ctx } = this.#sockaddr(address, "bind");
+    raw.bind(this.#fd, sa.bytes, sa.length, ctx);
+  }
+
+  /**
+   * Marks a stream or seqpacket socket as accepting connections. Wraps `listen(2)`.
+   * @param backlog queue length (default 511, as Node; the kernel caps it at somaxconn)
+   * @see https://man7.org/linux/man-pages/man2/listen.2.html
+   * @throws SocketError EOPNOTSUPP (datagram sockets), EADDRINUSE; Error ERR_SOCKET_CLOSED.
+   */
+  listen(backlog = 511): void {
+    this.#check("listen");
+    raw.listen(this.#fd, raw.checkInt(backlog, "listen: backlog", 0));
+  }
+
+  /**
+   * Waits for and accepts a connection, as a new non-blocking, close-on-exec
+   * Socket. Wraps `accept4(2)`.
+   * @see https://man7.org/linux/man-pages/man2/accept4.2.html
+   * @throws SocketError EINVAL (not listening), EMFILE, ENFILE, ETIMEDOUT (timeout option);
+   *   AbortError; Error ERR_SOCKET_CLOSED (also when closed while waiting).
+   */
+  accept(options?: WaitOptions): Promise<Socket> {
+    checkWait(options, "accept");
+    const fd = this.#fd;
+    return this.#io(READ, "accept4", () => raw.accept4(fd, null, null, 0), options).then(
+      (n) => new Socket(this.#family, this.#type, this.#protocol, { fd: n }),
+    );
+  }
+
+  /**
+   * Connects to `address`. Wraps `connect(2)`; when it cannot finish at once
+   * (EINPROGRESS), waits until the socket is writable, reads SO_ERROR and, if
+   * that is 0, confirms with getpeername(2) — a writable socket can also mean
+   * a wakeup before the handshake ended, so ENOTCONN there means "wait more".
+   * A Unix socket whose listener's backlog is full (EAGAIN) is retried with
+   * back-off until it is accepted, aborted or timed out.
+   * On a datagram socket, sets the default destination and the only accepted source.
+   * @see https://man7.org/linux/man-pages/man2/connect.2.html
+   * @throws SocketError ECONNREFUSED, ENOENT (no such Unix path), ETIMEDOUT, ENETUNREACH,
+   *   EHOSTUNREACH, EISCONN, EADDRNOTAVAIL; AbortError; Error ERR_SOCKET_CLOSED.
+   */
+  connect(address: AddressLike, options?: WaitOptions): Promise<void> {
+    this.#check("connect");
+    checkWait(options, "connect");
+    const { sa, ctx } = this.#sockaddr(address, "connect");
+    const fd = this.#fd;
+    let r: number;
+    try {
+      r = raw.connect(fd, sa.bytes, sa.length, ctx);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    if (r === 0) return Promise.resolve();
+    if (r === AGAIN) return this.#connectRetry(sa, ctx, options);
+    void INPROGRESS;
+    return this.#io(
+      WRITE,
+      "connect",
+      () => {
+        raw.getsockopt(fd, SOL.SOCKET, SO.ERROR, optInt);
+        const err = optInt.readInt32LE(0);
+        if (err !== 0) throw new SocketError(-err, "connect", ctx);
+        const n = native.getpeername(fd, addrScratch, lenOut);
+        if (n === ENOTCONN) return AGAIN;
+        if (n < 0) throw new SocketError(n, "connect", ctx);
+        return 0;
+      },
+      options,
+    ).then(() => undefined);
+  }
+
+  async #connectRetry(sa: Sockaddr, ctx: ErrorContext, options?: WaitOptions): Promise<void> {
+    const deadline = options?.timeout === undefined ? Infinity : Date.now() + options.timeout;
+    let delay = 1;
+    for (;;) {
+      if (this.#closed) throw closedError("connect");
+      if (options?.signal?.aborted) throw new AbortError(undefined, { cause: options.signal.reason });
+      if (Date.now() >= deadline) throw new SocketError(ETIMEDOUT, "connect", ctx);
+      await new Promise((res) => setTimeout(res, Math.min(delay, Math.max(0, deadline - Date.now()))));
+      delay = Math.min(delay * 2, 100);
+      if (this.#closed) throw closedError("connect");
+      const r = raw.connect(this.#fd, sa.bytes, sa.length, ctx);
+      if (r !== AGAIN) return;
+    }
+  }
+
+  // -------------------------------------------------------------------------
+  // Data.
+
+  /**
+   * Sends data on a connected socket; resolves with the number of bytes the
+   * kernel took (a stream socket may take fewer than given: see sendAll).
+   * Wraps `send(2)`, always with MSG_NOSIGNAL (a closed peer gives EPIPE, never SIGPIPE).
+   * @see https://man7.org/linux/man-pages/man2/send.2.html
+   * @throws SocketError EPIPE, ECONNRESET, ENOTCONN, EDESTADDRREQ, EMSGSIZE; TypeError for bad data.
+   */
+  send(data: ArrayBufferView | string, options?: SendOptions): Promise<number> {
+    const buf = toBytes(data, "send");
+    const flags = checkFlags(options?.flags, "send");
+    checkWait(options, "send");
+    const fd = this.#fd;
+    const len = buf.byteLength;
+    return this.#io(WRITE, "send", () => raw.send(fd, buf, 0, len, flags), options);
+  }
+
+  /**
+   * Sends all of `data`, waiting for buffer space as often as needed.
+   * Does not correspond to a single syscall (loops over `send(2)`); on error
+   * some prefix of the data may have been sent.
+   * @see https://man7.org/linux/man-pages/man2/send.2.html
+   * @throws SocketError EPIPE, ECONNRESET, ENOTCONN; AbortError; Error ERR_SOCKET_CLOSED.
+   */
+  sendAll(data: ArrayBufferView | string, options?: SendOptions): Promise<void> {
+    const buf = toBytes(data, "sendAll");
+    const flags = checkFlags(options?.flags, "send");
+    checkWait(options, "sendAll");
+    const fd = this.#fd;
+    const len = buf.byteLength;
+    let off = 0;
+    return this.#io(
+      WRITE,
+      "send",
+      () => {
+        do {
+          const n = raw.send(fd, buf, off, len - off, flags);
+          if (n === AGAIN) return AGAIN;
+          off += n;
+        } while (off < len);
+        return off;
+      },
+      options,
+    ).then(() => undefined);
+  }
+
+  get #messageBased(): boolean {
+    return this.#type !== SOCK.STREAM;
+  }
+
+  /**
+   * Receives up to `size` bytes (default 65536); an empty Buffer means the peer
+   * closed its side (EOF) on a stream socket. On a datagram or seqpacket socket
+   * each call returns one message; a message longer than `size` is not cut
+   * silently: the call rejects with SocketError EMSGSIZE carrying the part that
+   * fit (`err.data`) and the real length (`err.size`) — use recvfrom()/messages()
+   * to receive `truncated` as a flag instead. Wraps `recv(2)`.
+   * @see https://man7.org/linux/man-pages/man2/recv.2.html
+   * @throws SocketError ECONNRESET, ENOTCONN, EMSGSIZE (message truncated); AbortError; ERR_SOCKET_CLOSED.
+   */
+  recv(size = SCRATCH_SIZE, options?: RecvOptions): Promise<Buffer> {
+    checkSize(size, "recv");
+    let flags = checkFlags(options?.flags, "recv");
+    checkWait(options, "recv");
+    const fd = this.#fd;
+    const message = this.#messageBased;
+    if (message) flags |= MSG.TRUNC;
+    const target = size <= SCRATCH_SIZE ? scratch : Buffer.allocUnsafe(size);
+    // The scratch buffer is only used inside the synchronous attempt, so one
+    // buffer serves every socket; the result is copied out at its exact size.
+    let out: Buffer | undefined;
+    return this.#io(
+      READ,
+      "recv",
+      () => {
+        const n = raw.recv(fd, target, 0, size, flags);
+        if (n === AGAIN) return AGAIN;
+        const got = Math.min(n, size);
+        out = target === scratch ? Buffer.from(scratch.subarray(0, got)) : target.subarray(0, got);
+        return n;
+      },
+      options,
+    ).then((n) => {
+      if (message && n > size) {
+        const err = new SocketError(EMSGSIZE, "recv", {}, `recv EMSGSIZE: a ${n}-byte message was truncated to ${size} bytes (use a larger size, or recvfrom()/messages() which report truncation)`);
+        Object.assign(err, { data: out, size: n });
+        throw err;
+      }
+      return out!;
+    });
+  }
+
+  /**
+   * Receives into `buffer` (no allocation): resolves with the number of bytes
+   * written there (0 = EOF on a stream). On message sockets the result is the
+   * message's real length (MSG_TRUNC), which exceeds `length` when truncated.
+   * Wraps `recv(2)`.
+   * @see https://man7.org/linux/man-pages/man2/recv.2.html
+   * @throws like recv(); RangeError ERR_OUT_OF_RANGE for a bad offset/length.
+   */
+  recvInto(buffer: ArrayBufferView, options?: RecvIntoOptions): Promise<number> {
+    raw.checkBytes(buffer, "recvInto: buffer");
+    const offset = options?.offset ?? 0;
+    const length = options?.length ?? buffer.byteLength - offset;
+    raw.checkWindow(buffer, offset, length, "recvInto");
+    let flags = checkFlags(options?.flags, "recv");
+    checkWait(options, "recvInto");
+    if (this.#messageBased) flags |= MSG.TRUNC;
+    const fd = this.#fd;
+    return this.#io(READ, "recv", () => raw.recv(fd, buffer, offset, length, flags), options);
+  }
+
+  /**
+   * Sends a datagram to `address` (or, with MSG_FASTOPEN, data in a TCP SYN).
+   * Wraps `sendto(2)`, always with MSG_NOSIGNAL.
+   * @see https://man7.org/linux/man-pages/man2/sendto.2.html
+   * @throws SocketError EMSGSIZE, ECONNREFUSED (an ICMP error from an earlier datagram),
+   *   EISCONN (connected stream socket), ENOENT/ECONNREFUSED (Unix peer gone), EACCES (broadcast
+   *   without SO_BROADCAST); TypeError ERR_INVALID_ADDRESS.
+   */
+  sendto(data: ArrayBufferView | string, address: AddressLike, options?: SendOptions): Promise<number> {
+    const buf = toBytes(data, "sendto");
+    const flags = checkFlags(options?.flags, "sendto");
+    checkWait(options, "sendto");
+    if (this.#closed) return Promise.reject(closedError("sendto"));
+    let sa = this.#lastToBytes;
+    let ctx = this.#lastToCtx;
+    if (address !== this.#lastTo || sa === undefined) {
+      const enc = this.#sockaddr(address, "sendto");
+      sa = enc.sa;
+      ctx = enc.ctx;
+      // Strings and frozen objects cannot change behind our back; cache those.
+      if (typeof address === "string" || Object.isFrozen(address)) {
+        this.#lastTo = address;
+        this.#lastToBytes = sa;
+        this.#lastToCtx = ctx;
+      }
+    }
+    const fd = this.#fd;
+    const len = buf.byteLength;
+    const s = sa;
+    const c = ctx;
+    return this.#io(WRITE, "sendto", () => raw.sendto(fd, buf, 0, len, flags, s.bytes, s.length, c), options);
+  }
+
+  /**
+   * Receives one datagram (up to `size` bytes, default 65536) and its sender.
+   * `truncated` reports a message longer than `size` (MSG_TRUNC), with its real
+   * length in `size`. Wraps `recvfrom(2)`.
+   * @see https://man7.org/linux/man-pages/man2/recvfrom.2.html
+   * @throws SocketError ECONNREFUSED (ICMP error on a connected UDP socket); AbortError; ERR_SOCKET_CLOSED.
+   */
+  recvfrom(size = SCRATCH_SIZE, options?: RecvOptions): Promise<Datagram> {
+    checkSize(size, "recvfrom");
+    let flags = checkFlags(options?.flags, "recvfrom");
+    checkWait(options, "recvfrom");
+    if (this.#messageBased) flags |= MSG.TRUNC;
+    const fd = this.#fd;
+    const target = size <= SCRATCH_SIZE ? scratch : Buffer.allocUnsafe(size);
+    let result: Datagram | undefined;
+    return this.#io(
+      READ,
+      "recvfrom",
+      () => {
+        const n = raw.recvfrom(fd, target, 0, size, flags, addrScratch, lenOut);
+        if (n === AGAIN) return AGAIN;
+        const got = Math.min(n, size);
+        result = {
+          data: target === scratch ? Buffer.from(scratch.subarray(0, got)) : target.subarray(0, got),
+          address: decodeSockaddr(addrScratch, lenOut[0]!),
+          truncated: n > size,
+          size: n,
+        };
+        return n;
+      },
+      options,
+    ).then(() => result!);
+  }
+
+  /**
+   * Yields each message received, until the socket is closed (which ends the
+   * loop) or an error occurs (which is thrown). For datagram, seqpacket and
+   * raw sockets. Does not correspond to a single syscall (loops over `recvfrom(2)`).
+   * @see https://man7.org/linux/man-pages/man2/recvfrom.2.html
+   * @throws TypeError ERR_SOCKET_BAD_TYPE on a stream socket; SocketError from recvfrom.
+   */
+  async *messages(options?: { size?: number; signal?: AbortSignal }): AsyncGenerator<Datagram, void, undefined> {
+    if (!this.#messageBased) {
+      throw codedError("ERR_SOCKET_BAD_TYPE", "messages() needs a datagram, seqpacket or raw socket (a stream has no message boundaries)");
+    }
+    const size = options?.size ?? SCRATCH_SIZE;
+    const signal = options?.signal;
+    for (;;) {
+      let m: Datagram;
+      try {
+        m = await this.recvfrom(size, signal ? { signal } : undefined);
+      } catch (e) {
+        if ((e as { code?: string }).code === "ERR_SOCKET_CLOSED") return;
+        throw e;
+      }
+      yield m;
+    }
+  }
+
+  /**
+   * Shuts down part of a full-duplex connection: "read", "write" (sends FIN;
+   * the peer reads EOF) or "both". Wraps `shutdown(2)`.
+   * @see https://man7.org/linux/man-pages/man2/shutdown.2.html
+   * @throws SocketError ENOTCONN; TypeError ERR_INVALID_ARG_VALUE; Error ERR_SOCKET_CLOSED.
+   */
+  shutdown(how: ShutdownHow = "both"): void {
+    this.#check("shutdown");
+    const n = typeof how === "number" ? how : shutdownHow[how];
+    if (n === undefined) throw codedError("ERR_INVALID_ARG_VALUE", `shutdown: how must be "read", "write", "both" or a SHUT_* number, got ${describe(how)}`);
+    raw.shutdown(this.#fd, n);
+  }
+
+  /**
+   * Closes the socket. Idempotent. Operations still waiting reject with
+   * ERR_SOCKET_CLOSED. Order (libuv's rule): stop polling, close(2), then
+   * release the watcher. Wraps `close(2)`.
+   * @see https://man7.org/linux/man-pages/man2/close.2.html
+   * @throws SocketError EBADF if the fd was closed behind sockit's back.
+   */
+  close(): void {
+    if (this.#closed) return;
+    const fd = this.#release("close");
+    raw.close(fd);
+    this.#releasePoller();
+  }
+
+  /** Marks the socket closed, rejects waiters, stops the watcher; returns the fd. */
+  #release(syscall: string): number {
+    this.#closed = true;
+    const fd = this.#fd;
+    this.#fd = -1;
+    leaked.unregister(this);
+    for (const q of this.#queues) {
+      for (const w of q.splice(0)) {
+        this.#settle(w);
+        w.reject(closedError(w.syscall || syscall));
+      }
+    }
+    if (this.#poller !== null) native.pollerStop(this.#poller);
+    return fd;
+  }
+
+  #releasePoller(): void {
+    if (this.#poller !== null) {
+      native.pollerClose(this.#poller);
+      this.#poller = null;
+    }
+  }
+
+  /**
+   * Gives up ownership of the fd and returns it: the Socket becomes closed,
+   * the fd stays open (non-blocking, close-on-exec) and is the caller's to close.
+   * Does not correspond to a syscall.
+   * @throws Error ERR_SOCKET_CLOSED when already closed or detached.
+   */
+  detach(): number {
+    this.#check("detach");
+    const fd = this.#release("detach");
+    this.#releasePoller();
+    return fd;
+  }
+
+  /** Closes the socket (for `await using`). */
+  async [Symbol.asyncDispose](): Promise<void> {
+    this.close();
+  }
+
+  /** Closes the socket (for `using`). */
+  [Symbol.dispose](): void {
+    this.close();
+  }
+
+  /**
+   * Returns the local address. Wraps `getsockname(2)`.
+   * @see https://man7.org/linux/man-pages/man2/getsockname.2.html
+   * @throws SocketError EBADF; Error ERR_SOCKET_CLOSED.
+   */
+  getsockname(): SocketAddress {
+    this.#check("getsockname");
+    return decodeSockaddr(addrScratch, raw.getsockname(this.#fd, addrScratch));
+  }
+
+  /**
+   * Returns the peer's address. Wraps `getpeername(2)`.
+   * @see https://man7.org/linux/man-pages/man2/getpeername.2.html
+   * @throws SocketError ENOTCONN; Error ERR_SOCKET_CLOSED.
+   */
+  getpeername(): SocketAddress {
+    this.#check("getpeername");
+    return decodeSockaddr(addrScratch, raw.getpeername(this.#fd, addrScratch));
+  }
+
+  /**
+   * Reads a socket option, decoded by the option table (numbers, booleans,
+   * `{ onoff, linger }`, `{ pid, uid, gid }`, a TCP_INFO object ...); unknown
+   * options come back as a Buffer of up to `size` bytes. Wraps `getsockopt(2)`.
+   * @param level "SOL_SOCKET", "IPPROTO_TCP", "IPPROTO_IP", "IPPROTO_IPV6" ... or a number
+   * @param name "SO_RCVBUF", "TCP_NODELAY", "IP_TTL" ... or a number
+   * @see https://man7.org/linux/man-pages/man2/getsockopt.2.html
+   * @throws SocketError ENOPROTOOPT, EINVAL; TypeError ERR_UNKNOWN_CONSTANT; ERR_SOCKET_CLOSED.
+   */
+  getsockopt(level: string | number, name: string | number, options?: { size?: number }): unknown {
+    this.#check("getsockopt");
+    return getOption(this.#fd, level, name, options);
+  }
+
+  /**
+   * Sets a socket option; the value is encoded by the option table (number,
+   * boolean, string, object, or a Buffer for anything else). Wraps `setsockopt(2)`.
+   * @see https://man7.org/linux/man-pages/man2/setsockopt.2.html
+   * @throws SocketError ENOPROTOOPT, EINVAL, EPERM (privileged options); TypeError/RangeError
+   *   for a value of the wrong type or range; ERR_SOCKET_CLOSED.
+   */
+  setsockopt(level: string | number, name: string | number, value: unknown): void {
+    this.#check("setsockopt");
+    setOption(this.#fd, level, name, value);
+  }
+
+  /**
+   * Returns the number of bytes waiting to be read (for a datagram socket: the
+   * size of the next datagram). Wraps `ioctl(2)` FIONREAD.
+   * @see https://man7.org/linux/man-pages/man7/socket.7.html
+   * @throws SocketError EINVAL (listening socket); ERR_SOCKET_CLOSED.
+   */
+  bytesAvailable(): number {
+    this.#check("ioctl");
+    return raw.ioctlInt(this.#fd, IOCTL.FIONREAD);
+  }
+
+  /** Lets the process exit while this socket waits (like Node's `unref`). Does not correspond to a syscall. */
+  unref(): this {
+    this.#userRef = false;
+    this.#updateRef();
+    return this;
+  }
+
+  /** Keeps the process alive while this socket waits (the default). Does not correspond to a syscall. */
+  ref(): this {
+    this.#userRef = true;
+    this.#updateRef();
+    return this;
+  }
+
+  // -------------------------------------------------------------------------
+  // Node interop.
+
+  /**
+   * Hands a connected stream socket (TCP or Unix) to Node as a `net.Socket`,
+   * which takes ownership of the fd; this Socket becomes closed. Does not
+   * correspond to a syscall.
+   * @throws TypeError ERR_SOCKET_BAD_TYPE unless a stream socket of family inet, inet6 or unix.
+   */
+  toNetSocket(options?: { allowHalfOpen?: boolean }): net.Socket {
+    this.#check("toNetSocket");
+    this.#requireStream("toNetSocket");
+    const fd = this.detach();
+    return new net.Socket({ fd, readable: true, writable: true, allowHalfOpen: options?.allowHalfOpen ?? false });
+  }
+
+  /**
+   * Hands a listening stream socket to Node as a `net.Server` (or to the given
+   * server, e.g. an `http.Server`), which takes ownership of the fd: the
+   * options set with sockit (SO_REUSEPORT, IP_FREEBIND, SO_BINDTODEVICE ...)
+   * stay in force. The server emits 'listening' as usual. Does not correspond to a syscall.
+   * @throws TypeError ERR_SOCKET_BAD_TYPE unless a stream socket of family inet, inet6 or unix.
+   */
+  toNetServer<S extends net.Server = net.Server>(server?: S): S {
+    this.#check("toNetServer");
+    this.#requireStream("toNetServer");
+    const srv = (server ?? net.createServer()) as S;
+    const fd = this.detach();
+    srv.listen({ fd });
+    return srv;
+  }
+
+  #requireStream(what: string): void {
+    if (this.#type !== SOCK.STREAM || (this.#family !== AF.INET && this.#family !== AF.INET6 && this.#family !== AF.UNIX)) {
+      throw codedError("ERR_SOCKET_BAD_TYPE", `${what}: Node's net module takes only TCP and Unix stream sockets, this is ${String(this.family)}/${String(this.type)}`);
+    }
+  }
+
+  [inspect.custom](_depth: number, options: InspectOptions): string {
+    const info: Record<string, unknown> = { fd: this.#fd, family: this.family, type: this.type };
+    if (this.#protocol !== 0) info.protocol = this.protocol;
+    if (!this.#closed) {
+      try {
+        info.local = formatAddress(this.getsockname());
+      } catch {
+        /* not bound */
+      }
+      try {
+        info.remote = formatAddress(this.getpeername());
+      } catch {
+        /* not connected */
+      }
+    }
+    info.closed = this.#closed;
+    return `Socket ${inspect(info, { ...options, compact: true, breakLength: Infinity })}`;
+  }
+}
+
+/**
+ * Creates a pair of connected sockets. Wraps `socketpair(2)` (always with
+ * SOCK_NONBLOCK | SOCK_CLOEXEC).
+ * @param family "unix" (the only family Linux supports here) or AF_UNIX
+ * @param type "stream" | "dgram" | "seqpacket"
+ * @see https://man7.org/linux/man-pages/man2/socketpair.2.html
+ * @throws SocketError EOPNOTSUPP, EAFNOSUPPORT, EMFILE; TypeError for unknown names.
+ */
+export function socketpair(family: FamilyName | number = "unix", type: TypeName | number = "stream", protocol?: string | number): [Socket, Socket] {
+  const af = familyNumber(family);
+  const ty = typeNumber(type);
+  const proto = protocolNumber(af, protocol);
+  const [a, b] = raw.socketpair(af, ty, proto);
+  return [new Socket(af, ty, proto, { fd: a }), new Socket(af, ty, proto, { fd: b })];
+}
