@@ -19,13 +19,15 @@
  * each callback, as Node's own handles do.
  *
  * Worker threads and env teardown: an async cleanup hook closes every poller
- * still open (and the fd it watches, which the env's sockets still owned) and
+ * still open, then every fd the env's sockets still own (fdOwn/fdDisown keep
+ * that set: a worker that ends without closing its sockets leaks nothing), and
  * removes itself when the last close callback has run, so the loop can close.
  */
 #include "sockit.h"
 
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 #include <uv.h>
 
@@ -41,7 +43,6 @@ typedef struct poller {
   int owners;  /* 2 at birth: the JS external and the libuv handle */
   int started; /* callback reference is strong */
   int closing; /* uv_close has been called */
-  int owns_fd; /* close the fd at env teardown if JS has not */
   struct poller *prev, *next;
 } poller;
 
@@ -50,6 +51,8 @@ struct env_state {
   int live; /* pollers whose close callback has not run */
   int tearing_down;
   napi_async_cleanup_hook_handle hook;
+  unsigned char *owned; /* owned[fd] != 0: a Socket of this env owns fd */
+  size_t owned_cap;
 };
 
 static void unlink_poller(poller *p) {
@@ -81,7 +84,6 @@ static void close_poller(poller *p, int in_teardown) {
   p->closing = 1;
   uv_poll_stop(&p->handle);
   unlink_poller(p);
-  if (in_teardown && p->owns_fd && p->fd >= 0) close(p->fd);
   if (!in_teardown) {
     /* JS objects may only be touched while the env is alive. */
     if (p->callback) napi_delete_reference(p->env, p->callback);
@@ -124,10 +126,7 @@ static void finalize_external(napi_env env, void *data, void *hint) {
   poller *p = (poller *)data;
   /* Safety net only: sockets are closed explicitly. A collected external whose
    * handle is still open is closed without closing the fd (JS owns the fd). */
-  if (!p->closing) {
-    p->owns_fd = 0;
-    close_poller(p, 0);
-  }
+  if (!p->closing) close_poller(p, 0);
   release(p);
 }
 
@@ -163,7 +162,6 @@ static napi_value p_new(napi_env env, napi_callback_info info) {
   p->state = s;
   p->fd = fd;
   p->owners = 2;
-  p->owns_fd = 1;
   s->live++;
   p->next = s->head;
   if (s->head) s->head->prev = p;
@@ -222,7 +220,6 @@ static napi_value p_close(napi_env env, napi_callback_info info) {
   NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   poller *p = get_poller(env, argv[0]);
   if (!p) return NULL;
-  p->owns_fd = 0;
   close_poller(p, 0);
   return sockit_int(env, 0);
 }
@@ -243,11 +240,44 @@ static napi_value p_ref(napi_env env, napi_callback_info info) {
   return sockit_int(env, 0);
 }
 
+/* fdOwn(fd) / fdDisown(fd): the set of fds this env's sockets own. */
+static napi_value fd_mark(napi_env env, napi_callback_info info, unsigned char on) {
+  size_t argc = 1;
+  napi_value argv[1];
+  NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  int32_t fd;
+  if (argc < 1 || sockit_arg_int32(env, argv[0], &fd)) return NULL;
+  env_state *s;
+  NAPI_CALL(env, napi_get_instance_data(env, (void **)&s));
+  if (fd < 0) return sockit_int(env, -EBADF);
+  if ((size_t)fd >= s->owned_cap) {
+    if (!on) return sockit_int(env, 0);
+    size_t cap = s->owned_cap ? s->owned_cap : 1024;
+    while (cap <= (size_t)fd) cap *= 2;
+    unsigned char *grown = realloc(s->owned, cap);
+    if (!grown) return sockit_int(env, -ENOMEM);
+    memset(grown + s->owned_cap, 0, cap - s->owned_cap);
+    s->owned = grown;
+    s->owned_cap = cap;
+  }
+  s->owned[fd] = on;
+  return sockit_int(env, 0);
+}
+
+static napi_value p_own(napi_env env, napi_callback_info info) { return fd_mark(env, info, 1); }
+static napi_value p_disown(napi_env env, napi_callback_info info) { return fd_mark(env, info, 0); }
+
 static void teardown(napi_async_cleanup_hook_handle hook, void *arg) {
   env_state *s = (env_state *)arg;
   s->tearing_down = 1;
   s->hook = hook;
+  /* Stop watching before closing (libuv's rule), then close what is owned. */
   while (s->head) close_poller(s->head, 1);
+  for (size_t fd = 0; fd < s->owned_cap; fd++)
+    if (s->owned[fd]) {
+      s->owned[fd] = 0;
+      close((int)fd);
+    }
   if (s->live == 0) {
     napi_remove_async_cleanup_hook(hook);
     s->hook = NULL;
@@ -260,7 +290,10 @@ static void free_state(napi_env env, void *data, void *hint) {
   env_state *s = (env_state *)data;
   /* Pollers still alive reference the state; keep it until the process ends
    * unless every one of them is gone. */
-  if (s->live == 0) free(s);
+  if (s->live == 0) {
+    free(s->owned);
+    free(s);
+  }
 }
 
 napi_status sockit_init_poller(napi_env env, napi_value exports) {
@@ -277,6 +310,8 @@ napi_status sockit_init_poller(napi_env env, napi_value exports) {
       FN("pollerStop", p_stop),
       FN("pollerClose", p_close),
       FN("pollerRef", p_ref),
+      FN("fdOwn", p_own),
+      FN("fdDisown", p_disown),
 #undef FN
   };
   st = napi_define_properties(env, exports, sizeof props / sizeof props[0], props);

@@ -116,6 +116,7 @@ const EACCES = -ERRNO.EACCES!;
 
 /** Closes the fds of sockets collected without close() or detach(). */
 const leaked = new FinalizationRegistry<number>((fd) => {
+  native.fdDisown(fd);
   native.close(fd);
 });
 
@@ -218,6 +219,9 @@ export class Socket {
     this.#family = af;
     this.#type = ty;
     this.#protocol = proto;
+    // The env's owned set lets the addon close this fd if a worker thread
+    // ends without closing it; the registry does the same if it is collected.
+    native.fdOwn(this.#fd);
     leaked.register(this, this.#fd, this);
   }
 
@@ -777,6 +781,7 @@ export class Socket {
     this.#closed = true;
     const fd = this.#fd;
     this.#fd = -1;
+    native.fdDisown(fd);
     leaked.unregister(this);
     for (const q of this.#queues) {
       for (const w of q.splice(0)) {

@@ -49,6 +49,10 @@ export interface Binding {
   pollerStop(handle: PollerHandle): number;
   pollerClose(handle: PollerHandle): number;
   pollerRef(handle: PollerHandle, on: boolean): number;
+  /** Marks fd as owned by a Socket of this env: closed at env teardown (worker exit) if still open. */
+  fdOwn(fd: number): number;
+  /** Removes fd from the env's owned set (before close or detach). */
+  fdDisown(fd: number): number;
 
   readonly UV: { READABLE: number; WRITABLE: number; DISCONNECT: number; PRIORITIZED: number };
   readonly constants: Record<string, Record<string, number>>;
