@@ -895,6 +895,10 @@ export class Socket {
   }
 
   // -------------------------------------------------------------------------
+  // Messages: sendmsg/recvmsg, ancillary data, batched I/O (src/messages.ts).
+  // MESSAGES-BLOCK-END
+
+  // -------------------------------------------------------------------------
   // Node interop.
 
   /**
