@@ -30,6 +30,7 @@ import { Proc } from "./lib/proc.mjs";
 import { summarise, table, writeOutputs } from "./lib/report.mjs";
 import { prepare, versions } from "./lib/setup.mjs";
 import { robustness } from "./lib/robustness.mjs";
+import { checkTargets } from "./lib/targets.mjs";
 
 const HELP = `usage: node bench/run.mjs [options]
 
@@ -39,7 +40,7 @@ const HELP = `usage: node bench/run.mjs [options]
   --transport a,b      tcp, udp, unix-stream, unix-dgram, unix-seqpacket
   --impl a,b           sockit, node, unix-dgram, node-unix-socket, c, python
   --rounds N           measured rounds per case (default 5, quick 3)
-  --secs S             seconds per measurement (default 0.5, quick 0.15)
+  --secs S             seconds per measurement (default 0.4, quick 0.12)
   --sockets N          W5 connection count (default 10000, quick 2000)
   --help               this text
 `;
@@ -67,9 +68,10 @@ function parseArgs(argv) {
       default: throw new Error(`unknown option ${argv[i]}\n\n${HELP}`);
     }
   }
+  // Budget: --quick ≤ 1 min, full ≤ 5 min on 2 cores with every implementation.
   o.rounds ??= o.quick ? 3 : 5;
-  o.secs ??= o.quick ? 0.15 : 0.5;
-  o.warm = o.quick ? 0.1 : 0.25;
+  o.secs ??= o.quick ? 0.12 : 0.4;
+  o.warm = o.quick ? 0.05 : 0.25;
   o.sockets ??= o.quick ? 2000 : 10000;
   o.memRounds = o.quick ? 1 : 2;
   o.fd = fdPlan(o.sockets);
@@ -82,7 +84,12 @@ function parseArgs(argv) {
 
 const log = (s) => process.stderr.write(`${s}\n`);
 
-/** CPU pinning per W1 mode (taskset lists); other workloads run unpinned. */
+/**
+ * CPU pinning (taskset lists) per mode. "same core" puts client and server on
+ * CPU 0: every wake-up is a context switch, which shows software overhead.
+ * "across cores" puts the server on CPU 1 and the client on CPU 0; W2–W4 use
+ * it too, since unpinned runs swing 2–3× with the scheduler's placement.
+ */
 function pinning(mode) {
   const cores = os.cpus().length;
   if (mode === "same core") return { server: "0", client: "0" };
@@ -163,7 +170,7 @@ async function drained(server) {
   let prev = await server.requestJson("STAT", 5000);
   const deadline = Date.now() + 3000;
   for (;;) {
-    await new Promise((r) => setTimeout(r, 30));
+    await new Promise((r) => setTimeout(r, 10));
     const cur = await server.requestJson("STAT", 5000);
     if ((cur.bytes === prev.bytes && cur.bytes > 0) || Date.now() > deadline) return cur;
     prev = cur;
@@ -321,9 +328,10 @@ async function main() {
         const impls = wanted.filter((i) => IMPLS[i].can(w, transport));
         if (!impls.length) continue;
         const c = { workload: w, transport, mode };
-        log(`${w} ${transport}${mode ? ` (${mode})` : ""}: ${impls.join(", ")}`);
         const runnable = impls.filter((i) => !why[i]);
+        const tc = Date.now();
         const rows = runnable.length ? await runCase(c, runnable, tmp, opts) : [];
+        log(`${w} ${transport}${mode ? ` (${mode})` : ""}: ${impls.join(", ")} — ${((Date.now() - tc) / 1000).toFixed(1)} s`);
         for (const impl of impls.filter((i) => why[i]))
           rows.push({ workload: w, transport, mode, impl, unit: spec.unit, samples: [], error: why[impl].split(" (")[0] });
         rows.sort((a, b) => wanted.indexOf(a.impl) - wanted.indexOf(b.impl));
@@ -343,12 +351,17 @@ async function main() {
 
   console.log(table(results));
   if (robust) console.log(`\n${robust.line}`);
+  const targets = checkTargets(results);
+  if (targets.met + targets.missed > 0) {
+    console.log(`\nissue 7 targets: ${targets.met} met, ${targets.missed} missed, ${targets.unmeasured} not measured in this run`);
+    console.log(targets.lines.join("\n"));
+  }
   const secs = ((Date.now() - t0) / 1000).toFixed(0);
   console.log(
     `\nrounds ${opts.rounds} × ${opts.secs} s per case, interleaved; ratios are median/median (× ref = Node's built-in, else the best npm peer; × C = the epoll baseline). ${secs} s in all.`,
   );
   if (opts.json) {
-    const doc = { machine, options: opts, results, robustness: robust };
+    const doc = { machine, options: opts, results, robustness: robust, targets };
     const files = writeOutputs(path.join(BENCH_DIR, "results"), doc);
     console.log(`wrote ${files.map((f) => path.relative(process.cwd(), f)).join(", ")}`);
   }

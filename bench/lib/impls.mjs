@@ -27,19 +27,19 @@ export const WORKLOADS = {
     title: "W2 one-way 64 B message rate (received)",
     unit: "msg/s",
     transports: ALL,
-    modes: [""],
+    modes: ["across cores"],
   },
   W3: {
     title: "W3 bulk stream throughput, 64 KiB writes",
     unit: "GB/s",
     transports: STREAMS,
-    modes: [""],
+    modes: ["across cores"],
   },
   W4: {
     title: "W4 accept rate (connect, accept, close)",
     unit: "conn/s",
     transports: STREAMS,
-    modes: [""],
+    modes: ["across cores"],
   },
   W5: {
     title: "W5 memory of idle connected sockets (server RSS per socket)",

@@ -7,6 +7,7 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
+import { pathToFileURL } from "node:url";
 import { BENCH_DIR, C_BINARY, REPO_DIR } from "./impls.mjs";
 
 function run(cmd, args, opts = {}) {
@@ -62,14 +63,14 @@ function checkPython() {
 
 /** sockit is importable when dist/ is built and the addon loads. */
 function checkSockit() {
-  const entry = path.join(REPO_DIR, "dist", "src", "index.js");
-  if (!fs.existsSync(entry)) return "sockit: not built (no dist/src/index.js; run npm run build)";
+  const entry = process.env.SOCKIT_ENTRY || path.join(REPO_DIR, "dist", "src", "index.js");
+  if (!fs.existsSync(entry)) return `sockit: not built (no ${path.relative(REPO_DIR, entry)}; run npm run build)`;
   const r = run(
     process.execPath,
     [
       "--input-type=module",
       "-e",
-      `const m = await import(${JSON.stringify(entry)}); if (typeof m.Socket !== "function") throw new Error("no Socket export");`,
+      `const m = await import(${JSON.stringify(pathToFileURL(entry).href)}); if (typeof m.Socket !== "function") throw new Error("no Socket export");`,
     ],
     { timeout: 20_000 },
   );

@@ -12,11 +12,12 @@
 //
 //   node robust.mjs receiver PATH N      prints READY, then one JSON line
 //   node robust.mjs sender PATH N        prints one JSON line
-import { MSG, reply, sleep } from "./common.mjs";
+import { pathToFileURL } from "node:url";
+import { MSG, SOCKIT_ENTRY, reply, sleep } from "./common.mjs";
 
 let Socket;
 try {
-  ({ Socket } = await import(new URL("../../dist/src/index.js", import.meta.url).href));
+  ({ Socket } = await import(pathToFileURL(SOCKIT_ENTRY).href));
 } catch (e) {
   reply(`ERROR sockit: not built (${String(e?.message ?? e).split("\n")[0]})`);
   process.exit(3);

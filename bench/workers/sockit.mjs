@@ -4,11 +4,12 @@
 // connection, no callbacks. The library is loaded from the repository's
 // build (dist/src/index.js + build/Release/sockit.node); if it is not built
 // the worker says "ERROR sockit: not built" and the orchestrator skips it.
-import { CHUNK, MSG, hostPort, inWindows, main, now } from "./common.mjs";
+import { pathToFileURL } from "node:url";
+import { CHUNK, MSG, SOCKIT_ENTRY, hostPort, inWindows, main, now } from "./common.mjs";
 
 let sockit;
 try {
-  sockit = await import(new URL("../../dist/src/index.js", import.meta.url).href);
+  sockit = await import(pathToFileURL(SOCKIT_ENTRY).href);
 } catch (e) {
   process.stdout.write(`ERROR sockit: not built (${String(e?.message ?? e).split("\n")[0]})\n`);
   process.exit(3);

@@ -1,0 +1,51 @@
+// The goals of issue 7, checked against one run's medians. Each goal is a
+// ratio of sockit's median to another implementation's median in the same
+// case; a goal whose rows are missing (filtered out, not built, failed) is
+// listed as "not measured", never as met.
+
+/** [workload, mode, transport, other impl, comparison, bound, label] */
+const GOALS = [
+  ...["tcp", "udp", "unix-stream", "unix-dgram", "unix-seqpacket"].map((t) => ["W1", "same core", t, "c", ">=", 0.75]),
+  ...["tcp", "udp", "unix-stream"].map((t) => ["W1", "same core", t, "node", ">=", 1.2]),
+  ["W1", "same core", "unix-dgram", "unix-dgram", ">=", 1.2],
+  ["W1", "same core", "unix-dgram", "node-unix-socket", ">=", 2],
+  ["W1", "same core", "unix-seqpacket", "node-unix-socket", ">=", 2],
+  ...["udp", "unix-dgram", "unix-seqpacket"].map((t) => ["W2", "across cores", t, "c", ">=", 1.0]),
+  ["W2", "across cores", "unix-dgram", "unix-dgram", ">=", 3],
+  ["W2", "across cores", "unix-dgram", "node-unix-socket", ">=", 3],
+  ["W2", "across cores", "unix-seqpacket", "node-unix-socket", ">=", 3],
+  ["W2", "across cores", "unix-stream", "node", ">=", 1.3],
+  ["W3", "across cores", "unix-stream", "node", ">=", 1.5],
+  ["W3", "across cores", "unix-stream", "c", ">=", 0.9],
+  ["W3", "across cores", "tcp", "node", ">=", 1.0],
+  ["W3", "across cores", "tcp", "c", ">=", 0.9],
+  ["W4", "across cores", "tcp", "node", ">=", 1.0],
+  ["W4", "across cores", "unix-stream", "node", ">=", 1.0],
+  ["W5", "", "tcp", "node", "<=", 1.0],
+  ["W5", "", "unix-stream", "node", "<=", 1.0],
+];
+
+/** Returns { lines, met, missed, unmeasured } for the results of one run. */
+export function checkTargets(results) {
+  const find = (w, mode, t, impl) =>
+    results.find((r) => r.workload === w && r.mode === mode && r.transport === t && r.impl === impl && r.samples.length);
+  const lines = [];
+  let met = 0;
+  let missed = 0;
+  let unmeasured = 0;
+  for (const [w, mode, t, other, cmp, bound] of GOALS) {
+    const label = `${w} ${t}${mode === "same core" ? " (same core)" : ""}: sockit ${cmp === ">=" ? "≥" : "≤"} ${bound}× ${other}`;
+    const a = find(w, mode, t, "sockit");
+    const b = find(w, mode, t, other);
+    if (!a || !b) {
+      unmeasured++;
+      continue;
+    }
+    const ratio = a.median / b.median;
+    const ok = cmp === ">=" ? ratio >= bound : ratio <= bound;
+    if (ok) met++;
+    else missed++;
+    lines.push(`  ${ok ? "met   " : "MISSED"} ${label}: ${ratio.toFixed(2)}×`);
+  }
+  return { lines, met, missed, unmeasured };
+}
