@@ -56,3 +56,4 @@ export {
 } from "./constants.js";
 export type { ConstantGroup } from "./constants.js";
 export type { FamilyName, ProtocolName, TypeName } from "./names.js";
+export * as posix from "./posix.js";
