@@ -46,7 +46,7 @@ const typeNames = invert(types);
 /** Resolves a family name or number to the AF_* number. */
 export function familyNumber(family: unknown): number {
   if (typeof family === "number" && Number.isInteger(family) && family >= 0) return family;
-  if (typeof family === "string" && family in families) return families[family as FamilyName];
+  if (typeof family === "string" && Object.hasOwn(families, family)) return families[family as FamilyName];
   throw codedError(
     "ERR_INVALID_ARG_VALUE",
     `family must be one of ${Object.keys(families).join(", ")} or an AF_* number, got ${describe(family)}`,
@@ -56,7 +56,7 @@ export function familyNumber(family: unknown): number {
 /** Resolves a type name or number to the SOCK_* number. */
 export function typeNumber(type: unknown): number {
   if (typeof type === "number" && Number.isInteger(type) && type >= 0) return type;
-  if (typeof type === "string" && type in types) return types[type as TypeName];
+  if (typeof type === "string" && Object.hasOwn(types, type)) return types[type as TypeName];
   throw codedError(
     "ERR_INVALID_ARG_VALUE",
     `type must be one of ${Object.keys(types).join(", ")} or a SOCK_* number, got ${describe(type)}`,

@@ -1,0 +1,217 @@
+/**
+ * Shared test helpers: fd accounting through /proc/self/fd, temporary
+ * directories, a hang guard, child processes (python3, node with tsx), and
+ * capability checks. Real kernel only: nothing here mocks a syscall.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { accessSync, constants as fsConstants, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { createInterface } from "node:readline";
+import { fileURLToPath } from "node:url";
+
+/** The repository root (where package.json and node_modules are). */
+export const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
+/** The library entry point, importable by child processes run with tsx. */
+export const ENTRY = join(ROOT, "src", "index.ts");
+
+/** The open fds of this process (as numbers), read from /proc/self/fd. */
+export function openFds(): Set<number> {
+  // readdirSync opens (and closes) a directory fd of its own while reading;
+  // it shows up in the listing but is gone again by the time we return.
+  const out = new Set<number>();
+  for (const name of readdirSync("/proc/self/fd")) {
+    const fd = Number(name);
+    try {
+      readlinkSync(`/proc/self/fd/${name}`);
+      out.add(fd);
+    } catch {
+      /* the directory fd of the listing itself */
+    }
+  }
+  return out;
+}
+
+/** The number of open fds of this process. */
+export function fdCount(): number {
+  return openFds().size;
+}
+
+/** What an fd refers to ("socket:[1234]", a path...), or null when it is not open. */
+export function fdTarget(fd: number): string | null {
+  try {
+    return readlinkSync(`/proc/self/fd/${fd}`);
+  } catch {
+    return null;
+  }
+}
+
+/** The fds in `after` that are not in `before`, with what they point to. */
+export function newFds(before: Set<number>, after: Set<number> = openFds()): string[] {
+  return [...after].filter((fd) => !before.has(fd)).map((fd) => `${fd} -> ${fdTarget(fd) ?? "?"}`);
+}
+
+/** A fresh temporary directory and a function that removes it. */
+export function tempDir(prefix = "sockit-test-"): { path: string; cleanup: () => void } {
+  const path = mkdtempSync(join(tmpdir(), prefix));
+  return { path, cleanup: () => rmSync(path, { recursive: true, force: true }) };
+}
+
+/** A name for the abstract namespace that no other test run uses. */
+export function abstractName(tag: string): string {
+  return `sockit-test-${tag}-${process.pid}-${Math.random().toString(36).slice(2)}`;
+}
+
+/**
+ * Rejects if `p` has not settled within `ms`. A hang guard only: it turns a
+ * hang into a failure with a message, and never decides a pass by timing.
+ */
+export function within<T>(p: Promise<T>, what: string, ms = 10_000): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const guard = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`hang guard: ${what} did not settle within ${ms} ms`)), ms);
+  });
+  return Promise.race([p, guard]).finally(() => clearTimeout(timer));
+}
+
+/** Resolves after `ms` milliseconds. */
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Resolves on the next turn of the event loop (after pending I/O callbacks). */
+export function turn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
+/** Asserts synchronously that a promise has not settled, by racing it against a resolved marker. */
+export async function isPending(p: Promise<unknown>): Promise<boolean> {
+  const marker = Symbol("pending");
+  const r = await Promise.race([p.then(() => "settled", () => "settled"), Promise.resolve(marker)]);
+  return r === marker;
+}
+
+/** A child process with its stdout split into lines. */
+export interface Child {
+  proc: ChildProcess;
+  /** Resolves with the next stdout line (rejects if the process ends first). */
+  line(what?: string): Promise<string>;
+  /** Writes a line to the child's stdin. */
+  send(text: string): void;
+  /** Resolves with the exit code (or signal name) and everything on stderr. */
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }>;
+  kill(): void;
+}
+
+/** Spawns a command with line-oriented stdout and collected stderr. */
+export function spawnChild(cmd: string, args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Child {
+  const proc = spawn(cmd, args, { cwd: options.cwd ?? ROOT, env: options.env ?? process.env, stdio: ["pipe", "pipe", "pipe"] });
+  let stderr = "";
+  proc.stderr!.setEncoding("utf8");
+  proc.stderr!.on("data", (d: string) => (stderr += d));
+  const lines: string[] = [];
+  const waiting: { resolve: (l: string) => void; reject: (e: Error) => void }[] = [];
+  let ended = false;
+  const rl = createInterface({ input: proc.stdout! });
+  rl.on("line", (l) => {
+    const w = waiting.shift();
+    if (w) w.resolve(l);
+    else lines.push(l);
+  });
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }>((resolve) => {
+    proc.on("close", (code, signal) => {
+      ended = true;
+      for (const w of waiting.splice(0)) w.reject(new Error(`${cmd} exited (code ${code}, signal ${signal}) before printing a line; stderr:\n${stderr}`));
+      resolve({ code, signal, stderr });
+    });
+  });
+  return {
+    proc,
+    line(what = "a line") {
+      const l = lines.shift();
+      if (l !== undefined) return Promise.resolve(l);
+      if (ended) return Promise.reject(new Error(`${cmd} exited before printing ${what}; stderr:\n${stderr}`));
+      return within(new Promise<string>((resolve, reject) => waiting.push({ resolve, reject })), `${cmd}: ${what}`);
+    },
+    send(text) {
+      proc.stdin!.write(`${text}\n`);
+    },
+    exited,
+    kill() {
+      if (proc.exitCode === null && proc.signalCode === null) proc.kill("SIGKILL");
+    },
+  };
+}
+
+/** Runs `python3 -c code args...`. */
+export function python(code: string, ...args: string[]): Child {
+  return spawnChild("python3", ["-u", "-c", code, ...args]);
+}
+
+/**
+ * Runs a TypeScript module (given as source text) in a child node process with
+ * tsx, from a temporary file; `{{ENTRY}}` in the source is replaced with the
+ * path of src/index.ts. `prefix` is put before node (e.g. setpriv).
+ */
+export function nodeScript(source: string, prefix: string[] = []): Child & { cleanup: () => void } {
+  const dir = tempDir("sockit-child-");
+  const file = join(dir.path, "child.mts");
+  writeFileSync(file, source.replaceAll("{{ENTRY}}", ENTRY));
+  const argv = [...prefix, process.execPath, "--import", "tsx", file];
+  const child = spawnChild(argv[0]!, argv.slice(1));
+  void child.exited.then(dir.cleanup);
+  return { ...child, cleanup: dir.cleanup };
+}
+
+/** The effective capability set of this process, as a bigint bitmask. */
+export function effectiveCaps(): bigint {
+  const m = /^CapEff:\s*([0-9a-f]+)$/m.exec(readFileSync("/proc/self/status", "utf8"));
+  return m ? BigInt(`0x${m[1]}`) : 0n;
+}
+
+/** CAP_NET_RAW (13) and CAP_NET_ADMIN (12) from linux/capability.h. */
+export const CAP_NET_ADMIN = 12n;
+export const CAP_NET_RAW = 13n;
+export const CAP_SETPCAP = 8n;
+
+/** Whether this process has capability `cap` in its effective set. */
+export function hasCap(cap: bigint): boolean {
+  return (effectiveCaps() & (1n << cap)) !== 0n;
+}
+
+/** Whether an executable is on PATH. */
+export function which(cmd: string): string | null {
+  for (const dir of (process.env.PATH ?? "").split(":")) {
+    try {
+      const p = join(dir, cmd);
+      accessSync(p, fsConstants.X_OK);
+      return p;
+    } catch {
+      /* not here */
+    }
+  }
+  return null;
+}
+
+/** Collects a readable stream (a Node net.Socket) until 'end'. */
+export function readAll(stream: NodeJS.ReadableStream): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    stream.on("data", (c: Buffer) => chunks.push(c));
+    stream.on("end", () => resolve(Buffer.concat(chunks)));
+    stream.on("error", reject);
+  });
+}
+
+/** A deterministic pseudo-random buffer (so a mismatch can be located). */
+export function pattern(size: number, seed = 1): Buffer {
+  const b = Buffer.allocUnsafe(size);
+  let x = seed >>> 0 || 1;
+  for (let i = 0; i < size; i++) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    b[i] = x & 0xff;
+  }
+  return b;
+}
