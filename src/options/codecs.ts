@@ -348,7 +348,8 @@ export const linger: Codec<Linger, { onoff: boolean | 0 | 1; linger?: number }> 
 /** struct timeval spelled out, for exact control of a timeout. */
 export interface Timeval {
   sec: number;
-  usec: number;
+  /** Microseconds, 0..999999; 0 when absent. */
+  usec?: number;
 }
 
 const TV = struct("timeval");
