@@ -32,6 +32,7 @@ import {
   ucred,
   uint,
   type Codec,
+  type Linger,
   type TcpInfo,
 } from "../../src/options/index.js";
 
@@ -471,4 +472,28 @@ describe("getOption/setOption refuse bad input before any syscall", () => {
       option: "SO_REUSEADDR",
     });
   });
+});
+
+test("types: getOption and setOption are typed by the tables", () => {
+  // Compiled by `tsc --noEmit`, never called: the @ts-expect-error lines must be errors.
+  const typed = (fd: number): void => {
+    const l: Linger = getOption(fd, "SOL_SOCKET", "SO_LINGER");
+    const n: boolean = getOption(fd, "SOL_TCP", "TCP_NODELAY");
+    const c: bigint = getOption(fd, "SOL_SOCKET", "SO_COOKIE");
+    const t: string = getOption(fd, "IPPROTO_TCP", "TCP_INFO").state;
+    const u: unknown = getOption(fd, "SOL_SOCKET", 99);
+    setOption(fd, "SOL_SOCKET", "SO_LINGER", { onoff: true, linger: 1 });
+    setOption(fd, "SOL_SOCKET", "SO_LINGER", Buffer.alloc(8));
+    setOption(fd, "SOL_SOCKET", "SO_RCVTIMEO", { sec: 1 });
+    setOption(fd, "IPPROTO_IP", "IP_ADD_MEMBERSHIP", { multiaddr: "224.0.0.1", ifindex: "lo" });
+    setOption(fd, "SOL_PACKET", 1, Buffer.alloc(4));
+    // @ts-expect-error a number is not a linger
+    setOption(fd, "SOL_SOCKET", "SO_LINGER", 5);
+    // @ts-expect-error SO_TYPE is read-only
+    setOption(fd, "SOL_SOCKET", "SO_TYPE", 1);
+    // @ts-expect-error TCP_NODELAY takes a boolean or 0/1
+    setOption(fd, "IPPROTO_TCP", "TCP_NODELAY", "yes");
+    void [l, n, c, t, u];
+  };
+  assert.equal(typeof typed, "function");
 });
