@@ -104,7 +104,7 @@ const ipv4Bytes = fc.uint8Array({ minLength: 4, maxLength: 4 });
 
 describe("parseIPv4 agrees with inet_pton(AF_INET)", () => {
   test("on random IP-ish strings", () => {
-    const seen = [0, 0];
+    const seen: [number, number] = [0, 0];
     fc.assert(
       fc.property(ipv4ish, (text) => {
         const want = pton(AF.INET, text);
@@ -131,7 +131,7 @@ describe("parseIPv4 agrees with inet_pton(AF_INET)", () => {
 
 describe("parseIPv6 agrees with inet_pton(AF_INET6)", () => {
   test("on random IP-ish strings", () => {
-    const seen = [0, 0];
+    const seen: [number, number] = [0, 0];
     fc.assert(
       fc.property(ipv6ish, (text) => {
         const want = pton(AF.INET6, text);
