@@ -232,7 +232,10 @@ export const ifindex: Codec<number, number | string> = {
  * A C `int` whose values have names (IP_MTU_DISCOVER: IP_PMTUDISC_DO ...):
  * number out; a number or one of the C names in.
  */
-export function enumInt(kind: string, names: Readonly<Record<string, number | undefined>>): Codec<number, number | string> {
+export function enumInt(
+  kind: string,
+  names: Readonly<Record<string, number | undefined>>,
+): Codec<number, number | string> {
   return {
     kind,
     size: 4,
@@ -241,7 +244,10 @@ export function enumInt(kind: string, names: Readonly<Record<string, number | un
       if (typeof v === "string") {
         const n = Object.hasOwn(names, v) ? names[v] : undefined;
         if (n === undefined) {
-          throw codedError("ERR_INVALID_ARG_VALUE", `${what} must be a number or one of ${Object.keys(names).join(", ")}, got ${JSON.stringify(v)}`);
+          throw codedError(
+            "ERR_INVALID_ARG_VALUE",
+            `${what} must be a number or one of ${Object.keys(names).join(", ")}, got ${JSON.stringify(v)}`,
+          );
         }
         v = n;
       }
@@ -272,7 +278,10 @@ export function cstring(kind: string, size: number, maxBytes = size - 1): Codec<
       if (text.includes("\0")) throw codedError("ERR_INVALID_ARG_VALUE", `${what} must not contain NUL characters`);
       const bytes = Buffer.byteLength(text, "utf8");
       if (bytes > maxBytes) {
-        throw codedError("ERR_OUT_OF_RANGE", `${what} must be at most ${maxBytes} bytes, got ${bytes} (${JSON.stringify(text)})`);
+        throw codedError(
+          "ERR_OUT_OF_RANGE",
+          `${what} must be at most ${maxBytes} bytes, got ${bytes} (${JSON.stringify(text)})`,
+        );
       }
       const b = Buffer.alloc(bytes + 1);
       b.write(text, 0, "utf8");
@@ -731,7 +740,11 @@ export const tcpInfo: Codec<TcpInfo, Partial<TcpInfo>> = {
       }
       if (x === undefined) continue;
       if (type === "u64") {
-        writeU64(b, off, typeof x === "bigint" ? x : BigInt(checkInteger(x, `${what}.${key}`, 0, Number.MAX_SAFE_INTEGER)));
+        writeU64(
+          b,
+          off,
+          typeof x === "bigint" ? x : BigInt(checkInteger(x, `${what}.${key}`, 0, Number.MAX_SAFE_INTEGER)),
+        );
       } else if (type === "u32") writeU32(b, off, checkInteger(x, `${what}.${key}`, 0, UINT32_MAX));
       else b[off] = checkInteger(x, `${what}.${key}`, 0, 255);
     }
@@ -739,8 +752,14 @@ export const tcpInfo: Codec<TcpInfo, Partial<TcpInfo>> = {
     const snd = nib(o.sndWscale, "sndWscale");
     const rcv = nib(o.rcvWscale, "rcvWscale");
     b[TI_WSCALE] = LE ? snd | (rcv << 4) : (snd << 4) | rcv;
-    const app = o.deliveryRateAppLimited === undefined ? 0 : checkBool(o.deliveryRateAppLimited, `${what}.deliveryRateAppLimited`) ? 1 : 0;
-    const fail = o.fastopenClientFail === undefined ? 0 : checkInteger(o.fastopenClientFail, `${what}.fastopenClientFail`, 0, 3);
+    const app =
+      o.deliveryRateAppLimited === undefined
+        ? 0
+        : checkBool(o.deliveryRateAppLimited, `${what}.deliveryRateAppLimited`)
+          ? 1
+          : 0;
+    const fail =
+      o.fastopenClientFail === undefined ? 0 : checkInteger(o.fastopenClientFail, `${what}.fastopenClientFail`, 0, 3);
     b[TI_FLAGS] = LE ? app | (fail << 1) : (app << 7) | (fail << 5);
     return b;
   },

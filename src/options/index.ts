@@ -54,7 +54,11 @@ export type OptionLevel = keyof OptionTables;
 /** The option names of level `L` ("SO_REUSEADDR" ...). */
 export type OptionName<L extends OptionLevel> = keyof OptionTables[L] & string;
 
-type SpecOf<L, N> = L extends OptionLevel ? (N extends keyof OptionTables[L] ? OptionTables[L][N] : undefined) : undefined;
+type SpecOf<L, N> = L extends OptionLevel
+  ? N extends keyof OptionTables[L]
+    ? OptionTables[L][N]
+    : undefined
+  : undefined;
 
 /**
  * What `getOption(fd, L, N)` returns: the decoded type for a known option
@@ -112,7 +116,13 @@ interface Level {
 }
 
 /** Every level with an option table, in the order of the docs. */
-export const OPTION_LEVELS: readonly LevelSpec[] = Object.freeze([solSocket, ipprotoIp, ipprotoIpv6, ipprotoTcp, ipprotoUdp]);
+export const OPTION_LEVELS: readonly LevelSpec[] = Object.freeze([
+  solSocket,
+  ipprotoIp,
+  ipprotoIpv6,
+  ipprotoTcp,
+  ipprotoUdp,
+]);
 
 const levelsByName = new Map<string, Level>();
 const levelsByNumber = new Map<number, Level>();
@@ -194,14 +204,25 @@ function resolveLevel(level: string | number): Level {
 
 function unknownName(level: Level, name: string): Error {
   if (level.undefinedHere.has(name)) {
-    return codedError("ERR_UNKNOWN_CONSTANT", `${name} is not defined by this system's headers (level ${level.name}); pass the option number`);
+    // A name sockit knows but this platform's headers lack: not a typo, so
+    // not ERR_UNKNOWN_CONSTANT (STYLE 14).
+    return codedError(
+      "ERR_NOT_SUPPORTED",
+      `${name} is not supported here: this system's headers do not define it (level ${level.name}); pass the option number`,
+    );
   }
   if (!level.spec) {
-    return codedError("ERR_UNKNOWN_CONSTANT", `No option names are known at level ${level.name}; pass the option number (got ${JSON.stringify(name)})`);
+    return codedError(
+      "ERR_UNKNOWN_CONSTANT",
+      `No option names are known at level ${level.name}; pass the option number (got ${JSON.stringify(name)})`,
+    );
   }
   const elsewhere = [...levelsByName.values()].find((l) => l !== level && l.byName.has(name));
   const hint = elsewhere ? ` (it is an option of level ${elsewhere.name})` : "";
-  return codedError("ERR_UNKNOWN_CONSTANT", `Unknown socket option ${JSON.stringify(name)} at level ${level.name}${hint}`);
+  return codedError(
+    "ERR_UNKNOWN_CONSTANT",
+    `Unknown socket option ${JSON.stringify(name)} at level ${level.name}${hint}`,
+  );
 }
 
 /**
@@ -214,8 +235,10 @@ function unknownName(level: Level, name: string): Error {
  *
  * @see https://man7.org/linux/man-pages/man2/getsockopt.2.html
  * @throws TypeError ERR_UNKNOWN_CONSTANT for an unknown level or option name,
- *   naming both; ERR_INVALID_ARG_TYPE / RangeError ERR_OUT_OF_RANGE for a
- *   level or name that is neither a string nor an int32.
+ *   naming both; Error ERR_NOT_SUPPORTED for a table option this system's
+ *   headers do not define (UDP_CORK when the addon lacks it); TypeError
+ *   ERR_INVALID_ARG_TYPE / RangeError ERR_OUT_OF_RANGE for a level or name
+ *   that is neither a string nor an int32.
  */
 export function resolveOption(level: string | number, name: string | number): ResolvedOption {
   const l = resolveLevel(level);
@@ -277,7 +300,10 @@ export function getOption<L extends string | number, N extends string | number>(
   const r = resolveOption(level, name);
   raw.checkFd(fd, "getsockopt");
   if (r.access === "w") {
-    throw codedError("ERR_INVALID_ARG_VALUE", `${r.optionName} is write-only: getsockopt cannot read it (level ${r.levelName})`);
+    throw codedError(
+      "ERR_INVALID_ARG_VALUE",
+      `${r.optionName} is write-only: getsockopt cannot read it (level ${r.levelName})`,
+    );
   }
   const size = checkSize(options?.size) ?? r.codec.size;
   // Decoders may read a whole struct: give them zeros past what the kernel
@@ -334,7 +360,10 @@ export function setOption<L extends string | number, N extends string | number>(
   const r = resolveOption(level, name);
   raw.checkFd(fd, "setsockopt");
   if (r.access === "r") {
-    throw codedError("ERR_INVALID_ARG_VALUE", `${r.optionName} is read-only: setsockopt cannot change it (level ${r.levelName})`);
+    throw codedError(
+      "ERR_INVALID_ARG_VALUE",
+      `${r.optionName} is read-only: setsockopt cannot change it (level ${r.levelName})`,
+    );
   }
   const encoded = ArrayBuffer.isView(value) ? value : r.codec.encode(value, r.optionName);
   raw.setsockopt(fd, r.level, r.name, encoded, ctxOf(r));

@@ -27,9 +27,21 @@ export const IPPROTO_IP_OPTIONS = {
   IP_HDRINCL: rw(bool, "The application supplies the IP header (raw sockets).", see),
   IP_MINTTL: rw(int, "Drops incoming packets whose TTL is below this (GTSM, RFC 5082).", see),
   IP_MTU: ro(int, "The known path MTU of a connected socket.", see),
-  IP_MTU_DISCOVER: rw(enumInt("pmtudisc", PMTUDISC), "Path MTU discovery: IP_PMTUDISC_DONT, _WANT, _DO or _PROBE (a number or the name).", see),
-  IP_MULTICAST_ALL: rw(bool, "Delivers multicast of every group joined on the system, not only this socket's (default true).", see),
-  IP_MULTICAST_IF: rw(multicastIf, 'The interface for outgoing multicast: its address ("0.0.0.0": default) or { address?, ifindex? }.', see),
+  IP_MTU_DISCOVER: rw(
+    enumInt("pmtudisc", PMTUDISC),
+    "Path MTU discovery: IP_PMTUDISC_DONT, _WANT, _DO or _PROBE (a number or the name).",
+    see,
+  ),
+  IP_MULTICAST_ALL: rw(
+    bool,
+    "Delivers multicast of every group joined on the system, not only this socket's (default true).",
+    see,
+  ),
+  IP_MULTICAST_IF: rw(
+    multicastIf,
+    'The interface for outgoing multicast: its address ("0.0.0.0": default) or { address?, ifindex? }.',
+    see,
+  ),
   IP_MULTICAST_LOOP: rw(bool, "Loops outgoing multicast back to local listeners (default true).", see),
   IP_MULTICAST_TTL: rw(int, "The TTL of outgoing multicast (default 1).", see),
   IP_NODEFRAG: rw(bool, "Skips reassembly of fragments (raw sockets).", see),
@@ -40,7 +52,11 @@ export const IPPROTO_IP_OPTIONS = {
   IP_RECVTOS: rw(bool, "Enables IP_TOS control messages (the TOS byte of each packet).", see),
   IP_RECVTTL: rw(bool, "Enables IP_TTL control messages (the TTL of each packet).", see),
   IP_TOS: rw(int, "The type-of-service (DSCP/ECN) byte of outgoing packets.", see),
-  IP_TRANSPARENT: rw(bool, "Allows binding to and sending from non-local addresses (TPROXY; needs CAP_NET_ADMIN).", see),
+  IP_TRANSPARENT: rw(
+    bool,
+    "Allows binding to and sending from non-local addresses (TPROXY; needs CAP_NET_ADMIN).",
+    see,
+  ),
   IP_TTL: rw(int, "The TTL of outgoing unicast packets (-1 restores the default).", see),
 } as const;
 

@@ -22,9 +22,17 @@ export const IPPROTO_IPV6_OPTIONS = {
   IPV6_MINHOPCOUNT: rw(int, "Drops incoming packets whose hop limit is below this (GTSM, RFC 5082).", see),
   IPV6_MTU: rw(int, "The path MTU of a connected socket; setting it caps the MTU used.", see),
   IPV6_MTU_DISCOVER: rw(int, "Path MTU discovery mode (IPV6_PMTUDISC_*).", see),
-  IPV6_MULTICAST_ALL: rw(bool, "Delivers multicast of every group joined on the system, not only this socket's (default true).", see),
+  IPV6_MULTICAST_ALL: rw(
+    bool,
+    "Delivers multicast of every group joined on the system, not only this socket's (default true).",
+    see,
+  ),
   IPV6_MULTICAST_HOPS: rw(int, "The hop limit of outgoing multicast (default 1; -1 restores it).", see),
-  IPV6_MULTICAST_IF: rw(ifindex, 'The interface for outgoing multicast, by index or name ("lo"); 0 is the default.', see),
+  IPV6_MULTICAST_IF: rw(
+    ifindex,
+    'The interface for outgoing multicast, by index or name ("lo"); 0 is the default.',
+    see,
+  ),
   IPV6_MULTICAST_LOOP: rw(bool, "Loops outgoing multicast back to local listeners (default true).", see),
   IPV6_RECVERR: rw(bool, "Queues extended errors to the error queue (read with MSG_ERRQUEUE).", see),
   IPV6_RECVHOPLIMIT: rw(bool, "Enables IPV6_HOPLIMIT control messages (the hop limit of each packet).", see),
@@ -33,7 +41,11 @@ export const IPPROTO_IPV6_OPTIONS = {
   IPV6_RECVPKTINFO: rw(bool, "Enables IPV6_PKTINFO control messages (destination address, interface).", see),
   IPV6_RECVTCLASS: rw(bool, "Enables IPV6_TCLASS control messages (the traffic class of each packet).", see),
   IPV6_TCLASS: rw(int, "The traffic class (DSCP/ECN) of outgoing packets (-1 restores the default).", see),
-  IPV6_TRANSPARENT: rw(bool, "Allows binding to and sending from non-local addresses (TPROXY; needs CAP_NET_ADMIN).", see),
+  IPV6_TRANSPARENT: rw(
+    bool,
+    "Allows binding to and sending from non-local addresses (TPROXY; needs CAP_NET_ADMIN).",
+    see,
+  ),
   IPV6_UNICAST_HOPS: rw(int, "The hop limit of outgoing unicast packets (-1 restores the default).", see),
   IPV6_V6ONLY: rw(bool, "Restricts an AF_INET6 socket to IPv6 (no IPv4-mapped addresses); set before bind(2).", see),
 } as const;

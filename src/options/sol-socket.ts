@@ -13,7 +13,11 @@ const see = man("socket", 7);
 /** SOL_SOCKET options: C name → codec, access, doc. */
 export const SOL_SOCKET_OPTIONS = {
   SO_ACCEPTCONN: ro(bool, "Whether the socket is listening (listen(2) has been called).", see),
-  SO_BINDTODEVICE: rw(ifname, 'Binds the socket to a network interface by name ("" unbinds); needs CAP_NET_RAW before Linux 5.7.', see),
+  SO_BINDTODEVICE: rw(
+    ifname,
+    'Binds the socket to a network interface by name ("" unbinds); needs CAP_NET_RAW before Linux 5.7.',
+    see,
+  ),
   SO_BINDTOIFINDEX: rw(ifindex, "Binds the socket to a network interface by index (0 unbinds); Linux 5.0.", see),
   SO_BROADCAST: rw(bool, "Allows a datagram socket to send to broadcast addresses.", see),
   SO_BUSY_POLL: rw(int, "Busy-polls the device queue for up to this many µs on a blocking receive.", see),
@@ -42,7 +46,11 @@ export const SOL_SOCKET_OPTIONS = {
   SO_RXQ_OVFL: rw(bool, "Enables SO_RXQ_OVFL control messages counting packets dropped before this one.", see),
   SO_SNDBUF: rw(int, "The send buffer size; Linux stores (and reports) twice the value set.", see),
   SO_SNDBUFFORCE: wo(int, "Sets SO_SNDBUF beyond net.core.wmem_max (needs CAP_NET_ADMIN).", see),
-  SO_SNDLOWAT: rw(int, "The minimum number of bytes a send waits for; fixed at 1 on Linux (setting fails with ENOPROTOOPT).", see),
+  SO_SNDLOWAT: rw(
+    int,
+    "The minimum number of bytes a send waits for; fixed at 1 on Linux (setting fails with ENOPROTOOPT).",
+    see,
+  ),
   SO_SNDTIMEO: rw(timeval, "The send timeout in milliseconds (0: none) for blocking calls.", see),
   SO_TIMESTAMP: rw(bool, "Enables SCM_TIMESTAMP control messages (receive time, struct timeval).", see),
   SO_TIMESTAMPING: rw(int, "Enables SO_TIMESTAMPING reports (SOF_TIMESTAMPING_* flags).", see),

@@ -128,7 +128,12 @@ const rows: Row[] = [
   { level: "SOL_SOCKET", name: "SO_ZEROCOPY", socket: "tcp4", value: true },
 
   // IPPROTO_TCP — tcp(7)
-  { level: "IPPROTO_TCP", name: "TCP_CONGESTION", socket: "tcp4", value: defaultCongestion === "reno" ? "cubic" : "reno" },
+  {
+    level: "IPPROTO_TCP",
+    name: "TCP_CONGESTION",
+    socket: "tcp4",
+    value: defaultCongestion === "reno" ? "cubic" : "reno",
+  },
   { level: "IPPROTO_TCP", name: "TCP_CORK", socket: "tcp4", value: true },
   { level: "IPPROTO_TCP", name: "TCP_DEFER_ACCEPT", socket: "tcp4", value: 1 },
   { level: "IPPROTO_TCP", name: "TCP_FASTOPEN", socket: "tcp4", value: 5 },
@@ -190,15 +195,14 @@ const rows: Row[] = [
   { level: "IPPROTO_IPV6", name: "IPV6_V6ONLY", socket: "tcp6", value: true },
 
   // IPPROTO_UDP — udp(7); the addon exports the UDP_* numbers only when its headers define them.
-  ...(["UDP_CORK", "UDP_GRO"] as const).map(
-    (name): Row => ({
-      level: "IPPROTO_UDP",
-      name,
-      socket: "udp4",
-      value: true,
-      skip: UDP[name.slice(4)] === undefined ? `${name} is not in the addon's constants (native/constants_linux.c)` : false,
-    }),
-  ),
+  ...(["UDP_CORK", "UDP_GRO"] as const).map((name): Row => ({
+    level: "IPPROTO_UDP",
+    name,
+    socket: "udp4",
+    value: true,
+    skip:
+      UDP[name.slice(4)] === undefined ? `${name} is not in the addon's constants (native/constants_linux.c)` : false,
+  })),
   {
     level: "IPPROTO_UDP",
     name: "UDP_SEGMENT",
@@ -410,15 +414,27 @@ describe("raw access", () => {
 describe("errors", () => {
   test("an unknown name is refused with ERR_UNKNOWN_CONSTANT", () => {
     const fd = open("tcp4");
-    assert.throws(() => getOption(fd, "SOL_SOCKET", "SO_NOT_AN_OPTION"), { name: "TypeError", code: "ERR_UNKNOWN_CONSTANT" });
-    assert.throws(() => setOption(fd, "IPPROTO_TCP", "SO_REUSEADDR", true), { code: "ERR_UNKNOWN_CONSTANT", message: /SOL_SOCKET/ });
+    assert.throws(() => getOption(fd, "SOL_SOCKET", "SO_NOT_AN_OPTION"), {
+      name: "TypeError",
+      code: "ERR_UNKNOWN_CONSTANT",
+    });
+    assert.throws(() => setOption(fd, "IPPROTO_TCP", "SO_REUSEADDR", true), {
+      code: "ERR_UNKNOWN_CONSTANT",
+      message: /SOL_SOCKET/,
+    });
     closeFd(fd);
   });
 
   test("a value of the wrong type leaves the option unchanged", () => {
     const fd = open("tcp4");
-    assert.throws(() => setOption(fd, "IPPROTO_TCP", "TCP_NODELAY", "yes" as never), { name: "TypeError", code: "ERR_INVALID_ARG_TYPE" });
-    assert.throws(() => setOption(fd, "SOL_SOCKET", "SO_LINGER", { onoff: true, linger: -1 }), { name: "RangeError", code: "ERR_OUT_OF_RANGE" });
+    assert.throws(() => setOption(fd, "IPPROTO_TCP", "TCP_NODELAY", "yes" as never), {
+      name: "TypeError",
+      code: "ERR_INVALID_ARG_TYPE",
+    });
+    assert.throws(() => setOption(fd, "SOL_SOCKET", "SO_LINGER", { onoff: true, linger: -1 }), {
+      name: "RangeError",
+      code: "ERR_OUT_OF_RANGE",
+    });
     assert.equal(getOption(fd, "IPPROTO_TCP", "TCP_NODELAY"), false);
     assert.deepEqual(getOption(fd, "SOL_SOCKET", "SO_LINGER"), { onoff: false, linger: 0 });
     closeFd(fd);
@@ -457,7 +473,10 @@ describe("errors", () => {
     assert.throws(() => setOption(udp, "SOL_SOCKET", "SO_SNDLOWAT", 10), { code: "ENOPROTOOPT" });
     // An unknown congestion control algorithm.
     const tcp = open("tcp4");
-    assert.throws(() => setOption(tcp, "IPPROTO_TCP", "TCP_CONGESTION", "no-such-cc"), { code: "ENOENT", syscall: "setsockopt" });
+    assert.throws(() => setOption(tcp, "IPPROTO_TCP", "TCP_CONGESTION", "no-such-cc"), {
+      code: "ENOENT",
+      syscall: "setsockopt",
+    });
     closeFd(udp);
     closeFd(tcp);
   });

@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { endianness } from "node:os";
 import { describe, test } from "node:test";
 import fc from "fast-check";
-import { IP, IPV6, SO, SOL, STRUCTS, TCP, TCP_STATE } from "../../src/constants.js";
+import { IP, IPV6, SO, SOL, STRUCTS, TCP, TCP_STATE, UDP } from "../../src/constants.js";
 import {
   OPTION_LEVELS,
   bool,
@@ -160,7 +160,10 @@ describe("struct codecs", () => {
     const buf = timeval.encode(1500);
     assert.equal(buf.length, T.size);
     const secWidth = T.tv_usec! - T.tv_sec!;
-    const sec = secWidth === 8 ? Number(LE ? buf.readBigInt64LE(T.tv_sec!) : buf.readBigInt64BE(T.tv_sec!)) : buf.readInt32LE(T.tv_sec!);
+    const sec =
+      secWidth === 8
+        ? Number(LE ? buf.readBigInt64LE(T.tv_sec!) : buf.readBigInt64BE(T.tv_sec!))
+        : buf.readInt32LE(T.tv_sec!);
     assert.equal(sec, 1);
     // A tiny positive timeout must not become 0, which means "block forever".
     assert.equal(roundTrip(timeval, 0.0001), 0.001);
@@ -188,7 +191,11 @@ describe("struct codecs", () => {
       address: "10.0.0.1",
       ifindex: 7,
     });
-    assert.deepEqual(roundTrip(ipMreqn, { multiaddr: "224.0.0.1" }), { multiaddr: "224.0.0.1", address: "0.0.0.0", ifindex: 0 });
+    assert.deepEqual(roundTrip(ipMreqn, { multiaddr: "224.0.0.1" }), {
+      multiaddr: "224.0.0.1",
+      address: "0.0.0.0",
+      ifindex: 0,
+    });
     throwsCode(() => ipMreqn.encode({ multiaddr: "224.1.2" }), "ERR_INVALID_ADDRESS");
     throwsCode(() => ipMreqn.encode({ multiaddr: "224.1.2.3", address: "::1" }), "ERR_INVALID_ADDRESS");
     throwsCode(() => ipMreqn.encode({} as never), "ERR_INVALID_ARG_TYPE");
@@ -200,7 +207,10 @@ describe("struct codecs", () => {
     const buf = ipv6Mreq.encode({ multiaddr: "ff02::1:2", ifindex: 3 });
     assert.equal(buf.length, M.size);
     assert.equal(buf[M.ipv6mr_multiaddr!], 0xff);
-    assert.deepEqual(roundTrip(ipv6Mreq, { multiaddr: "ff02::1:2", ifindex: 3 }), { multiaddr: "ff02::1:2", ifindex: 3 });
+    assert.deepEqual(roundTrip(ipv6Mreq, { multiaddr: "ff02::1:2", ifindex: 3 }), {
+      multiaddr: "ff02::1:2",
+      ifindex: 3,
+    });
     assert.deepEqual(roundTrip(ipv6Mreq, { multiaddr: "ff02::fb%9" }), { multiaddr: "ff02::fb", ifindex: 9 });
     assert.deepEqual(roundTrip(ipv6Mreq, { multiaddr: "ff02::fb" }), { multiaddr: "ff02::fb", ifindex: 0 });
     throwsCode(() => ipv6Mreq.encode({ multiaddr: "224.0.0.1" }), "ERR_INVALID_ADDRESS");
@@ -302,7 +312,23 @@ describe("tcp_info", () => {
 });
 
 describe("decoders never throw (property)", () => {
-  const codecs: Codec<unknown, never>[] = [int, uint, bool, u64, ifindex, ifname, kernelName, bytes, linger, timeval, ucred, ipMreqn, ipv6Mreq, multicastIf, tcpInfo] as never;
+  const codecs: Codec<unknown, never>[] = [
+    int,
+    uint,
+    bool,
+    u64,
+    ifindex,
+    ifname,
+    kernelName,
+    bytes,
+    linger,
+    timeval,
+    ucred,
+    ipMreqn,
+    ipv6Mreq,
+    multicastIf,
+    tcpInfo,
+  ] as never;
   test("any bytes of any length up to the codec size decode", () => {
     fc.assert(
       fc.property(fc.integer({ min: 0, max: codecs.length - 1 }), fc.uint8Array({ maxLength: 512 }), (i, data) => {
@@ -335,17 +361,33 @@ describe("option tables", () => {
     for (const level of OPTION_LEVELS) {
       for (const [n, spec] of Object.entries(level.options)) {
         assert.ok(spec.doc.length > 10 && !spec.doc.includes("\n"), `${n} doc`);
-        assert.match(spec.see, /^https:\/\/man7\.org\/linux\/man-pages\/man7\/(socket|ip|ipv6|tcp|udp)\.7\.html$/, `${n} see`);
+        assert.match(
+          spec.see,
+          /^https:\/\/man7\.org\/linux\/man-pages\/man7\/(socket|ip|ipv6|tcp|udp)\.7\.html$/,
+          `${n} see`,
+        );
       }
     }
   });
 
   test("the options the project promises all resolve here", () => {
     const promised: Record<string, string[]> = {
-      SOL_SOCKET: "REUSEADDR REUSEPORT KEEPALIVE LINGER RCVBUF SNDBUF RCVLOWAT SNDLOWAT RCVTIMEO SNDTIMEO BROADCAST BINDTODEVICE TYPE DOMAIN PROTOCOL ERROR ACCEPTCONN PEERCRED PASSCRED MARK PRIORITY OOBINLINE DONTROUTE TIMESTAMP TIMESTAMPNS COOKIE".split(" ").map((n) => `SO_${n}`),
-      IPPROTO_TCP: "NODELAY KEEPIDLE KEEPINTVL KEEPCNT USER_TIMEOUT CONGESTION FASTOPEN INFO MAXSEG CORK QUICKACK NOTSENT_LOWAT DEFER_ACCEPT SYNCNT".split(" ").map((n) => `TCP_${n}`),
-      IPPROTO_IP: "TTL TOS MULTICAST_TTL MULTICAST_LOOP MULTICAST_IF ADD_MEMBERSHIP DROP_MEMBERSHIP FREEBIND TRANSPARENT RECVERR PKTINFO RECVTTL RECVTOS MTU_DISCOVER BIND_ADDRESS_NO_PORT".split(" ").map((n) => `IP_${n}`),
-      IPPROTO_IPV6: "V6ONLY UNICAST_HOPS MULTICAST_HOPS MULTICAST_LOOP MULTICAST_IF JOIN_GROUP LEAVE_GROUP RECVPKTINFO RECVHOPLIMIT RECVTCLASS TCLASS RECVERR FREEBIND TRANSPARENT".split(" ").map((n) => `IPV6_${n}`),
+      SOL_SOCKET:
+        "REUSEADDR REUSEPORT KEEPALIVE LINGER RCVBUF SNDBUF RCVLOWAT SNDLOWAT RCVTIMEO SNDTIMEO BROADCAST BINDTODEVICE TYPE DOMAIN PROTOCOL ERROR ACCEPTCONN PEERCRED PASSCRED MARK PRIORITY OOBINLINE DONTROUTE TIMESTAMP TIMESTAMPNS COOKIE"
+          .split(" ")
+          .map((n) => `SO_${n}`),
+      IPPROTO_TCP:
+        "NODELAY KEEPIDLE KEEPINTVL KEEPCNT USER_TIMEOUT CONGESTION FASTOPEN INFO MAXSEG CORK QUICKACK NOTSENT_LOWAT DEFER_ACCEPT SYNCNT"
+          .split(" ")
+          .map((n) => `TCP_${n}`),
+      IPPROTO_IP:
+        "TTL TOS MULTICAST_TTL MULTICAST_LOOP MULTICAST_IF ADD_MEMBERSHIP DROP_MEMBERSHIP FREEBIND TRANSPARENT RECVERR PKTINFO RECVTTL RECVTOS MTU_DISCOVER BIND_ADDRESS_NO_PORT"
+          .split(" ")
+          .map((n) => `IP_${n}`),
+      IPPROTO_IPV6:
+        "V6ONLY UNICAST_HOPS MULTICAST_HOPS MULTICAST_LOOP MULTICAST_IF JOIN_GROUP LEAVE_GROUP RECVPKTINFO RECVHOPLIMIT RECVTCLASS TCLASS RECVERR FREEBIND TRANSPARENT"
+          .split(" ")
+          .map((n) => `IPV6_${n}`),
     };
     for (const [level, names] of Object.entries(promised)) {
       for (const n of names) {
@@ -369,7 +411,9 @@ describe("option tables", () => {
 describe("resolveOption", () => {
   test("resolves names and aliases to the headers' numbers", () => {
     assert.deepEqual(
-      (({ level, name, levelName, optionName }) => ({ level, name, levelName, optionName }))(resolveOption("SOL_SOCKET", "SO_REUSEADDR")),
+      (({ level, name, levelName, optionName }) => ({ level, name, levelName, optionName }))(
+        resolveOption("SOL_SOCKET", "SO_REUSEADDR"),
+      ),
       { level: SOL.SOCKET, name: SO.REUSEADDR, levelName: "SOL_SOCKET", optionName: "SO_REUSEADDR" },
     );
     assert.equal(resolveOption("SOL_TCP", "TCP_NODELAY").levelName, "IPPROTO_TCP");
@@ -406,20 +450,34 @@ describe("resolveOption", () => {
     throwsCode(() => resolveOption("IPPROTO_IP", "IP_PMTUDISC_DO"), "ERR_UNKNOWN_CONSTANT");
   });
 
+  test("a table option the headers lack is ERR_NOT_SUPPORTED, not an unknown name", () => {
+    if (UDP.CORK === undefined) {
+      throwsCode(() => resolveOption("IPPROTO_UDP", "UDP_CORK"), "ERR_NOT_SUPPORTED", Error);
+    } else {
+      assert.equal(resolveOption("IPPROTO_UDP", "UDP_CORK").name, UDP.CORK);
+    }
+  });
+
   test("unknown names are refused, saying which level and name", () => {
-    assert.throws(() => resolveOption("SOL_SOCKET", "SO_NOPE"), (e: Error & { code?: string }) => {
-      assert.ok(e instanceof TypeError);
-      assert.equal(e.code, "ERR_UNKNOWN_CONSTANT");
-      assert.match(e.message, /SO_NOPE/);
-      assert.match(e.message, /SOL_SOCKET/);
-      return true;
-    });
+    assert.throws(
+      () => resolveOption("SOL_SOCKET", "SO_NOPE"),
+      (e: Error & { code?: string }) => {
+        assert.ok(e instanceof TypeError);
+        assert.equal(e.code, "ERR_UNKNOWN_CONSTANT");
+        assert.match(e.message, /SO_NOPE/);
+        assert.match(e.message, /SOL_SOCKET/);
+        return true;
+      },
+    );
     assert.throws(() => resolveOption("SOL_SOCKET", "TCP_NODELAY"), /IPPROTO_TCP/);
-    assert.throws(() => resolveOption("SOL_NOPE", "SO_REUSEADDR"), (e: Error & { code?: string }) => {
-      assert.equal(e.code, "ERR_UNKNOWN_CONSTANT");
-      assert.match(e.message, /SOL_NOPE/);
-      return true;
-    });
+    assert.throws(
+      () => resolveOption("SOL_NOPE", "SO_REUSEADDR"),
+      (e: Error & { code?: string }) => {
+        assert.equal(e.code, "ERR_UNKNOWN_CONSTANT");
+        assert.match(e.message, /SOL_NOPE/);
+        return true;
+      },
+    );
     throwsCode(() => resolveOption("SOL_PACKET", "PACKET_NOPE"), "ERR_UNKNOWN_CONSTANT");
     throwsCode(() => resolveOption(null as never, 1), "ERR_INVALID_ARG_TYPE");
     throwsCode(() => resolveOption("SOL_SOCKET", {} as never), "ERR_INVALID_ARG_TYPE");
@@ -435,20 +493,30 @@ describe("getOption/setOption refuse bad input before any syscall", () => {
     throwsCode(() => setOption(NOT_AN_FD, "SOL_SOCKET", "SO_REUSEADDR", 2 as never), "ERR_OUT_OF_RANGE", RangeError);
     throwsCode(() => setOption(NOT_AN_FD, "SOL_SOCKET", "SO_LINGER", 5 as never), "ERR_INVALID_ARG_TYPE");
     throwsCode(() => setOption(NOT_AN_FD, "SOL_SOCKET", "SO_RCVTIMEO", -5), "ERR_OUT_OF_RANGE", RangeError);
-    throwsCode(() => setOption(NOT_AN_FD, "SOL_SOCKET", "SO_BINDTODEVICE", "x".repeat(40)), "ERR_OUT_OF_RANGE", RangeError);
+    throwsCode(
+      () => setOption(NOT_AN_FD, "SOL_SOCKET", "SO_BINDTODEVICE", "x".repeat(40)),
+      "ERR_OUT_OF_RANGE",
+      RangeError,
+    );
     throwsCode(() => setOption(NOT_AN_FD, "IPPROTO_IP", "IP_TTL", 2 ** 40), "ERR_OUT_OF_RANGE", RangeError);
-    throwsCode(() => setOption(NOT_AN_FD, "IPPROTO_IP", "IP_ADD_MEMBERSHIP", { multiaddr: "nope" }), "ERR_INVALID_ADDRESS");
+    throwsCode(
+      () => setOption(NOT_AN_FD, "IPPROTO_IP", "IP_ADD_MEMBERSHIP", { multiaddr: "nope" }),
+      "ERR_INVALID_ADDRESS",
+    );
     throwsCode(() => setOption(NOT_AN_FD, "SOL_SOCKET", 9999, "x" as never), "ERR_INVALID_ARG_TYPE");
   });
 
   test("setting a read-only option or getting a write-only one", () => {
     for (const n of ["SO_TYPE", "SO_ERROR", "SO_PEERCRED", "SO_ACCEPTCONN", "SO_DOMAIN", "SO_PROTOCOL"] as const) {
-      assert.throws(() => setOption(NOT_AN_FD, "SOL_SOCKET", n, 1 as never), (e: Error & { code?: string }) => {
-        assert.ok(e instanceof TypeError);
-        assert.equal(e.code, "ERR_INVALID_ARG_VALUE");
-        assert.match(e.message, new RegExp(`${n} is read-only`));
-        return true;
-      });
+      assert.throws(
+        () => setOption(NOT_AN_FD, "SOL_SOCKET", n, 1 as never),
+        (e: Error & { code?: string }) => {
+          assert.ok(e instanceof TypeError);
+          assert.equal(e.code, "ERR_INVALID_ARG_VALUE");
+          assert.match(e.message, new RegExp(`${n} is read-only`));
+          return true;
+        },
+      );
     }
     throwsCode(() => setOption(NOT_AN_FD, "IPPROTO_TCP", "TCP_INFO", {} as never), "ERR_INVALID_ARG_VALUE");
     throwsCode(() => getOption(NOT_AN_FD, "IPPROTO_IP", "IP_ADD_MEMBERSHIP"), "ERR_INVALID_ARG_VALUE");
