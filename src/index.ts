@@ -57,3 +57,18 @@ export {
 export type { ConstantGroup } from "./constants.js";
 export type { FamilyName, ProtocolName, TypeName } from "./names.js";
 export * as posix from "./posix.js";
+export { resolveOption, optionSpec, optionTable } from "./options/index.js";
+export type {
+  GetOptionOptions,
+  IpMreqn,
+  Ipv6Mreq,
+  Linger,
+  OptionInput,
+  OptionLevel,
+  OptionName,
+  OptionValue,
+  ResolvedOption,
+  TcpInfo,
+  Timeval,
+  Ucred,
+} from "./options/index.js";

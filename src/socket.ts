@@ -32,7 +32,7 @@ import {
   typeLabel,
   typeNumber,
 } from "./names.js";
-import { getOption, setOption } from "./options/index.js";
+import { type GetOptionOptions, type OptionInput, type OptionValue, getOption, setOption } from "./options/index.js";
 import * as raw from "./raw/index.js";
 import { AGAIN, INPROGRESS, describe, native, type PollerHandle } from "./raw/index.js";
 
@@ -852,7 +852,7 @@ export class Socket {
    * @see https://man7.org/linux/man-pages/man2/getsockopt.2.html
    * @throws SocketError ENOPROTOOPT, EINVAL; TypeError ERR_UNKNOWN_CONSTANT; ERR_SOCKET_CLOSED.
    */
-  getsockopt(level: string | number, name: string | number, options?: { size?: number }): unknown {
+  getsockopt<L extends string | number, N extends string | number>(level: L, name: N, options?: GetOptionOptions): OptionValue<L, N> {
     this.#check("getsockopt");
     return getOption(this.#fd, level, name, options);
   }
@@ -864,7 +864,7 @@ export class Socket {
    * @throws SocketError ENOPROTOOPT, EINVAL, EPERM (privileged options); TypeError/RangeError
    *   for a value of the wrong type or range; ERR_SOCKET_CLOSED.
    */
-  setsockopt(level: string | number, name: string | number, value: unknown): void {
+  setsockopt<L extends string | number, N extends string | number>(level: L, name: N, value: OptionInput<L, N>): void {
     this.#check("setsockopt");
     setOption(this.#fd, level, name, value);
   }
