@@ -52,7 +52,7 @@ import {
 import { AF, FCNTL, LIMITS, POLL, SHUT, SO, SOCK, SOL, STRUCTS } from "./constants.js";
 import { ERRNO, SocketError, codedError, type ErrorContext } from "./errors.js";
 import { type FamilyName, type TypeName, familyNumber, protocolNumber, typeNumber } from "./names.js";
-import { getOption, setOption } from "./options/index.js";
+import { type GetOptionOptions, type OptionInput, type OptionValue, getOption, setOption } from "./options/index.js";
 import { checkFd, checkInt, describe, native } from "./raw/index.js";
 
 const EINTR = -ERRNO.EINTR!;
@@ -83,7 +83,8 @@ export interface Received {
   /** The bytes received (empty on EOF of a stream socket, or for an empty datagram). */
   data: Buffer;
   /**
-   * The sender's address, or null when the kernel reported none (addrlen 0,
+   * The sender's address: `{ family: "unix", path: "" }` for an unbound Unix
+   * sender, null when the kernel reported none on another family (addrlen 0,
    * as on a connected TCP socket, where C leaves the sockaddr untouched).
    */
   address: SocketAddress | null;
@@ -114,8 +115,24 @@ export type How = "read" | "write" | "both" | number;
 // ---------------------------------------------------------------------------
 // Helpers.
 
+/** Errno names by number, from Node's table of this platform's values (first name wins). */
+const errnoNames = new Map<number, string>();
+for (const [name, n] of Object.entries(ERRNO)) if (!errnoNames.has(n)) errnoNames.set(n, name);
+
 function fail(r: number, syscall: string, ctx?: ErrorContext): never {
-  throw new SocketError(r, syscall, ctx);
+  const err = new SocketError(r, syscall, ctx);
+  // SocketError takes its code from util.getSystemErrorName, which names only
+  // the errnos libuv knows: EINPROGRESS (which a non-blocking connect throws
+  // here, as C returns it) would read "Unknown system error -115". Name it
+  // from os.constants.errno instead. (Remove once src/errors.ts does this.)
+  if (err.code.startsWith("Unknown system error")) {
+    const name = errnoNames.get(-err.errno);
+    if (name !== undefined) {
+      err.message = err.message.replace(err.code, name);
+      Object.defineProperty(err, "code", { value: name, enumerable: true, writable: true, configurable: true });
+    }
+  }
+  throw err;
 }
 
 function toBytes(data: unknown, syscall: string): ArrayBufferView {
@@ -449,7 +466,12 @@ export function recvfrom(fd: number, size: number, flags = 0): Received {
   const r = native.recvfrom(fd, target, 0, size, f, addrBuf, lenOut);
   if (r < 0) fail(r, "recvfrom");
   const alen = lenOut[0]!;
-  return { data: takeBytes(target, Math.min(r, size)), address: alen > 0 ? decodeAddr(alen) : null, size: r };
+  const data = takeBytes(target, Math.min(r, size));
+  // addrlen 0: no address. For a Unix socket that is an unbound (unnamed)
+  // sender, given the same `{ family: "unix", path: "" }` as accept and
+  // getpeername give it; elsewhere (connected TCP) there is no address at all.
+  const address = alen > 0 ? decodeAddr(alen) : domainOf(fd) === AF.UNIX ? { family: "unix" as const, path: "" } : null;
+  return { data, address, size: r };
 }
 
 /**
@@ -519,7 +541,7 @@ export function getpeername(fd: number): SocketAddress {
  * @see https://man7.org/linux/man-pages/man2/getsockopt.2.html
  * @throws SocketError ENOPROTOOPT, EINVAL, EBADF, ENOTSOCK; TypeError ERR_UNKNOWN_CONSTANT.
  */
-export function getsockopt(fd: number, level: string | number, name: string | number, options?: { size?: number }): unknown {
+export function getsockopt<L extends string | number, N extends string | number>(fd: number, level: L, name: N, options?: GetOptionOptions): OptionValue<L, N> {
   checkFd(fd, "getsockopt");
   return getOption(fd, level, name, options);
 }
@@ -533,7 +555,7 @@ export function getsockopt(fd: number, level: string | number, name: string | nu
  * @throws SocketError ENOPROTOOPT, EINVAL, EPERM (privileged options), EBADF, ENOTSOCK;
  *   TypeError/RangeError for a value of the wrong type or range.
  */
-export function setsockopt(fd: number, level: string | number, name: string | number, value: unknown): void {
+export function setsockopt<L extends string | number, N extends string | number>(fd: number, level: L, name: N, value: OptionInput<L, N>): void {
   checkFd(fd, "setsockopt");
   setOption(fd, level, name, value);
 }
