@@ -13,7 +13,7 @@ import { randomBytes, randomInt } from "node:crypto";
 import { mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Socket, SocketError } from "../../src/index.js";
+import { LIMITS, Socket, SocketError } from "../../src/index.js";
 import { type CommandSpec, intOption } from "../command.js";
 import { CliError, UsageError, errorText } from "../errors.js";
 import { type Column, formatBytes, formatDuration } from "../output.js";
@@ -41,9 +41,12 @@ export interface TourRow {
 
 interface TourOptions {
   timeout: number;
+  tmpdir?: string;
 }
 
 const DEFAULT_TIMEOUT_MS = 2000;
+/** The longest path that fits sun_path with its terminating NUL (Linux: 107 bytes). */
+const LIMIT_SUN_PATH = LIMITS.SUN_PATH_MAX - 1;
 
 export const tour: CommandSpec = {
   name: "tour",
@@ -70,6 +73,7 @@ is shown when it matches every FILTER.`,
     cmd
       .argument("[filter...]", "only the pairs matching every filter")
       .option("-t, --timeout <ms>", "give up on a pair after this many milliseconds", intOption(1, 600_000), DEFAULT_TIMEOUT_MS)
+      .option("--tmpdir <dir>", "create the temp dir for Unix socket files in <dir> (default: $TMPDIR or /tmp)")
       .action(runs<TourOptions>((ctx, opts, command) => runTour(ctx, opts, (command.processedArgs[0] as string[] | undefined) ?? []))),
 };
 
@@ -127,7 +131,7 @@ function tagsOf(p: Pair): string[] {
 // The command.
 
 async function runTour(ctx: Context, opts: TourOptions, filters: string[]): Promise<number> {
-  const env = new Environment(ctx);
+  const env = new Environment(ctx, opts.tmpdir);
   const all = pairs(env);
   const words = filters.map((f) => f.toLowerCase());
   for (const w of words) {
@@ -638,13 +642,18 @@ class Environment {
   #ipv6: string | null | undefined; // undefined = not probed yet, null = available
   readonly #tag = `sockit-tour-${process.pid}`;
 
-  constructor(readonly ctx: Context) {}
+  constructor(
+    readonly ctx: Context,
+    readonly parent?: string,
+  ) {}
 
   /** A path in a fresh temp dir (created on first use, removed by dispose()). */
   path(name: string): string {
     if (this.#dir === undefined) {
-      // sun_path holds 107 bytes: fall back to /tmp if $TMPDIR is deep.
-      const base = tmpdir().length > 60 ? "/tmp" : tmpdir();
+      // sun_path holds 107 bytes: if $TMPDIR is too deep for our longest
+      // name, use /tmp (an explicit --tmpdir is taken as given).
+      const longest = "/sockit-tour-XXXXXX/seqpacket.sock".length;
+      const base = this.parent ?? (tmpdir().length + longest > LIMIT_SUN_PATH ? "/tmp" : tmpdir());
       const dir = mkdtempSync(join(base, "sockit-tour-"));
       this.#dir = dir;
       this.#removeDir = this.ctx.onCleanup(() => rmSync(dir, { recursive: true, force: true }));
