@@ -50,21 +50,32 @@ export class CliError extends Error {
 }
 
 /** Library codes that mean "the input was wrong", so the user gets exit code 2. */
-const USAGE_CODES = new Set(["ERR_INVALID_ADDRESS", "ERR_INVALID_ARG_VALUE", "ERR_OUT_OF_RANGE", "ERR_UNKNOWN_CONSTANT"]);
+const USAGE_CODES = new Set([
+  "ERR_INVALID_ADDRESS",
+  "ERR_INVALID_ARG_VALUE",
+  "ERR_OUT_OF_RANGE",
+  "ERR_UNKNOWN_CONSTANT",
+]);
 
 /** What to print (without the `sockit: ` prefix) and which exit code to use for `err`. */
 export function describeError(err: unknown): { message: string; exitCode: number } {
   if (err instanceof UsageError) return { message: oneLine(err.message), exitCode: EXIT.USAGE };
   if (err instanceof CliError) return { message: oneLine(err.message), exitCode: err.exitCode };
   if (err instanceof SocketError) return { message: oneLine(err.message), exitCode: EXIT.FAILURE };
-  if (err instanceof CommanderError) return { message: oneLine(stripCommanderPrefix(err.message)), exitCode: EXIT.USAGE };
+  if (err instanceof CommanderError)
+    return { message: oneLine(stripCommanderPrefix(err.message)), exitCode: EXIT.USAGE };
   if (err instanceof Error) {
     const code = (err as { code?: unknown }).code;
-    if (typeof code === "string" && USAGE_CODES.has(code)) return { message: oneLine(err.message), exitCode: EXIT.USAGE };
+    if (typeof code === "string" && USAGE_CODES.has(code))
+      return { message: oneLine(err.message), exitCode: EXIT.USAGE };
     if (err.name === "AbortError") return { message: "interrupted", exitCode: EXIT.INTERRUPTED };
     // A system error from Node itself (fs, child_process) carries a code too.
-    if (typeof code === "string" && /^E[A-Z0-9]+$/.test(code)) return { message: oneLine(err.message), exitCode: EXIT.FAILURE };
-    return { message: `internal error: ${oneLine(`${err.name}: ${err.message}`)} (SOCKIT_DEBUG=1 shows the stack)`, exitCode: EXIT.FAILURE };
+    if (typeof code === "string" && /^E[A-Z0-9]+$/.test(code))
+      return { message: oneLine(err.message), exitCode: EXIT.FAILURE };
+    return {
+      message: `internal error: ${oneLine(`${err.name}: ${err.message}`)} (SOCKIT_DEBUG=1 shows the stack)`,
+      exitCode: EXIT.FAILURE,
+    };
   }
   return { message: `internal error: ${oneLine(String(err))}`, exitCode: EXIT.FAILURE };
 }

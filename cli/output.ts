@@ -82,7 +82,8 @@ export class Output {
 
   /** Prints a human note to stderr (not data: summaries, warnings). */
   note(text: string, color?: Color): void {
-    const colored = this.stderr.isTTY === true && typeof this.stderr.hasColors === "function" && this.stderr.hasColors();
+    const colored =
+      this.stderr.isTTY === true && typeof this.stderr.hasColors === "function" && this.stderr.hasColors();
     this.stderr.write(`${colored ? paint(text, color) : text}\n`);
   }
 }
@@ -90,7 +91,12 @@ export class Output {
 /** Buffers as hex, bigints as strings: JSON never throws on our own values. */
 function jsonReplacer(_key: string, value: unknown): unknown {
   if (typeof value === "bigint") return value.toString();
-  if (value && typeof value === "object" && (value as { type?: unknown }).type === "Buffer" && Array.isArray((value as { data?: unknown }).data)) {
+  if (
+    value &&
+    typeof value === "object" &&
+    (value as { type?: unknown }).type === "Buffer" &&
+    Array.isArray((value as { data?: unknown }).data)
+  ) {
     return Buffer.from((value as { data: number[] }).data).toString("hex");
   }
   return value;

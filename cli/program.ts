@@ -15,7 +15,9 @@ offers (TCP, UDP, Unix stream/dgram/seqpacket, abstract names, raw ICMP).`;
 /** Commander's error text as our one line: "unknown command 'x' (did you mean tour?)". */
 function usageLine(text: string): string {
   const line = oneLine(stripCommanderPrefix(text).replace(/\s*\n\s*\(Did you mean/g, " (did you mean"));
-  return /^unknown (command|option)/.test(line) && !line.includes("did you mean") ? `${line} (see 'sockit --help')` : line;
+  return /^unknown (command|option)/.test(line) && !line.includes("did you mean")
+    ? `${line} (see 'sockit --help')`
+    : line;
 }
 
 /** Builds the program with every command registered. */
@@ -24,7 +26,12 @@ export function buildProgram(specs: readonly CommandSpec[] = commands): Command 
   program
     .description(DESCRIPTION)
     .version(packageVersion(), "-V, --version", "print the version and exit")
-    .option("-v, --verbose", "print each step (socket, bind, connect, accept) to stderr; -vv also each send and receive", (_: string, n: number) => n + 1, 0)
+    .option(
+      "-v, --verbose",
+      "print each step (socket, bind, connect, accept) to stderr; -vv also each send and receive",
+      (_: string, n: number) => n + 1,
+      0,
+    )
     .option("--json", "print data as JSON")
     .helpOption("-h, --help", "show help")
     .helpCommand("help [command]", "show help for a command")
@@ -35,13 +42,19 @@ export function buildProgram(specs: readonly CommandSpec[] = commands): Command 
     .exitOverride();
 
   for (const spec of specs) {
-    const cmd = program.command(spec.name).summary(spec.summary).description(spec.description ?? spec.summary);
+    const cmd = program
+      .command(spec.name)
+      .summary(spec.summary)
+      .description(spec.description ?? spec.summary);
     spec.define(cmd);
     cmd.addHelpText("after", `\n${examplesHelp(spec.examples)}\n\n${EXIT_HELP}\n`);
   }
 
   const firsts = specs.flatMap((s) => s.examples.slice(0, 1));
   const examples = firsts.length > 0 ? `\n${examplesHelp(firsts)}\n` : "";
-  program.addHelpText("after", `${examples}\nRun 'sockit <command> --help' for a command's options and examples.\n\n${EXIT_HELP}\n`);
+  program.addHelpText(
+    "after",
+    `${examples}\nRun 'sockit <command> --help' for a command's options and examples.\n\n${EXIT_HELP}\n`,
+  );
   return program;
 }

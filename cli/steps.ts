@@ -4,7 +4,14 @@
  * shows exactly what happened: socket, bind, listen, connect, accept, close.
  * Data calls (send/recv) are printed with -vv by the commands themselves.
  */
-import { type AddressLike, type SocketAddress, Socket, type WaitOptions, formatAddress, socketpair } from "../src/index.js";
+import {
+  type AddressLike,
+  type SocketAddress,
+  Socket,
+  type WaitOptions,
+  formatAddress,
+  socketpair,
+} from "../src/index.js";
 import type { Context } from "./runtime.js";
 
 /** An address as the CLI prints it: `127.0.0.1:80`, `[::1]:80`, `/path`, `@abstract`, `(unnamed)`. */
@@ -29,14 +36,23 @@ function kind(s: Socket): string {
 }
 
 /** Creates a socket. Wraps `socket(2)`. */
-export function openSocket(ctx: Context, family: ConstructorParameters<typeof Socket>[0], type: ConstructorParameters<typeof Socket>[1], protocol?: string | number): Socket {
+export function openSocket(
+  ctx: Context,
+  family: ConstructorParameters<typeof Socket>[0],
+  type: ConstructorParameters<typeof Socket>[1],
+  protocol?: string | number,
+): Socket {
   const s = new Socket(family, type, protocol);
   ctx.step(`socket ${kind(s)} → fd ${s.fd}`);
   return s;
 }
 
 /** Creates a connected pair. Wraps `socketpair(2)`. */
-export function openPair(ctx: Context, family: Parameters<typeof socketpair>[0], type: Parameters<typeof socketpair>[1]): [Socket, Socket] {
+export function openPair(
+  ctx: Context,
+  family: Parameters<typeof socketpair>[0],
+  type: Parameters<typeof socketpair>[1],
+): [Socket, Socket] {
   const pair = socketpair(family, type);
   ctx.step(`socketpair ${kind(pair[0])} → fd ${pair[0].fd}, fd ${pair[1].fd}`);
   return pair;
@@ -59,7 +75,12 @@ export function listenSocket(ctx: Context, s: Socket, backlog = 511): void {
 }
 
 /** Connects `s` to `address`. Wraps `connect(2)`. */
-export async function connectSocket(ctx: Context, s: Socket, address: AddressLike, options?: WaitOptions): Promise<void> {
+export async function connectSocket(
+  ctx: Context,
+  s: Socket,
+  address: AddressLike,
+  options?: WaitOptions,
+): Promise<void> {
   const target = typeof address === "string" ? address : formatAddress(address);
   ctx.step(`connect fd ${s.fd} → ${showAddress(target)} …`);
   await s.connect(address, options);

@@ -18,7 +18,17 @@ import { type CommandSpec, intOption } from "../command.js";
 import { CliError, UsageError, errorText } from "../errors.js";
 import { type Column, formatBytes, formatDuration } from "../output.js";
 import { type Context, runs } from "../runtime.js";
-import { acceptSocket, bindSocket, closeSocket, connectSocket, listenSocket, localAddress, openPair, openSocket, showAddress } from "../steps.js";
+import {
+  acceptSocket,
+  bindSocket,
+  closeSocket,
+  connectSocket,
+  listenSocket,
+  localAddress,
+  openPair,
+  openSocket,
+  showAddress,
+} from "../steps.js";
 
 /** One line of the tour's result (also its --json form). */
 export interface TourRow {
@@ -72,9 +82,18 @@ is shown when it matches every FILTER.`,
   define: (cmd) =>
     cmd
       .argument("[filter...]", "only the pairs matching every filter")
-      .option("-t, --timeout <ms>", "give up on a pair after this many milliseconds", intOption(1, 600_000), DEFAULT_TIMEOUT_MS)
+      .option(
+        "-t, --timeout <ms>",
+        "give up on a pair after this many milliseconds",
+        intOption(1, 600_000),
+        DEFAULT_TIMEOUT_MS,
+      )
       .option("--tmpdir <dir>", "create the temp dir for Unix socket files in <dir> (default: $TMPDIR or /tmp)")
-      .action(runs<TourOptions>((ctx, opts, command) => runTour(ctx, opts, (command.processedArgs[0] as string[] | undefined) ?? []))),
+      .action(
+        runs<TourOptions>((ctx, opts, command) =>
+          runTour(ctx, opts, (command.processedArgs[0] as string[] | undefined) ?? []),
+        ),
+      ),
 };
 
 // ---------------------------------------------------------------------------
@@ -97,29 +116,102 @@ const PAYLOAD = { request: [100, 200], reply: [200, 300] } as const;
 
 function pairs(env: Environment): Pair[] {
   const list: Pair[] = [];
-  const unix = (id: string, type: "stream" | "dgram" | "seqpacket", naming: "path" | "abstract" | "socketpair", run: (t: Trial) => Promise<void>): void => {
+  const unix = (
+    id: string,
+    type: "stream" | "dgram" | "seqpacket",
+    naming: "path" | "abstract" | "socketpair",
+    run: (t: Trial) => Promise<void>,
+  ): void => {
     list.push({ id, family: "unix", type, protocol: "-", tags: [naming], run });
   };
 
-  list.push({ id: "tcp", family: "inet", type: "stream", protocol: "tcp", tags: ["ipv4"], run: (t) => listenerPair(t, "inet", "stream", "127.0.0.1:0") });
-  list.push({ id: "tcp6", family: "inet6", type: "stream", protocol: "tcp", tags: ["ipv6"], skip: env.ipv6Skip, run: (t) => listenerPair(t, "inet6", "stream", "[::1]:0") });
-  list.push({ id: "udp", family: "inet", type: "dgram", protocol: "udp", tags: ["ipv4"], run: (t) => datagramPair(t, "inet", "127.0.0.1:0", "127.0.0.1:0") });
-  list.push({ id: "udp6", family: "inet6", type: "dgram", protocol: "udp", tags: ["ipv6"], skip: env.ipv6Skip, run: (t) => datagramPair(t, "inet6", "[::1]:0", "[::1]:0") });
+  list.push({
+    id: "tcp",
+    family: "inet",
+    type: "stream",
+    protocol: "tcp",
+    tags: ["ipv4"],
+    run: (t) => listenerPair(t, "inet", "stream", "127.0.0.1:0"),
+  });
+  list.push({
+    id: "tcp6",
+    family: "inet6",
+    type: "stream",
+    protocol: "tcp",
+    tags: ["ipv6"],
+    skip: env.ipv6Skip,
+    run: (t) => listenerPair(t, "inet6", "stream", "[::1]:0"),
+  });
+  list.push({
+    id: "udp",
+    family: "inet",
+    type: "dgram",
+    protocol: "udp",
+    tags: ["ipv4"],
+    run: (t) => datagramPair(t, "inet", "127.0.0.1:0", "127.0.0.1:0"),
+  });
+  list.push({
+    id: "udp6",
+    family: "inet6",
+    type: "dgram",
+    protocol: "udp",
+    tags: ["ipv6"],
+    skip: env.ipv6Skip,
+    run: (t) => datagramPair(t, "inet6", "[::1]:0", "[::1]:0"),
+  });
 
   unix("unix-stream", "stream", "path", (t) => listenerPair(t, "unix", "stream", env.path("stream.sock")));
-  unix("unix-dgram", "dgram", "path", (t) => datagramPair(t, "unix", env.path("dgram.sock"), env.path("dgram-client.sock")));
+  unix("unix-dgram", "dgram", "path", (t) =>
+    datagramPair(t, "unix", env.path("dgram.sock"), env.path("dgram-client.sock")),
+  );
   unix("unix-seqpacket", "seqpacket", "path", (t) => listenerPair(t, "unix", "seqpacket", env.path("seqpacket.sock")));
   unix("abstract-stream", "stream", "abstract", (t) => listenerPair(t, "unix", "stream", env.abstract("stream")));
-  unix("abstract-dgram", "dgram", "abstract", (t) => datagramPair(t, "unix", env.abstract("dgram"), env.abstract("dgram-client")));
-  unix("abstract-seqpacket", "seqpacket", "abstract", (t) => listenerPair(t, "unix", "seqpacket", env.abstract("seqpacket")));
+  unix("abstract-dgram", "dgram", "abstract", (t) =>
+    datagramPair(t, "unix", env.abstract("dgram"), env.abstract("dgram-client")),
+  );
+  unix("abstract-seqpacket", "seqpacket", "abstract", (t) =>
+    listenerPair(t, "unix", "seqpacket", env.abstract("seqpacket")),
+  );
   unix("socketpair-stream", "stream", "socketpair", (t) => socketpairPair(t, "stream"));
   unix("socketpair-dgram", "dgram", "socketpair", (t) => socketpairPair(t, "dgram"));
   unix("socketpair-seqpacket", "seqpacket", "socketpair", (t) => socketpairPair(t, "seqpacket"));
 
-  list.push({ id: "icmp", family: "inet", type: "raw", protocol: "icmp", tags: ["ipv4", "echo"], skip: env.echoSkip4, run: (t) => rawEcho(t, false) });
-  list.push({ id: "icmpv6", family: "inet6", type: "raw", protocol: "icmpv6", tags: ["ipv6", "echo"], skip: () => env.ipv6Skip() ?? env.echoSkip6(), run: (t) => rawEcho(t, true) });
-  list.push({ id: "ping", family: "inet", type: "dgram", protocol: "icmp", tags: ["ipv4", "echo"], skip: env.echoSkip4, run: (t) => pingEcho(t, false) });
-  list.push({ id: "ping6", family: "inet6", type: "dgram", protocol: "icmpv6", tags: ["ipv6", "echo"], skip: () => env.ipv6Skip() ?? env.echoSkip6(), run: (t) => pingEcho(t, true) });
+  list.push({
+    id: "icmp",
+    family: "inet",
+    type: "raw",
+    protocol: "icmp",
+    tags: ["ipv4", "echo"],
+    skip: env.echoSkip4,
+    run: (t) => rawEcho(t, false),
+  });
+  list.push({
+    id: "icmpv6",
+    family: "inet6",
+    type: "raw",
+    protocol: "icmpv6",
+    tags: ["ipv6", "echo"],
+    skip: () => env.ipv6Skip() ?? env.echoSkip6(),
+    run: (t) => rawEcho(t, true),
+  });
+  list.push({
+    id: "ping",
+    family: "inet",
+    type: "dgram",
+    protocol: "icmp",
+    tags: ["ipv4", "echo"],
+    skip: env.echoSkip4,
+    run: (t) => pingEcho(t, false),
+  });
+  list.push({
+    id: "ping6",
+    family: "inet6",
+    type: "dgram",
+    protocol: "icmpv6",
+    tags: ["ipv6", "echo"],
+    skip: () => env.ipv6Skip() ?? env.echoSkip6(),
+    run: (t) => pingEcho(t, true),
+  });
   return list;
 }
 
@@ -136,7 +228,10 @@ async function runTour(ctx: Context, opts: TourOptions, filters: string[]): Prom
   const words = filters.map((f) => f.toLowerCase());
   for (const w of words) {
     if (!all.some((p) => tagsOf(p).includes(w))) {
-      const known = [...new Set(all.flatMap(tagsOf))].filter((x) => x !== "-").sort().join(", ");
+      const known = [...new Set(all.flatMap(tagsOf))]
+        .filter((x) => x !== "-")
+        .sort()
+        .join(", ");
       throw new UsageError(`tour: unknown filter ${JSON.stringify(w)} (known: ${known})`);
     }
   }
@@ -161,10 +256,12 @@ async function runTour(ctx: Context, opts: TourOptions, filters: string[]): Prom
   const ok = rows.length - failed.length - skipped;
   if (ctx.signal.aborted) return 0; // runs() turns this into 130
   if (failed.length > 0) {
-    const which = failed.length === 1 ? `${failed[0]!.id} (${failed[0]!.reason ?? "?"})` : failed.map((r) => r.id).join(", ");
+    const which =
+      failed.length === 1 ? `${failed[0]!.id} (${failed[0]!.reason ?? "?"})` : failed.map((r) => r.id).join(", ");
     throw new CliError(`tour: ${failed.length} of ${rows.length} pairs FAILED: ${which}`);
   }
-  if (!ctx.json) ctx.out.note(`tour: ${ok} of ${rows.length} pairs ok${skipped ? `, ${skipped} skipped` : ""}`, "green");
+  if (!ctx.json)
+    ctx.out.note(`tour: ${ok} of ${rows.length} pairs ok${skipped ? `, ${skipped} skipped` : ""}`, "green");
   return 0;
 }
 
@@ -185,7 +282,16 @@ const COLUMNS: readonly Column<TourRow>[] = [
 /** Runs one pair in its own Trial and turns the outcome into a row. */
 async function runPair(ctx: Context, env: Environment, pair: Pair, timeoutMs: number): Promise<TourRow> {
   ctx.step(`tour ${pair.id}: ${pair.family} ${pair.type}${pair.protocol === "-" ? "" : ` ${pair.protocol}`}`);
-  const row: TourRow = { id: pair.id, family: pair.family, type: pair.type, protocol: pair.protocol, address: "-", bytes: 0, rttUs: null, result: "ok" };
+  const row: TourRow = {
+    id: pair.id,
+    family: pair.family,
+    type: pair.type,
+    protocol: pair.protocol,
+    address: "-",
+    bytes: 0,
+    rttUs: null,
+    result: "ok",
+  };
   const skip = pair.skip?.();
   if (skip !== undefined) return { ...row, result: "skipped", reason: skip };
 
@@ -260,7 +366,8 @@ class Trial {
     try {
       return this.own(openSocket(this.ctx, family, type, protocol));
     } catch (err) {
-      if (err instanceof SocketError && (err.code === "EPERM" || err.code === "EACCES") && type === "raw") throw new Skip("needs CAP_NET_RAW");
+      if (err instanceof SocketError && (err.code === "EPERM" || err.code === "EACCES") && type === "raw")
+        throw new Skip("needs CAP_NET_RAW");
       throw err;
     }
   }
@@ -296,7 +403,11 @@ class Trial {
     let hard: NodeJS.Timeout | undefined;
     const stuck = new Promise<never>((_, reject) => {
       hard = setTimeout(() => {
-        reject(new Mismatch(`no progress ${this.timeoutMs + 1000} ms after start; still waiting for ${this.#waiting()} (an operation ignored its abort signal)`));
+        reject(
+          new Mismatch(
+            `no progress ${this.timeoutMs + 1000} ms after start; still waiting for ${this.#waiting()} (an operation ignored its abort signal)`,
+          ),
+        );
       }, this.timeoutMs + 1000);
     });
     try {
@@ -314,7 +425,8 @@ class Trial {
 
   /** The reason text for an error that ended the pair. */
   explain(err: unknown): string {
-    if (this.signal.aborted && this.signal.reason === TIMEOUT) return `timed out after ${this.timeoutMs} ms waiting for ${this.#stuckOn}`;
+    if (this.signal.aborted && this.signal.reason === TIMEOUT)
+      return `timed out after ${this.timeoutMs} ms waiting for ${this.#stuckOn}`;
     if (this.signal.aborted && this.ctx.signal.aborted) return "interrupted";
     return errorText(err);
   }
@@ -396,7 +508,10 @@ async function streamExchange(t: Trial, client: Socket, server: Socket): Promise
   t.bytes = req.length + rep.length;
 
   // Half-close both ways: shutdown(SHUT_WR) reaches the peer as EOF (an empty recv).
-  for (const [from, to] of [[client, server], [server, client]] as const) {
+  for (const [from, to] of [
+    [client, server],
+    [server, client],
+  ] as const) {
     from.shutdown("write");
     t.ctx.step(`shutdown fd ${from.fd} write`);
     const eof = await t.wait(`EOF on fd ${to.fd}`, to.recv(1, t.opts));
@@ -440,7 +555,8 @@ function unconnectedEnd(t: Trial, s: Socket, name: string, expectFrom: () => str
     async send(data) {
       if (peer === undefined) throw new Mismatch(`${name}: no peer to reply to`);
       const n = await t.wait(`${name} sendto`, s.sendto(data, peer, t.opts));
-      if (n !== data.length) throw new Mismatch(`${name} sendto: the kernel took ${n} of a ${data.length}-byte datagram`);
+      if (n !== data.length)
+        throw new Mismatch(`${name} sendto: the kernel took ${n} of a ${data.length}-byte datagram`);
       t.ctx.detail(`sendto fd ${s.fd} ${n} bytes → ${showAddress(peer)}`);
     },
     async recv() {
@@ -448,7 +564,8 @@ function unconnectedEnd(t: Trial, s: Socket, name: string, expectFrom: () => str
       if (m.truncated) throw new Mismatch(`${name} recvfrom: datagram truncated (${m.size} bytes)`);
       const from = showAddress(m.address);
       t.ctx.detail(`recvfrom fd ${s.fd} ${m.data.length} bytes ← ${from}`);
-      if (from !== expectFrom()) throw new Mismatch(`${name} recvfrom: datagram from ${from}, expected ${expectFrom()}`);
+      if (from !== expectFrom())
+        throw new Mismatch(`${name} recvfrom: datagram from ${from}, expected ${expectFrom()}`);
       peer = m.address;
       return m.data;
     },
@@ -480,7 +597,8 @@ async function messageExchange(t: Trial, client: Endpoint, server: Endpoint): Pr
 }
 
 function expectBoundary(got: Buffer, want: Buffer, what: string): void {
-  if (got.length !== want.length) throw new Mismatch(`${what}: boundary not kept: received ${got.length} bytes, sent ${want.length}`);
+  if (got.length !== want.length)
+    throw new Mismatch(`${what}: boundary not kept: received ${got.length} bytes, sent ${want.length}`);
   expectSame(got, want, what);
 }
 
@@ -488,7 +606,12 @@ function expectBoundary(got: Buffer, want: Buffer, what: string): void {
 // The pair kinds.
 
 /** socket, bind, listen; socket, connect; accept — then a stream or seqpacket exchange. */
-async function listenerPair(t: Trial, family: "inet" | "inet6" | "unix", type: "stream" | "seqpacket", address: string): Promise<void> {
+async function listenerPair(
+  t: Trial,
+  family: "inet" | "inet6" | "unix",
+  type: "stream" | "seqpacket",
+  address: string,
+): Promise<void> {
   const listener = t.socket(family, type);
   if (family !== "unix") listener.setsockopt("SOL_SOCKET", "SO_REUSEADDR", 1);
   const bound = bindSocket(t.ctx, listener, address);
@@ -505,7 +628,12 @@ async function listenerPair(t: Trial, family: "inet" | "inet6" | "unix", type: "
 }
 
 /** Server: bind, recvfrom/sendto. Client: bind, connect, send/recv. */
-async function datagramPair(t: Trial, family: "inet" | "inet6" | "unix", serverAddress: string, clientAddress: string): Promise<void> {
+async function datagramPair(
+  t: Trial,
+  family: "inet" | "inet6" | "unix",
+  serverAddress: string,
+  clientAddress: string,
+): Promise<void> {
   const server = t.socket(family, "dgram");
   const bound = bindSocket(t.ctx, server, serverAddress);
   t.address = showAddress(bound);
@@ -513,7 +641,11 @@ async function datagramPair(t: Trial, family: "inet" | "inet6" | "unix", serverA
   // A Unix datagram client must have a name for the server to answer to.
   bindSocket(t.ctx, client, clientAddress);
   await t.wait("connect", connectSocket(t.ctx, client, bound, t.opts));
-  await messageExchange(t, connectedEnd(t, client, "client"), unconnectedEnd(t, server, "server", () => localAddress(client)));
+  await messageExchange(
+    t,
+    connectedEnd(t, client, "client"),
+    unconnectedEnd(t, server, "server", () => localAddress(client)),
+  );
 }
 
 /** socketpair: two connected sockets, no names. */
@@ -558,7 +690,13 @@ function echoRequest(v6: boolean, id: number, seq: number): Buffer {
  * arrives — a raw socket also sees our own request and any other ICMP — and
  * checks its payload. `ipHeader`: IPv4 raw sockets deliver the IP header too.
  */
-async function awaitEchoReply(t: Trial, s: Socket, request: Buffer, v6: boolean, opts: { ipHeader: boolean; id: number | undefined }): Promise<Buffer> {
+async function awaitEchoReply(
+  t: Trial,
+  s: Socket,
+  request: Buffer,
+  v6: boolean,
+  opts: { ipHeader: boolean; id: number | undefined },
+): Promise<Buffer> {
   const want = v6 ? 129 : 0; // echo reply
   const seq = request.readUInt16BE(6);
   for (;;) {
@@ -570,7 +708,9 @@ async function awaitEchoReply(t: Trial, s: Socket, request: Buffer, v6: boolean,
     }
     if (icmp.length < 8 || icmp[0] !== want || icmp[1] !== 0) continue;
     if (icmp.readUInt16BE(6) !== seq || (opts.id !== undefined && icmp.readUInt16BE(4) !== opts.id)) continue;
-    t.ctx.detail(`recvfrom fd ${s.fd} echo reply ${icmp.length} bytes ← ${showAddress(m.address)} id ${icmp.readUInt16BE(4)} seq ${seq}`);
+    t.ctx.detail(
+      `recvfrom fd ${s.fd} echo reply ${icmp.length} bytes ← ${showAddress(m.address)} id ${icmp.readUInt16BE(4)} seq ${seq}`,
+    );
     if (!v6 && internetChecksum(icmp) !== 0) throw new Mismatch("echo reply: bad ICMP checksum");
     expectSame(icmp.subarray(8), request.subarray(8), "echo reply payload");
     return icmp;
@@ -603,7 +743,8 @@ async function pingEcho(t: Trial, v6: boolean): Promise<void> {
   try {
     s = t.socket(v6 ? "inet6" : "inet", "dgram", v6 ? "icmpv6" : "icmp");
   } catch (err) {
-    if (err instanceof SocketError && (err.code === "EACCES" || err.code === "EPERM")) throw new Skip(pingRangeReason());
+    if (err instanceof SocketError && (err.code === "EACCES" || err.code === "EPERM"))
+      throw new Skip(pingRangeReason());
     throw err;
   }
   const target = v6 ? "[::1]:0" : "127.0.0.1:0";
@@ -675,11 +816,15 @@ class Environment {
 
   /** Why IPv4 echo pairs are skipped (the kernel ignores echo requests), or undefined. */
   readonly echoSkip4 = (): string | undefined =>
-    readSysctl("net/ipv4/icmp_echo_ignore_all") === "1" ? "the kernel ignores echo requests (net.ipv4.icmp_echo_ignore_all = 1)" : undefined;
+    readSysctl("net/ipv4/icmp_echo_ignore_all") === "1"
+      ? "the kernel ignores echo requests (net.ipv4.icmp_echo_ignore_all = 1)"
+      : undefined;
 
   /** Why IPv6 echo pairs are skipped, or undefined. */
   readonly echoSkip6 = (): string | undefined =>
-    readSysctl("net/ipv6/icmp/echo_ignore_all") === "1" ? "the kernel ignores echo requests (net.ipv6.icmp.echo_ignore_all = 1)" : undefined;
+    readSysctl("net/ipv6/icmp/echo_ignore_all") === "1"
+      ? "the kernel ignores echo requests (net.ipv6.icmp.echo_ignore_all = 1)"
+      : undefined;
 
   /** The number of open socket fds of this process (-1 where /proc is not available). */
   countSockets(): number {
