@@ -32,6 +32,7 @@ export function machineLine(m) {
     m.kernel,
     `Node ${m.node}`,
   ];
+  if (m.sockit) parts.push(`sockit ${m.sockit.split(" (")[0]}`);
   if (m.python) parts.push(`Python ${m.python}`);
   if (m.cc) parts.push(m.cc);
   parts.push(`load ${m.loadavg.join(" ")}`);

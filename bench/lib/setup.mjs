@@ -18,13 +18,25 @@ function lastLines(text, n = 3) {
   return (text ?? "").trim().split("\n").slice(-n).join(" | ");
 }
 
-/** `npm ci --prefix bench` when bench/node_modules is missing. */
+/**
+ * `npm ci --prefix bench` when bench/node_modules is missing. If the lockfile
+ * cannot be honoured strictly — node-unix-socket lists prebuilt packages for
+ * every platform as optional dependencies, and a registry mirror that lacks
+ * some of them leaves them out of the lockfile, which `npm ci` then rejects —
+ * fall back to `npm install --no-save`, which installs the locked versions and
+ * skips what it cannot get.
+ */
 function installPeers(log) {
   if (fs.existsSync(path.join(BENCH_DIR, "node_modules"))) return null;
-  log("installing the npm peers (npm ci --prefix bench) ...");
   const npm = process.platform === "win32" ? "npm.cmd" : "npm";
-  const r = run(npm, ["ci", "--prefix", BENCH_DIR, "--no-audit", "--no-fund"]);
-  if (r.status !== 0) return `npm ci failed: ${lastLines(r.stderr || r.stdout || String(r.error))}`;
+  const quiet = ["--no-audit", "--no-fund"];
+  log("installing the npm peers (npm ci --prefix bench) ...");
+  let r = run(npm, ["ci", "--prefix", BENCH_DIR, ...quiet]);
+  if (r.status === 0) return null;
+  const why = (r.stderr ?? "").split("\n").find((l) => /^npm error \S/.test(l) && !/code|log of this run/.test(l));
+  log(`npm ci failed (${why ?? lastLines(r.stderr, 1)}); trying npm install --no-save ...`);
+  r = run(npm, ["install", "--no-save", "--prefix", BENCH_DIR, ...quiet]);
+  if (r.status !== 0) return `npm install failed: ${lastLines(r.stderr || r.stdout || String(r.error))}`;
   return null;
 }
 
@@ -108,6 +120,17 @@ export function versions() {
     v.cc = execFileSync(process.env.CC || "cc", ["--version"], { encoding: "utf8" }).split("\n")[0];
   } catch {
     /* absent */
+  }
+  try {
+    // Which sockit was measured: the commit, and whether src/ or native/
+    // had uncommitted changes when it was built.
+    const head = execFileSync("git", ["-C", REPO_DIR, "rev-parse", "--short", "HEAD"], { encoding: "utf8" }).trim();
+    const dirty = execFileSync("git", ["-C", REPO_DIR, "status", "--porcelain", "--", "src", "native"], {
+      encoding: "utf8",
+    }).trim();
+    v.sockit = `${head}${dirty ? "+dirty" : ""}${process.env.SOCKIT_ENTRY ? ` (${process.env.SOCKIT_ENTRY})` : ""}`;
+  } catch {
+    /* not a git checkout */
   }
   for (const peer of ["unix-dgram", "node-unix-socket"]) {
     try {
