@@ -37,7 +37,8 @@ console.log(`listener: waiting to recvfrom on ${formatAddress(posix.getsockname(
 for (let i = 0; i < count; i++) {
   // numbytes = recvfrom(sockfd, buf, MAXBUFLEN-1, 0, (struct sockaddr *)&their_addr, &addr_len)
   const { data, address: from } = posix.recvfrom(sockfd, MAXBUFLEN - 1, 0);
-  const who = from && (from.family === "inet" || from.family === "inet6") ? from.address : from ? formatAddress(from) : "?";
+  const who =
+    from && (from.family === "inet" || from.family === "inet6") ? from.address : from ? formatAddress(from) : "?";
   console.log(`listener: got packet from ${who}`);
   console.log(`listener: packet is ${data.length} bytes long`);
   console.log(`listener: packet contains "${data.toString()}"`);

@@ -34,7 +34,9 @@ const first = reusePortSocket(address.port);
 const bound = first.getsockname();
 const port = "port" in bound ? bound.port : 0;
 const second = reusePortSocket(port); // without SO_REUSEPORT this bind throws EADDRINUSE
-console.log(`interop: two sockets with SO_REUSEPORT = ${String(first.getsockopt("SOL_SOCKET", "SO_REUSEPORT"))} bound to ${formatAddress(bound)}`);
+console.log(
+  `interop: two sockets with SO_REUSEPORT = ${String(first.getsockopt("SOL_SOCKET", "SO_REUSEPORT"))} bound to ${formatAddress(bound)}`,
+);
 
 const servers = [first, second].map((sock, i) =>
   sock.toNetServer(
@@ -46,7 +48,12 @@ const servers = [first, second].map((sock, i) =>
 );
 console.log("interop: both handed to http.createServer via toNetServer()");
 
-const host = address.family === "inet6" ? `[${bound.family === "inet6" ? bound.address : "::1"}]` : bound.family === "inet" ? bound.address : "127.0.0.1";
+const host =
+  address.family === "inet6"
+    ? `[${bound.family === "inet6" ? bound.address : "::1"}]`
+    : bound.family === "inet"
+      ? bound.address
+      : "127.0.0.1";
 const servedBy = new Map<string, number>();
 for (let i = 0; i < requests; i++) {
   const body = await new Promise<string>((resolve, reject) => {

@@ -24,7 +24,9 @@ async function candidates(target: string): Promise<SocketAddress[]> {
     const host = colon === -1 ? target : target.slice(0, colon);
     const port = colon === -1 ? 3490 : Number(target.slice(colon + 1));
     const found = await lookup(host.replace(/^\[|\]$/g, ""), { all: true });
-    return found.map((a) => (a.family === 6 ? { family: "inet6", address: a.address, port } : { family: "inet", address: a.address, port }));
+    return found.map((a) =>
+      a.family === 6 ? { family: "inet6", address: a.address, port } : { family: "inet", address: a.address, port },
+    );
   }
 }
 

@@ -22,7 +22,10 @@ try {
   const host = colon === -1 ? target : target.slice(0, colon);
   const port = colon === -1 ? 4950 : Number(target.slice(colon + 1));
   const found = await lookup(host);
-  address = found.family === 6 ? { family: "inet6", address: found.address, port } : { family: "inet", address: found.address, port };
+  address =
+    found.family === 6
+      ? { family: "inet6", address: found.address, port }
+      : { family: "inet", address: found.address, port };
 }
 if (address.family !== "inet" && address.family !== "inet6") {
   console.error("usage: talker.ts [HOST:PORT] [MESSAGE]");

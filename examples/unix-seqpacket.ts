@@ -51,7 +51,9 @@ for (const m of messages) {
   const echo = await client.recv(65536);
   const same = echo.equals(m);
   ok &&= same;
-  console.log(`client: echo of ${m.length} bytes came back as one ${echo.length}-byte message${same ? "" : " (WRONG)"}`);
+  console.log(
+    `client: echo of ${m.length} bytes came back as one ${echo.length}-byte message${same ? "" : " (WRONG)"}`,
+  );
 }
 await served;
 client.close();

@@ -138,14 +138,18 @@ function fail(r: number, syscall: string, ctx?: ErrorContext): never {
 function toBytes(data: unknown, syscall: string): ArrayBufferView {
   if (typeof data === "string") return Buffer.from(data, "utf8");
   if (ArrayBuffer.isView(data)) return data;
-  throw codedError("ERR_INVALID_ARG_TYPE", `${syscall}: data must be a Buffer, TypedArray, DataView or string, got ${describe(data)}`);
+  throw codedError(
+    "ERR_INVALID_ARG_TYPE",
+    `${syscall}: data must be a Buffer, TypedArray, DataView or string, got ${describe(data)}`,
+  );
 }
 
 function checkSize(size: unknown, syscall: string): number {
   if (typeof size !== "number" || !Number.isInteger(size)) {
     throw codedError("ERR_INVALID_ARG_TYPE", `${syscall}: size must be an integer, got ${describe(size)}`);
   }
-  if (size < 0 || size > 0x7fffffff) throw codedError("ERR_OUT_OF_RANGE", `${syscall}: size must be in 0..2147483647, got ${size}`);
+  if (size < 0 || size > 0x7fffffff)
+    throw codedError("ERR_OUT_OF_RANGE", `${syscall}: size must be in 0..2147483647, got ${size}`);
   return size;
 }
 
@@ -190,12 +194,16 @@ function contextOf(addr: SocketAddress): ErrorContext {
  */
 function sockaddrFor(fd: number, address: AddressLike, syscall: string): { sa: Sockaddr; ctx: ErrorContext } {
   let addr: SocketAddress;
-  const needsFamily = typeof address === "string" || (address !== null && typeof address === "object" && address.family === "inet");
+  const needsFamily =
+    typeof address === "string" || (address !== null && typeof address === "object" && address.family === "inet");
   const domain = needsFamily ? domainOf(fd) : undefined;
   if (domain !== undefined) addr = toAddress(address, domain, syscall);
   else if (typeof address === "string") addr = parseAddress(address);
   else if (address === null || typeof address !== "object") {
-    throw codedError("ERR_INVALID_ARG_TYPE", `${syscall}: the address must be a string or an address object, got ${describe(address)}`);
+    throw codedError(
+      "ERR_INVALID_ARG_TYPE",
+      `${syscall}: the address must be a string or an address object, got ${describe(address)}`,
+    );
   } else addr = address;
   return { sa: encodeSockaddr(addr, syscall), ctx: contextOf(addr) };
 }
@@ -250,7 +258,11 @@ export function socket(domain: FamilyName | number, type: TypeName | number, pro
  * @see https://man7.org/linux/man-pages/man2/socketpair.2.html
  * @throws SocketError EAFNOSUPPORT, EOPNOTSUPP, EPROTONOSUPPORT, EMFILE; TypeError ERR_INVALID_ARG_VALUE.
  */
-export function socketpair(domain: FamilyName | number, type: TypeName | number, protocol: string | number = 0): [number, number] {
+export function socketpair(
+  domain: FamilyName | number,
+  type: TypeName | number,
+  protocol: string | number = 0,
+): [number, number] {
   const af = familyNumber(domain);
   const ty = checkInt(typeNumber(type), "socketpair: type", 0);
   const proto = protocolNumber(af, protocol);
@@ -430,17 +442,24 @@ export function recv(fd: number, size: number, flags = 0): Buffer {
  */
 export function sendto(fd: number, data: ArrayBufferView | string, address: AddressLike): number;
 export function sendto(fd: number, data: ArrayBufferView | string, flags: number, address: AddressLike): number;
-export function sendto(fd: number, data: ArrayBufferView | string, flagsOrAddress: number | AddressLike, address?: AddressLike): number {
+export function sendto(
+  fd: number,
+  data: ArrayBufferView | string,
+  flagsOrAddress: number | AddressLike,
+  address?: AddressLike,
+): number {
   checkFd(fd, "sendto");
   const buf = toBytes(data, "sendto");
   let flags = 0;
   let to: AddressLike;
   if (typeof flagsOrAddress === "number") {
     flags = checkFlags(flagsOrAddress, "sendto");
-    if (address === undefined) throw codedError("ERR_INVALID_ARG_TYPE", "sendto: the address is missing (sendto(fd, data, flags, address))");
+    if (address === undefined)
+      throw codedError("ERR_INVALID_ARG_TYPE", "sendto: the address is missing (sendto(fd, data, flags, address))");
     to = address;
   } else {
-    if (address !== undefined) throw codedError("ERR_INVALID_ARG_TYPE", `sendto: flags must be a number, got ${describe(flagsOrAddress)}`);
+    if (address !== undefined)
+      throw codedError("ERR_INVALID_ARG_TYPE", `sendto: flags must be a number, got ${describe(flagsOrAddress)}`);
     to = flagsOrAddress;
   }
   const { sa, ctx } = sockaddrFor(fd, to, "sendto");
@@ -485,7 +504,10 @@ export function shutdown(fd: number, how: How): void {
   checkFd(fd, "shutdown");
   const n = how === "read" ? SHUT.RD : how === "write" ? SHUT.WR : how === "both" ? SHUT.RDWR : how;
   if (typeof n !== "number" || !Number.isInteger(n)) {
-    throw codedError("ERR_INVALID_ARG_VALUE", `shutdown: how must be SHUT.RD, SHUT.WR, SHUT.RDWR, "read", "write" or "both", got ${describe(how)}`);
+    throw codedError(
+      "ERR_INVALID_ARG_VALUE",
+      `shutdown: how must be SHUT.RD, SHUT.WR, SHUT.RDWR, "read", "write" or "both", got ${describe(how)}`,
+    );
   }
   const r = native.shutdown(fd, n);
   if (r < 0) fail(r, "shutdown");
@@ -541,7 +563,12 @@ export function getpeername(fd: number): SocketAddress {
  * @see https://man7.org/linux/man-pages/man2/getsockopt.2.html
  * @throws SocketError ENOPROTOOPT, EINVAL, EBADF, ENOTSOCK; TypeError ERR_UNKNOWN_CONSTANT.
  */
-export function getsockopt<L extends string | number, N extends string | number>(fd: number, level: L, name: N, options?: GetOptionOptions): OptionValue<L, N> {
+export function getsockopt<L extends string | number, N extends string | number>(
+  fd: number,
+  level: L,
+  name: N,
+  options?: GetOptionOptions,
+): OptionValue<L, N> {
   checkFd(fd, "getsockopt");
   return getOption(fd, level, name, options);
 }
@@ -555,7 +582,12 @@ export function getsockopt<L extends string | number, N extends string | number>
  * @throws SocketError ENOPROTOOPT, EINVAL, EPERM (privileged options), EBADF, ENOTSOCK;
  *   TypeError/RangeError for a value of the wrong type or range.
  */
-export function setsockopt<L extends string | number, N extends string | number>(fd: number, level: L, name: N, value: OptionInput<L, N>): void {
+export function setsockopt<L extends string | number, N extends string | number>(
+  fd: number,
+  level: L,
+  name: N,
+  value: OptionInput<L, N>,
+): void {
   checkFd(fd, "setsockopt");
   setOption(fd, level, name, value);
 }
@@ -606,7 +638,10 @@ function fdList(list: unknown, which: string): Int32Array {
       throw codedError("ERR_INVALID_ARG_TYPE", `select: ${which}[${i}] must be an integer fd, got ${describe(fd)}`);
     }
     if (fd < 0 || fd >= FD_SETSIZE) {
-      throw codedError("ERR_OUT_OF_RANGE", `select: ${which}[${i}] = ${fd} is outside 0..${FD_SETSIZE - 1} (FD_SETSIZE is ${FD_SETSIZE}; use poll for larger fds)`);
+      throw codedError(
+        "ERR_OUT_OF_RANGE",
+        `select: ${which}[${i}] = ${fd} is outside 0..${FD_SETSIZE - 1} (FD_SETSIZE is ${FD_SETSIZE}; use poll for larger fds)`,
+      );
     }
     out[i] = fd;
   }
@@ -638,13 +673,19 @@ function readyOf(list: Int32Array): number[] {
  * @throws SocketError EBADF (a closed fd in a list), ENOMEM; RangeError ERR_OUT_OF_RANGE (an fd
  *   outside 0..FD_SETSIZE-1, or a negative timeout); TypeError ERR_INVALID_ARG_TYPE.
  */
-export function select(readfds: number[], writefds: number[], exceptfds: number[], timeout?: number | null): [number[], number[], number[]] {
+export function select(
+  readfds: number[],
+  writefds: number[],
+  exceptfds: number[],
+  timeout?: number | null,
+): [number[], number[], number[]] {
   const r0 = fdList(readfds, "readfds");
   const w0 = fdList(writefds, "writefds");
   const x0 = fdList(exceptfds, "exceptfds");
   let micros = -1;
   if (timeout !== undefined && timeout !== null && timeout !== Infinity) {
-    if (typeof timeout !== "number") throw codedError("ERR_INVALID_ARG_TYPE", `select: timeout must be a number of seconds, got ${describe(timeout)}`);
+    if (typeof timeout !== "number")
+      throw codedError("ERR_INVALID_ARG_TYPE", `select: timeout must be a number of seconds, got ${describe(timeout)}`);
     if (!(timeout >= 0) || timeout > 0x7fffffff) {
       throw codedError("ERR_OUT_OF_RANGE", `select: timeout must be a number of seconds >= 0, got ${timeout}`);
     }
@@ -680,7 +721,8 @@ export function select(readfds: number[], writefds: number[], exceptfds: number[
  *   RangeError ERR_OUT_OF_RANGE.
  */
 export function poll(fds: PollFd[], timeoutMs = -1): PollResult[] {
-  if (!Array.isArray(fds)) throw codedError("ERR_INVALID_ARG_TYPE", `poll: fds must be an array of { fd, events }, got ${describe(fds)}`);
+  if (!Array.isArray(fds))
+    throw codedError("ERR_INVALID_ARG_TYPE", `poll: fds must be an array of { fd, events }, got ${describe(fds)}`);
   const arr = new Int32Array(fds.length * 3);
   for (let i = 0; i < fds.length; i++) {
     const p: unknown = fds[i];
@@ -692,10 +734,14 @@ export function poll(fds: PollFd[], timeoutMs = -1): PollResult[] {
     arr[i * 3 + 1] = checkInt(events, `poll: fds[${i}].events`, 0, 0xffff);
   }
   if (typeof timeoutMs !== "number" || Number.isNaN(timeoutMs)) {
-    throw codedError("ERR_INVALID_ARG_TYPE", `poll: timeoutMs must be a number of milliseconds, got ${describe(timeoutMs)}`);
+    throw codedError(
+      "ERR_INVALID_ARG_TYPE",
+      `poll: timeoutMs must be a number of milliseconds, got ${describe(timeoutMs)}`,
+    );
   }
   let ms = timeoutMs < 0 || timeoutMs === Infinity ? -1 : Math.ceil(timeoutMs);
-  if (ms > 0x7fffffff) throw codedError("ERR_OUT_OF_RANGE", `poll: timeoutMs must be at most 2147483647, got ${timeoutMs}`);
+  if (ms > 0x7fffffff)
+    throw codedError("ERR_OUT_OF_RANGE", `poll: timeoutMs must be at most 2147483647, got ${timeoutMs}`);
   const deadline = ms < 0 ? Infinity : now() + ms;
   for (;;) {
     const n = native.poll(arr, fds.length, ms);
@@ -704,7 +750,8 @@ export function poll(fds: PollFd[], timeoutMs = -1): PollResult[] {
     if (ms >= 0) ms = Math.max(0, Math.ceil(deadline - now()));
   }
   const out: PollResult[] = new Array(fds.length);
-  for (let i = 0; i < fds.length; i++) out[i] = { fd: arr[i * 3]!, events: arr[i * 3 + 1]!, revents: arr[i * 3 + 2]! & 0xffff };
+  for (let i = 0; i < fds.length; i++)
+    out[i] = { fd: arr[i * 3]!, events: arr[i * 3 + 1]!, revents: arr[i * 3 + 2]! & 0xffff };
   return out;
 }
 
@@ -721,7 +768,8 @@ export function poll(fds: PollFd[], timeoutMs = -1): PollResult[] {
  */
 export function inet_pton(af: FamilyName | number, src: string): Buffer | null {
   const family = familyNumber(af);
-  if (typeof src !== "string") throw codedError("ERR_INVALID_ARG_TYPE", `inet_pton: src must be a string, got ${describe(src)}`);
+  if (typeof src !== "string")
+    throw codedError("ERR_INVALID_ARG_TYPE", `inet_pton: src must be a string, got ${describe(src)}`);
   const out = Buffer.alloc(family === AF.INET ? 4 : 16);
   const r = native.inetPton(family, src, out);
   if (r < 0) fail(r, "inet_pton");
@@ -739,16 +787,25 @@ export function inet_pton(af: FamilyName | number, src: string): Buffer | null {
  */
 export function inet_ntop(af: FamilyName | number, src: ArrayBufferView): string {
   const family = familyNumber(af);
-  if (!ArrayBuffer.isView(src)) throw codedError("ERR_INVALID_ARG_TYPE", `inet_ntop: src must be a Buffer, TypedArray or DataView, got ${describe(src)}`);
+  if (!ArrayBuffer.isView(src))
+    throw codedError(
+      "ERR_INVALID_ARG_TYPE",
+      `inet_ntop: src must be a Buffer, TypedArray or DataView, got ${describe(src)}`,
+    );
   const need = family === AF.INET ? 4 : family === AF.INET6 ? 16 : 0;
-  if (src.byteLength < need) throw codedError("ERR_OUT_OF_RANGE", `inet_ntop: an address of this family has ${need} bytes, got ${src.byteLength}`);
+  if (src.byteLength < need)
+    throw codedError(
+      "ERR_OUT_OF_RANGE",
+      `inet_ntop: an address of this family has ${need} bytes, got ${src.byteLength}`,
+    );
   const r = native.inetNtop(family, src);
   return typeof r === "string" ? r : fail(r, "inet_ntop");
 }
 
 function checkUint(v: unknown, bits: 16 | 32, fn: string): number {
   const max = bits === 16 ? 0xffff : 0xffffffff;
-  if (typeof v !== "number" || !Number.isInteger(v)) throw codedError("ERR_INVALID_ARG_TYPE", `${fn}: expected an integer, got ${describe(v)}`);
+  if (typeof v !== "number" || !Number.isInteger(v))
+    throw codedError("ERR_INVALID_ARG_TYPE", `${fn}: expected an integer, got ${describe(v)}`);
   if (v < 0 || v > max) throw codedError("ERR_OUT_OF_RANGE", `${fn}: expected an integer in 0..${max}, got ${v}`);
   return v;
 }
@@ -807,7 +864,8 @@ export function ntohl(netlong: number): number {
  * @throws SocketError ENODEV (no such interface); TypeError ERR_INVALID_ARG_TYPE / ERR_INVALID_ARG_VALUE.
  */
 export function if_nametoindex(name: string): number {
-  if (typeof name !== "string") throw codedError("ERR_INVALID_ARG_TYPE", `if_nametoindex: name must be a string, got ${describe(name)}`);
+  if (typeof name !== "string")
+    throw codedError("ERR_INVALID_ARG_TYPE", `if_nametoindex: name must be a string, got ${describe(name)}`);
   if (name.includes("\0")) throw codedError("ERR_INVALID_ARG_VALUE", "if_nametoindex: name must not contain NUL bytes");
   const r = native.ifNameToIndex(name);
   return r >= 0 ? r : fail(r, "if_nametoindex", { address: name });

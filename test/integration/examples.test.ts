@@ -52,7 +52,11 @@ function start(name: string, args: string[] = [], timeoutMs = 20000): Run {
 }
 
 /** Runs an example to its end. */
-async function run(name: string, args: string[] = [], timeoutMs = 20000): Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }> {
+async function run(
+  name: string,
+  args: string[] = [],
+  timeoutMs = 20000,
+): Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }> {
   const r = start(name, args, timeoutMs);
   const { code, signal } = await r.exited;
   return { code, signal, stdout: r.stdout(), stderr: r.stderr() };
@@ -67,7 +71,8 @@ async function waitForOutput(r: Run, pattern: RegExp, ms = 15000): Promise<RegEx
     if (r.child.exitCode !== null || r.child.signalCode !== null) {
       throw new Error(`the example exited before printing ${pattern}:\n${r.stdout()}\n${r.stderr()}`);
     }
-    if (Date.now() > end) throw new Error(`timed out waiting for ${pattern}; output so far:\n${r.stdout()}\n${r.stderr()}`);
+    if (Date.now() > end)
+      throw new Error(`timed out waiting for ${pattern}; output so far:\n${r.stdout()}\n${r.stderr()}`);
     await new Promise((res) => setTimeout(res, 20));
   }
 }
@@ -79,7 +84,15 @@ async function stop(r: Run, signal: NodeJS.Signals = "SIGKILL"): Promise<void> {
 
 test("every example starts with a comment saying what it shows and how to run it", () => {
   const files = readdirSync(EXAMPLES).filter((f) => f.endsWith(".ts"));
-  for (const want of ["stream-server.ts", "stream-client.ts", "talker.ts", "listener.ts", "select-chat-server.ts", "unix-seqpacket.ts", "node-interop.ts"]) {
+  for (const want of [
+    "stream-server.ts",
+    "stream-client.ts",
+    "talker.ts",
+    "listener.ts",
+    "select-chat-server.ts",
+    "unix-seqpacket.ts",
+    "node-interop.ts",
+  ]) {
     assert.ok(files.includes(want), `examples/${want} exists`);
   }
   for (const f of files) {
@@ -96,7 +109,10 @@ test("stream-server and stream-client: Beej's Hello, world! over TCP", { timeout
   try {
     const [, port] = await waitForOutput(server, /server: waiting for connections on 127\.0\.0\.1:(\d+)\.\.\./);
     // Two clients at once: the async server serves both.
-    const [c1, c2] = await Promise.all([run("stream-client.ts", [`127.0.0.1:${port}`]), run("stream-client.ts", [`localhost:${port}`])]);
+    const [c1, c2] = await Promise.all([
+      run("stream-client.ts", [`127.0.0.1:${port}`]),
+      run("stream-client.ts", [`localhost:${port}`]),
+    ]);
     for (const c of [c1, c2]) {
       assert.equal(c.code, 0, c.stderr);
       assert.match(c.stdout, /client: connecting to 127\.0\.0\.1\n/);
@@ -174,7 +190,8 @@ class ChatClient {
   async waitFor(text: string, ms = 10000): Promise<void> {
     const end = Date.now() + ms;
     while (!this.received.includes(text)) {
-      if (Date.now() > end) throw new Error(`chat client never got ${JSON.stringify(text)}; got ${JSON.stringify(this.received)}`);
+      if (Date.now() > end)
+        throw new Error(`chat client never got ${JSON.stringify(text)}; got ${JSON.stringify(this.received)}`);
       await new Promise((r) => setTimeout(r, 10));
     }
   }
@@ -196,7 +213,10 @@ test("select-chat-server: Beej's selectserver relays each line to the other clie
     for (let i = 0; i < 3; i++) {
       clients.push(await ChatClient.connect(port));
       // One at a time, so the server prints the connections in order.
-      await waitForOutput(server, new RegExp(`(selectserver: new connection from 127\\.0\\.0\\.1 on socket \\d+\\n[^]*){${i + 1}}`));
+      await waitForOutput(
+        server,
+        new RegExp(`(selectserver: new connection from 127\\.0\\.0\\.1 on socket \\d+\\n[^]*){${i + 1}}`),
+      );
     }
     const [alice, bob, carol] = clients as [ChatClient, ChatClient, ChatClient];
 
@@ -230,31 +250,42 @@ test("select-chat-server: Beej's selectserver relays each line to the other clie
   }
 });
 
-test("unix-seqpacket: echo keeps message boundaries (path in a temp dir, and abstract)", { timeout: 60000 }, async () => {
-  const r = await run("unix-seqpacket.ts");
-  assert.equal(r.code, 0, r.stderr);
-  const path = /server: listening on (.+)\n/.exec(r.stdout)![1]!;
-  assert.ok(!existsSync(path), "the example removed its socket file");
-  for (const n of [5, 1, 60000, 3]) {
-    assert.match(r.stdout, new RegExp(`server: got a ${n}-byte message, echoing it\\n`));
-    assert.match(r.stdout, new RegExp(`client: echo of ${n} bytes came back as one ${n}-byte message\\n`));
-  }
-  assert.match(r.stdout, /client: 4 messages, boundaries intact\n$/);
+test(
+  "unix-seqpacket: echo keeps message boundaries (path in a temp dir, and abstract)",
+  { timeout: 60000 },
+  async () => {
+    const r = await run("unix-seqpacket.ts");
+    assert.equal(r.code, 0, r.stderr);
+    const path = /server: listening on (.+)\n/.exec(r.stdout)![1]!;
+    assert.ok(!existsSync(path), "the example removed its socket file");
+    for (const n of [5, 1, 60000, 3]) {
+      assert.match(r.stdout, new RegExp(`server: got a ${n}-byte message, echoing it\\n`));
+      assert.match(r.stdout, new RegExp(`client: echo of ${n} bytes came back as one ${n}-byte message\\n`));
+    }
+    assert.match(r.stdout, /client: 4 messages, boundaries intact\n$/);
 
-  const abstract = await run("unix-seqpacket.ts", [`@sockit-example-test-${process.pid}`]);
-  assert.equal(abstract.code, 0, abstract.stderr);
-  assert.match(abstract.stdout, /client: 4 messages, boundaries intact\n$/);
-});
+    const abstract = await run("unix-seqpacket.ts", [`@sockit-example-test-${process.pid}`]);
+    assert.equal(abstract.code, 0, abstract.stderr);
+    assert.match(abstract.stdout, /client: 4 messages, boundaries intact\n$/);
+  },
+);
 
-test("node-interop: two SO_REUSEPORT sockets served by http.createServer via toNetServer", { timeout: 60000 }, async () => {
-  const r = await run("node-interop.ts", ["127.0.0.1:0", "6"]);
-  assert.equal(r.code, 0, r.stderr);
-  assert.match(r.stdout, /interop: two sockets with SO_REUSEPORT = true bound to 127\.0\.0\.1:\d+\n/);
-  const answers = r.stdout.match(/interop: GET \/request\/\d -> hello from http server [12] \(pid \d+\), you asked for \/request\/\d\n/g) ?? [];
-  assert.equal(answers.length, 6, r.stdout);
-  assert.match(r.stdout, /interop: served by server \d: \d/);
-  assert.match(r.stdout, /interop: done\n$/);
-});
+test(
+  "node-interop: two SO_REUSEPORT sockets served by http.createServer via toNetServer",
+  { timeout: 60000 },
+  async () => {
+    const r = await run("node-interop.ts", ["127.0.0.1:0", "6"]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /interop: two sockets with SO_REUSEPORT = true bound to 127\.0\.0\.1:\d+\n/);
+    const answers =
+      r.stdout.match(
+        /interop: GET \/request\/\d -> hello from http server [12] \(pid \d+\), you asked for \/request\/\d\n/g,
+      ) ?? [];
+    assert.equal(answers.length, 6, r.stdout);
+    assert.match(r.stdout, /interop: served by server \d: \d/);
+    assert.match(r.stdout, /interop: done\n$/);
+  },
+);
 
 test("examples also run through the tsx command line (what `npx tsx` starts)", { timeout: 60000 }, async () => {
   const tsx = join(ROOT, "node_modules", ".bin", "tsx");
