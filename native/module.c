@@ -91,10 +91,13 @@ napi_value sockit_int(napi_env env, int64_t v) {
   return r;
 }
 
+napi_status sockit_init_msg(napi_env env, napi_value exports); /* msg_linux.c */
+
 NAPI_MODULE_INIT() {
   if (sockit_init_syscalls(env, exports) != napi_ok ||
       sockit_init_poller(env, exports) != napi_ok ||
-      sockit_init_constants(env, exports) != napi_ok) {
+      sockit_init_constants(env, exports) != napi_ok ||
+      sockit_init_msg(env, exports) != napi_ok) {
     sockit_throw_last(env, "sockit init");
     return NULL;
   }
