@@ -25,11 +25,13 @@ export class SocketError extends Error {
   readonly code: string;
   readonly errno: number;
   readonly syscall: string;
-  address?: string;
-  port?: number;
-  path?: string;
-  level?: string | number;
-  option?: string | number;
+  // `declare`: no own property unless the context supplies it ("address" in err
+  // is true only when an address is known, and inspect shows no undefineds).
+  declare address?: string;
+  declare port?: number;
+  declare path?: string;
+  declare level?: string | number;
+  declare option?: string | number;
 
   constructor(errno: number, syscall: string, context: ErrorContext = {}, message?: string) {
     const neg = errno > 0 ? -errno : errno;
