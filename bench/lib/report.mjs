@@ -141,9 +141,9 @@ export function svg(workload, rows, machine) {
     if (!groups.has(key)) groups.set(key, []);
     groups.get(key).push(r);
   }
-  const W = 860;
-  const left = 270;
-  const right = 120;
+  const W = 900;
+  const left = 170;
+  const right = 200;
   const bar = 16;
   const gap = 4;
   const groupGap = 14;

@@ -16,8 +16,25 @@ try {
 }
 const { Socket } = sockit;
 
-/** Stream reads take up to this much (the C baseline does the same). */
+/**
+ * Which receive call the sockit rows use. "auto" (the default) is the fast
+ * path the README teaches: recvInto() on a buffer the loop owns (no Buffer per
+ * message), and messages() for the datagram/seqpacket W2 receiver (the call
+ * that batches with recvmmsg where the library does). SOCKIT_RECV=recv|into|
+ * messages forces one, to compare them.
+ */
+const RECV = process.env.SOCKIT_RECV || "auto";
+const hasInto = typeof Socket.prototype.recvInto === "function";
+const useInto = RECV === "into" || (RECV === "auto" && hasInto);
+const useMessages = (RECV === "messages" || RECV === "auto") && typeof Socket.prototype.messages === "function";
+
+/**
+ * recvInto() reads up to 256 KiB into a buffer the loop owns (the C baseline
+ * does the same). recv() is asked for 64 KiB, its default: above that it
+ * allocates a fresh Buffer of the asked size on every call.
+ */
 const RBUF = 256 * 1024;
+const recvSize = (stream) => (stream ? CHUNK : 2048);
 const msg = Buffer.alloc(MSG, "p");
 const chunk = Buffer.alloc(CHUNK, "w");
 const noop = () => {};
@@ -57,7 +74,7 @@ async function server(workload, transport, params, counters) {
   const s = new Socket(family, type);
   s.bind(isInet(transport) ? { family: "inet", address: "127.0.0.1", port: 0 } : { family: "unix", path: params.path });
   if (type === "dgram") {
-    (workload === "W1" ? echoDatagrams(s) : sinkDatagrams(s, counters)).catch(crash);
+    (workload === "W1" ? echoDatagrams(s) : sink(s, counters, true)).catch(crash);
   } else {
     nodelay(s, transport);
     s.listen(params.backlog ?? 4096);
@@ -79,7 +96,12 @@ async function acceptLoop(s, workload, transport, counters) {
       continue;
     }
     nodelay(c, transport);
-    const loop = workload === "W1" ? echo(c, transport) : workload === "W5" ? idle(c) : sink(c, counters);
+    const loop =
+      workload === "W1"
+        ? echo(c, transport)
+        : workload === "W5"
+          ? idle(c)
+          : sink(c, counters, transport === "unix-seqpacket", transport === "unix-seqpacket");
     loop.catch((e) => (gone(e) ? c.close() : crash(e)));
   }
 }
@@ -87,8 +109,15 @@ async function acceptLoop(s, workload, transport, counters) {
 /** W1 server, stream or seqpacket: send back whatever arrives. */
 async function echo(c, transport) {
   const stream = transport !== "unix-seqpacket";
+  const scratch = Buffer.allocUnsafe(stream ? RBUF : 2048);
   for (;;) {
-    const b = await c.recv(stream ? RBUF : 2048);
+    let b;
+    if (useInto) {
+      const n = await c.recvInto(scratch);
+      b = scratch.subarray(0, Math.min(n, scratch.length));
+    } else {
+      b = await c.recv(recvSize(stream));
+    }
     if (b.length === 0) break;
     if (stream) await c.sendAll(b);
     else await c.send(b);
@@ -97,13 +126,24 @@ async function echo(c, transport) {
 }
 
 /** W2/W3 server: count what arrives. */
-async function sink(c, counters) {
+async function sink(c, counters, messageBased, seqpacket = false) {
+  if (messageBased && useMessages) return sinkMessages(c, counters, seqpacket);
+  const scratch = Buffer.allocUnsafe(RBUF);
   for (;;) {
-    const b = await c.recv(RBUF);
-    if (b.length === 0) break;
-    counters.count(b.length);
+    const n = useInto ? await c.recvInto(scratch) : (await c.recv(CHUNK)).length;
+    if (n === 0) break;
+    counters.count(n);
   }
   c.close();
+}
+
+/** W2 server for datagram and seqpacket sockets: the messages() iterator. */
+async function sinkMessages(s, counters, seqpacket) {
+  for await (const m of s.messages({ size: 2048 })) {
+    if (seqpacket && m.data.length === 0) break; // the peer closed
+    counters.count(m.data.length);
+  }
+  s.close();
 }
 
 /** W5 server: an idle connection with a pending receive, as a real server has. */
@@ -113,16 +153,10 @@ async function idle(c) {
 }
 
 async function echoDatagrams(s) {
+  const scratch = Buffer.allocUnsafe(2048);
   for (;;) {
-    const { data, address } = await s.recvfrom(2048);
+    const { data, address } = await s.recvfrom(scratch.length);
     await s.sendto(data, address);
-  }
-}
-
-async function sinkDatagrams(s, counters) {
-  for (;;) {
-    const b = await s.recv(2048);
-    counters.count(b.length);
   }
 }
 
@@ -144,6 +178,7 @@ async function client(workload, transport, params, address) {
 
 /** W1: send 64 B, wait for 64 B back, repeat. */
 async function pingPong(s, stream, secs) {
+  const scratch = Buffer.allocUnsafe(stream ? RBUF : 2048);
   let ops = 0;
   const t0 = now();
   const end = t0 + secs;
@@ -152,9 +187,9 @@ async function pingPong(s, stream, secs) {
     await s.send(msg);
     let got = 0;
     while (got < MSG) {
-      const b = await s.recv(stream ? RBUF : 2048);
-      if (b.length === 0 && stream) throw new Error("unexpected EOF");
-      got += b.length;
+      const n = useInto ? await s.recvInto(scratch) : (await s.recv(recvSize(stream))).length;
+      if (n === 0 && stream) throw new Error("unexpected EOF");
+      got += n;
     }
     ops++;
     t = now();
