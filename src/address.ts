@@ -450,11 +450,17 @@ export function encodeSockaddr(addr: SocketAddress, syscall = "bind"): Sockaddr 
 /**
  * Decodes `length` bytes of a sockaddr the kernel filled in. Never throws: a
  * sockaddr too short for its family, or of a family sockit does not know,
- * comes back as `{ family: number, bytes }`.
+ * comes back as `{ family: number, bytes }`. `socketFamily` decides
+ * what an empty address means: unnamed for Unix, `{ family, bytes: <empty> }` otherwise.
  */
-export function decodeSockaddr(buf: Buffer, length: number): SocketAddress {
+export function decodeSockaddr(buf: Buffer, length: number, socketFamily?: number): SocketAddress {
   const len = Math.max(0, Math.min(length, buf.length));
-  if (len < LIMITS.SA_FAMILY_SIZE) return { family: "unix", path: "" };
+  if (len < LIMITS.SA_FAMILY_SIZE) {
+    // No address at all: an unnamed Unix socket, or (e.g. recvfrom on a
+    // connected TCP socket) a call that had none to report.
+    if (socketFamily === undefined || socketFamily === AF.UNIX) return { family: "unix", path: "" };
+    return { family: socketFamily, bytes: Buffer.alloc(0) };
+  }
   const family = u16(buf, 0);
   const raw = (): UnknownAddress => ({ family, bytes: Buffer.from(buf.subarray(0, len)) });
   switch (family) {

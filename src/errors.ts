@@ -49,11 +49,27 @@ export class SocketError extends Error {
 }
 
 function codeOf(errno: number): string {
+  // os.constants.errno knows every errno of this platform (EINPROGRESS too);
+  // util.getSystemErrorName only those libuv maps, and says "Unknown" for the rest.
+  const name = errnoNames.get(-errno);
+  if (name !== undefined) return name;
   try {
     return getSystemErrorName(errno);
   } catch {
     return `Unknown system error ${errno}`;
   }
+}
+
+/** Errno names by number; where two names share a number, Node's choice (ENOTSUP over EOPNOTSUPP). */
+const errnoNames = new Map<number, string>();
+for (const [name, value] of Object.entries(osConstants.errno as Record<string, number>)) {
+  if (!errnoNames.has(value)) errnoNames.set(value, name);
+}
+for (const [value] of errnoNames) {
+  try {
+    const libuv = getSystemErrorName(-value);
+    if (!libuv.startsWith("Unknown")) errnoNames.set(value, libuv);
+  } catch {}
 }
 
 function formatMessage(syscall: string, code: string, c: ErrorContext): string {
