@@ -714,7 +714,8 @@ export class Socket {
         const got = Math.min(n, size);
         result = {
           data: target === scratch ? Buffer.from(scratch.subarray(0, got)) : target.subarray(0, got),
-          address: decodeSockaddr(addrScratch, lenOut[0]!),
+          address:
+            lenOut[0] === 0 && this.#family !== AF.UNIX ? this.#peerOr(fd) : decodeSockaddr(addrScratch, lenOut[0]!),
           truncated: n > size,
           size: n,
         };
@@ -722,6 +723,12 @@ export class Socket {
       },
       options,
     ).then(() => result!);
+  }
+
+  /** The peer's address (a connected stream socket's recvfrom reports none), or an empty address. */
+  #peerOr(fd: number): SocketAddress {
+    const n = native.getpeername(fd, addrScratch, lenOut);
+    return decodeSockaddr(addrScratch, n < 0 ? 0 : lenOut[0]!, this.#family);
   }
 
   /**
