@@ -297,23 +297,38 @@ export class Socket {
   /**
    * Runs `attempt` (a non-blocking syscall returning a result or AGAIN) now if
    * nothing is queued in its direction, else queues it; queued attempts are
-   * retried in call order on each readiness wakeup.
+   * retried in call order on each readiness wakeup. `finish` turns the result
+   * into the call's value (or throws its error) when it is served, so that
+   * promises settle in the order the calls were served, whatever their kind
+   * (a `.then` per call would add a different number of microtask hops to
+   * send and sendAll, recvInto and recv). `ctx` names the peer in a timeout error.
    */
-  #io(dir: Dir, syscall: string, attempt: () => number, opts?: WaitOptions): Promise<number> {
+  #io<T = number>(dir: Dir, syscall: string, attempt: () => number, opts?: WaitOptions, finish?: (n: number) => T, ctx?: ErrorContext): Promise<T> {
     if (this.#closed) return Promise.reject(closedError(syscall));
+    // An already-aborted signal rejects before any syscall (Node's convention):
+    // the call must not consume data or change the socket's state.
+    const signal = opts?.signal;
+    if (signal?.aborted) return Promise.reject(new AbortError(undefined, { cause: signal.reason }));
     const q = this.#queues[dir];
     if (q.length === 0) {
       let r: number;
       try {
         r = attempt();
+        if (r !== AGAIN) return Promise.resolve(finish ? finish(r) : (r as T));
       } catch (e) {
         return Promise.reject(e);
       }
-      if (r !== AGAIN) return Promise.resolve(r);
     }
-    const signal = opts?.signal;
-    if (signal?.aborted) return Promise.reject(new AbortError(undefined, { cause: signal.reason }));
-    return new Promise<number>((resolve, reject) => {
+    return new Promise<T>((resolveValue, reject) => {
+      const resolve = finish
+        ? (n: number): void => {
+            try {
+              resolveValue(finish(n));
+            } catch (e) {
+              reject(e);
+            }
+          }
+        : (resolveValue as unknown as (n: number) => void);
       const w: Waiter = { attempt, resolve, reject, syscall, signal, onAbort: undefined, timer: undefined };
       if (signal) {
         w.onAbort = () => this.#withdraw(dir, w, new AbortError(undefined, { cause: signal.reason }));
@@ -322,7 +337,7 @@ export class Socket {
       const timeout = opts?.timeout;
       if (timeout !== undefined) {
         w.timer = setTimeout(() => {
-          this.#withdraw(dir, w, new SocketError(ETIMEDOUT, syscall, {}, `${syscall} ETIMEDOUT: no completion within ${timeout} ms`));
+          this.#withdraw(dir, w, ctx ? new SocketError(ETIMEDOUT, syscall, ctx) : new SocketError(ETIMEDOUT, syscall, {}, `${syscall} ETIMEDOUT: no completion within ${timeout} ms`));
         }, timeout);
       }
       q.push(w);
@@ -481,9 +496,7 @@ export class Socket {
   accept(options?: WaitOptions): Promise<Socket> {
     checkWait(options, "accept");
     const fd = this.#fd;
-    return this.#io(READ, "accept4", () => raw.accept4(fd, null, null, 0), options).then(
-      (n) => new Socket(this.#family, this.#type, this.#protocol, { fd: n }),
-    );
+    return this.#io(READ, "accept4", () => raw.accept4(fd, null, null, 0), options, (n) => new Socket(this.#family, this.#type, this.#protocol, { fd: n }));
   }
 
   /**
@@ -499,9 +512,10 @@ export class Socket {
    *   EHOSTUNREACH, EISCONN, EADDRNOTAVAIL; AbortError; Error ERR_SOCKET_CLOSED.
    */
   connect(address: AddressLike, options?: WaitOptions): Promise<void> {
-    this.#check("connect");
     checkWait(options, "connect");
     const { sa, ctx } = this.#sockaddr(address, "connect");
+    if (this.#closed) return Promise.reject(closedError("connect"));
+    if (options?.signal?.aborted) return Promise.reject(new AbortError(undefined, { cause: options.signal.reason }));
     const fd = this.#fd;
     let r: number;
     try {
@@ -525,7 +539,9 @@ export class Socket {
         return 0;
       },
       options,
-    ).then(() => undefined);
+      () => undefined,
+      ctx,
+    );
   }
 
   async #connectRetry(sa: Sockaddr, ctx: ErrorContext, options?: WaitOptions): Promise<void> {
@@ -588,7 +604,8 @@ export class Socket {
         return off;
       },
       options,
-    ).then(() => undefined);
+      () => undefined,
+    );
   }
 
   get #messageBased(): boolean {
@@ -627,14 +644,15 @@ export class Socket {
         return n;
       },
       options,
-    ).then((n) => {
-      if (message && n > size) {
-        const err = new SocketError(EMSGSIZE, "recv", {}, `recv EMSGSIZE: a ${n}-byte message was truncated to ${size} bytes (use a larger size, or recvfrom()/messages() which report truncation)`);
-        Object.assign(err, { data: out, size: n });
-        throw err;
-      }
-      return out!;
-    });
+      (n) => {
+        if (message && n > size) {
+          const err = new SocketError(EMSGSIZE, "recv", {}, `recv EMSGSIZE: a ${n}-byte message was truncated to ${size} bytes (use a larger size, or recvfrom()/messages() which report truncation)`);
+          Object.assign(err, { data: out, size: n });
+          throw err;
+        }
+        return out!;
+      },
+    );
   }
 
   /**
@@ -722,7 +740,8 @@ export class Socket {
         return n;
       },
       options,
-    ).then(() => result!);
+      () => result!,
+    );
   }
 
   /** The peer's address (a connected stream socket's recvfrom reports none), or an empty address. */
@@ -738,12 +757,17 @@ export class Socket {
    * @see https://man7.org/linux/man-pages/man2/recvfrom.2.html
    * @throws TypeError ERR_SOCKET_BAD_TYPE on a stream socket; SocketError from recvfrom.
    */
-  async *messages(options?: { size?: number; signal?: AbortSignal }): AsyncGenerator<Datagram, void, undefined> {
+  messages(options?: { size?: number; signal?: AbortSignal }): AsyncGenerator<Datagram, void, undefined> {
+    // Not itself a generator, so that misuse throws at the call, not at the first next().
     if (!this.#messageBased) {
       throw codedError("ERR_SOCKET_BAD_TYPE", "messages() needs a datagram, seqpacket or raw socket (a stream has no message boundaries)");
     }
-    const size = options?.size ?? SCRATCH_SIZE;
-    const signal = options?.signal;
+    const size = checkSize(options?.size ?? SCRATCH_SIZE, "messages");
+    checkWait(options?.signal ? { signal: options.signal } : undefined, "messages");
+    return this.#messages(size, options?.signal);
+  }
+
+  async *#messages(size: number, signal: AbortSignal | undefined): AsyncGenerator<Datagram, void, undefined> {
     for (;;) {
       let m: Datagram;
       try {
@@ -764,7 +788,7 @@ export class Socket {
    */
   shutdown(how: ShutdownHow = "both"): void {
     this.#check("shutdown");
-    const n = typeof how === "number" ? how : shutdownHow[how];
+    const n = typeof how === "number" ? how : Object.hasOwn(shutdownHow, how) ? shutdownHow[how] : undefined;
     if (n === undefined) throw codedError("ERR_INVALID_ARG_VALUE", `shutdown: how must be "read", "write", "both" or a SHUT_* number, got ${describe(how)}`);
     raw.shutdown(this.#fd, n);
   }

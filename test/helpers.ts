@@ -84,11 +84,19 @@ export function turn(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
 }
 
-/** Asserts synchronously that a promise has not settled, by racing it against a resolved marker. */
+/**
+ * Whether `p` is still pending once everything already due has run (the
+ * microtask queue and the I/O callbacks of this turn). Races are not used:
+ * a settled promise's `then` takes extra microtask hops and would lose.
+ */
 export async function isPending(p: Promise<unknown>): Promise<boolean> {
-  const marker = Symbol("pending");
-  const r = await Promise.race([p.then(() => "settled", () => "settled"), Promise.resolve(marker)]);
-  return r === marker;
+  let settled = false;
+  p.then(
+    () => (settled = true),
+    () => (settled = true),
+  );
+  await turn();
+  return !settled;
 }
 
 /** A child process with its stdout split into lines. */
