@@ -235,7 +235,7 @@ export class Socket {
    * @see https://man7.org/linux/man-pages/man2/fcntl.2.html
    * @throws SocketError ENOTSOCK (not a socket), EBADF (not open).
    */
-  static fromFd(fd: number | { fd?: unknown; _handle?: unknown }): Socket {
+  static fromFd(fd: number | net.Socket | net.Server | { fd?: unknown; _handle?: unknown }): Socket {
     let n: number;
     if (typeof fd === "number") n = raw.checkFd(fd, "fromFd");
     else {

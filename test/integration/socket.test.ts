@@ -154,7 +154,7 @@ describe("every family × type: exchange data both ways and report addresses", (
       const srv = track(new Socket(family, "stream"));
       srv.bind(bindTo);
       srv.listen(8);
-      const local = srv.getsockname() as { family: string; address: string; port: number };
+      const local = srv.getsockname() as { family: typeof family; address: string; port: number };
       assert.equal(local.family, family);
       assert.equal(local.address, loopback);
       assert.ok(local.port > 0, "an ephemeral port was assigned");
