@@ -21,7 +21,15 @@
  */
 import { endianness } from "node:os";
 import { getSystemErrorName } from "node:util";
-import { decodeSockaddr, formatIPv4, formatIPv6, parseIPv4, parseIPv6, scopeIndex, type SocketAddress } from "./address.js";
+import {
+  decodeSockaddr,
+  formatIPv4,
+  formatIPv6,
+  parseIPv4,
+  parseIPv6,
+  scopeIndex,
+  type SocketAddress,
+} from "./address.js";
 import { AF, IP, IPPROTO, IPV6, SCM, SOL, STRUCTS, UDP } from "./constants.js";
 import { codedError } from "./errors.js";
 import { native } from "./raw/native.js";
@@ -229,7 +237,11 @@ export function decodeControl(buf: Uint8Array, length: number = buf.byteLength):
     throw codedError("ERR_INVALID_ARG_TYPE", "decodeControl: buf must be a Buffer or Uint8Array");
   }
   const { messages, malformed } = parseControl(buf, length);
-  if (malformed) throw new ControlMessageError(`malformed control data at offset ${malformed.offset}: ${malformed.reason}`, malformed.offset);
+  if (malformed)
+    throw new ControlMessageError(
+      `malformed control data at offset ${malformed.offset}: ${malformed.reason}`,
+      malformed.offset,
+    );
   return messages;
 }
 
@@ -249,7 +261,10 @@ export function controlLevel(level: number | string): number {
   if (typeof level === "string") {
     const n = levelNames[level];
     if (n !== undefined) return n;
-    throw codedError("ERR_UNKNOWN_CONSTANT", `unknown control message level ${JSON.stringify(level)} (use SOL_SOCKET, IPPROTO_IP, IPPROTO_IPV6, SOL_UDP or a number)`);
+    throw codedError(
+      "ERR_UNKNOWN_CONSTANT",
+      `unknown control message level ${JSON.stringify(level)} (use SOL_SOCKET, IPPROTO_IP, IPPROTO_IPV6, SOL_UDP or a number)`,
+    );
   }
   throw codedError("ERR_INVALID_ARG_TYPE", `a control message level must be an int32 or a name, got ${String(level)}`);
 }
@@ -287,10 +302,14 @@ export function controlSpace(messages: readonly { data: ArrayBufferView }[]): nu
  * @throws TypeError ERR_INVALID_ARG_TYPE for a malformed entry, ERR_UNKNOWN_CONSTANT for an unknown name.
  */
 export function encodeControl(messages: readonly ControlMessageInput[]): Buffer {
-  if (!Array.isArray(messages)) throw codedError("ERR_INVALID_ARG_TYPE", "control must be an array of { level, type, data }");
+  if (!Array.isArray(messages))
+    throw codedError("ERR_INVALID_ARG_TYPE", "control must be an array of { level, type, data }");
   for (const m of messages) {
     if (m === null || typeof m !== "object" || !ArrayBuffer.isView(m.data)) {
-      throw codedError("ERR_INVALID_ARG_TYPE", "each control message must be { level, type, data: Buffer | TypedArray | DataView }");
+      throw codedError(
+        "ERR_INVALID_ARG_TYPE",
+        "each control message must be { level, type, data: Buffer | TypedArray | DataView }",
+      );
     }
   }
   const out = Buffer.alloc(controlSpace(messages));
@@ -342,7 +361,10 @@ export function decodeRights(data: Uint8Array): number[] {
  */
 export function encodeRights(fds: readonly number[]): ControlMessage {
   if (fds.length > SCM.MAX_FD) {
-    throw codedError("ERR_OUT_OF_RANGE", `SCM_RIGHTS: at most ${SCM.MAX_FD} fds (SCM_MAX_FD) fit in one message, got ${fds.length}`);
+    throw codedError(
+      "ERR_OUT_OF_RANGE",
+      `SCM_RIGHTS: at most ${SCM.MAX_FD} fds (SCM_MAX_FD) fit in one message, got ${fds.length}`,
+    );
   }
   const data = Buffer.alloc(fds.length * 4);
   fds.forEach((fd, i) => {
@@ -380,7 +402,8 @@ export function decodeCredentials(data: Uint8Array): Credentials {
  * @throws TypeError/RangeError for fields that are not integers of the C types' range.
  */
 export function encodeCredentials(c: Credentials): ControlMessage {
-  if (c === null || typeof c !== "object") throw codedError("ERR_INVALID_ARG_TYPE", "credentials must be an object { pid, uid, gid }");
+  if (c === null || typeof c !== "object")
+    throw codedError("ERR_INVALID_ARG_TYPE", "credentials must be an object { pid, uid, gid }");
   const data = Buffer.alloc(UC.size);
   const dv = view(data);
   dv.setInt32(UC.pid!, checkInt(c.pid, "credentials.pid", -0x80000000, 0x7fffffff), LE);
@@ -390,7 +413,8 @@ export function encodeCredentials(c: Credentials): ControlMessage {
 }
 
 function checkInt(v: unknown, what: string, min: number, max: number): number {
-  if (typeof v !== "number" || !Number.isInteger(v)) throw codedError("ERR_INVALID_ARG_TYPE", `${what} must be an integer, got ${String(v)}`);
+  if (typeof v !== "number" || !Number.isInteger(v))
+    throw codedError("ERR_INVALID_ARG_TYPE", `${what} must be an integer, got ${String(v)}`);
   if (v < min || v > max) throw codedError("ERR_OUT_OF_RANGE", `${what} must be in ${min}..${max}, got ${v}`);
   return v;
 }
@@ -418,7 +442,11 @@ export function decodePktinfo(level: number, data: Uint8Array): PacketInfo {
   const buf = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
   if (level === IPPROTO.IPV6) {
     if (data.byteLength < PI6.size) throw short("IPV6_PKTINFO", PI6.size, data.byteLength);
-    return { family: "inet6", address: formatIPv6(buf, PI6.ipi6_addr!), ifindex: view(data).getUint32(PI6.ipi6_ifindex!, LE) };
+    return {
+      family: "inet6",
+      address: formatIPv6(buf, PI6.ipi6_addr!),
+      ifindex: view(data).getUint32(PI6.ipi6_ifindex!, LE),
+    };
   }
   if (data.byteLength < PI4.size) throw short("IP_PKTINFO", PI4.size, data.byteLength);
   return {
@@ -450,7 +478,8 @@ export interface PacketInfoInput {
  * @throws TypeError ERR_INVALID_ADDRESS for an address that is not of the family; SocketError ENODEV for an unknown interface name.
  */
 export function encodePktinfo(info: PacketInfoInput, family: "inet" | "inet6"): ControlMessage {
-  if (info === null || typeof info !== "object") throw codedError("ERR_INVALID_ARG_TYPE", "pktinfo must be an object { address?, ifindex? }");
+  if (info === null || typeof info !== "object")
+    throw codedError("ERR_INVALID_ARG_TYPE", "pktinfo must be an object { address?, ifindex? }");
   const ifindex = scopeIndex(info.ifindex, "sendmsg");
   if (family === "inet6") {
     const data = Buffer.alloc(PI6.size);
@@ -507,14 +536,20 @@ export function decodeTimespec(data: Uint8Array, index = 0): Timestamp {
   const base = index * TS.size;
   if (data.byteLength < base + TS.size) throw short("struct timespec", base + TS.size, data.byteLength);
   const dv = view(data);
-  return { sec: readSigned(dv, base + TS.tv_sec!, TS.tv_nsec! - TS.tv_sec!), nsec: readSigned(dv, base + TS.tv_nsec!, TS.size - TS.tv_nsec!) };
+  return {
+    sec: readSigned(dv, base + TS.tv_sec!, TS.tv_nsec! - TS.tv_sec!),
+    nsec: readSigned(dv, base + TS.tv_nsec!, TS.size - TS.tv_nsec!),
+  };
 }
 
 /** SCM_TIMESTAMP (struct timeval), as seconds and nanoseconds. */
 export function decodeTimeval(data: Uint8Array): Timestamp {
   if (data.byteLength < TV.size) throw short("struct timeval", TV.size, data.byteLength);
   const dv = view(data);
-  return { sec: readSigned(dv, TV.tv_sec!, TV.tv_usec! - TV.tv_sec!), nsec: readSigned(dv, TV.tv_usec!, TV.size - TV.tv_usec!) * 1000 };
+  return {
+    sec: readSigned(dv, TV.tv_sec!, TV.tv_usec! - TV.tv_sec!),
+    nsec: readSigned(dv, TV.tv_usec!, TV.size - TV.tv_usec!) * 1000,
+  };
 }
 
 /** The origin of an error-queue report (sock_extended_err.ee_origin). */
@@ -607,7 +642,6 @@ export interface ControlViews {
   groSize?: number;
 }
 
-
 /**
  * Decodes the known views of `messages` into one object; a message too short
  * for its view is left out (it stays in the raw list). SCM_RIGHTS is not
@@ -622,7 +656,8 @@ export function decodeViews(messages: readonly ControlMessage[]): ControlViews {
         if (m.type === SCM.CREDENTIALS) v.credentials = decodeCredentials(m.data);
         else if (m.type === SCM.TIMESTAMPNS) v.timestamp = decodeTimespec(m.data);
         else if (m.type === SCM.TIMESTAMP) v.timestamp = decodeTimeval(m.data);
-        else if (m.type === SCM.TIMESTAMPING) v.timestamping = [decodeTimespec(m.data, 0), decodeTimespec(m.data, 1), decodeTimespec(m.data, 2)];
+        else if (m.type === SCM.TIMESTAMPING)
+          v.timestamping = [decodeTimespec(m.data, 0), decodeTimespec(m.data, 1), decodeTimespec(m.data, 2)];
       } else if (m.level === IPPROTO.IP) {
         if (m.type === IP.PKTINFO) v.pktinfo = decodePktinfo(m.level, m.data);
         else if (m.type === IP.TTL) v.ttl = decodeInt(m.data);

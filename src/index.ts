@@ -72,3 +72,47 @@ export type {
   Timeval,
   Ucred,
 } from "./options/index.js";
+export {
+  CMSG_ALIGN,
+  CMSG_LEN,
+  CMSG_SPACE,
+  ControlMessageError,
+  controlSpace,
+  decodeControl,
+  decodeCredentials,
+  decodeExtendedError,
+  decodeInt,
+  decodePktinfo,
+  decodeRights,
+  decodeTimespec,
+  decodeTimeval,
+  decodeViews,
+  encodeControl,
+  encodeCredentials,
+  encodeInt,
+  encodePktinfo,
+  encodeRights,
+  parseControl,
+} from "./control.js";
+export type {
+  ControlMessage,
+  ControlMessageInput,
+  ControlViews,
+  Credentials,
+  ErrorOrigin,
+  ExtendedError,
+  PacketInfo,
+  PacketInfoInput,
+  ParsedControl,
+  Timestamp,
+} from "./control.js";
+export { acceptAllowed, peerAllowed, peerCredentials, peerGroups, recvFds, sendFds } from "./messages.js";
+export type {
+  BatchMessage,
+  FdLike,
+  PeerPolicy,
+  ReceivedMessage,
+  RecvBatchOptions,
+  RecvmsgOptions,
+  SendmsgOptions,
+} from "./messages.js";

@@ -35,6 +35,19 @@ import {
 import { type GetOptionOptions, type OptionInput, type OptionValue, getOption, setOption } from "./options/index.js";
 import * as raw from "./raw/index.js";
 import { AGAIN, INPROGRESS, describe, native, type PollerHandle } from "./raw/index.js";
+import {
+  type BatchMessage,
+  type MessageHost,
+  type ReceivedMessage,
+  type RecvBatchOptions,
+  type RecvmsgOptions,
+  type SendmsgOptions,
+  receiveMessages,
+  recvBatch,
+  recvmsg,
+  sendBatch,
+  sendmsg,
+} from "./messages.js";
 
 /** Options every waiting call accepts. */
 export interface WaitOptions {
@@ -753,9 +766,11 @@ export class Socket {
   /**
    * Yields each message received, until the socket is closed (which ends the
    * loop) or an error occurs (which is thrown). For datagram, seqpacket and
-   * raw sockets. Does not correspond to a single syscall (loops over `recvfrom(2)`).
-   * @see https://man7.org/linux/man-pages/man2/recvfrom.2.html
-   * @throws TypeError ERR_SOCKET_BAD_TYPE on a stream socket; SocketError from recvfrom.
+   * raw sockets. Each wakeup drains up to 32 messages with one `recvmmsg(2)`,
+   * so a busy socket costs a system call per batch, not per message. Does not
+   * correspond to a single syscall (loops over `recvmmsg(2)`).
+   * @see https://man7.org/linux/man-pages/man2/recvmmsg.2.html
+   * @throws TypeError ERR_SOCKET_BAD_TYPE on a stream socket; SocketError from recvmmsg.
    */
   messages(options?: { size?: number; signal?: AbortSignal }): AsyncGenerator<Datagram, void, undefined> {
     // Not itself a generator, so that misuse throws at the call, not at the first next().
@@ -768,16 +783,8 @@ export class Socket {
   }
 
   async *#messages(size: number, signal: AbortSignal | undefined): AsyncGenerator<Datagram, void, undefined> {
-    for (;;) {
-      let m: Datagram;
-      try {
-        m = await this.recvfrom(size, signal ? { signal } : undefined);
-      } catch (e) {
-        if ((e as { code?: string }).code === "ERR_SOCKET_CLOSED") return;
-        throw e;
-      }
-      yield m;
-    }
+    // One recvmmsg(2) per wakeup drains up to 32 datagrams (src/messages.ts).
+    yield* receiveMessages(this.#messageHost(), signal ? { size, signal } : { size });
   }
 
   /**
@@ -927,6 +934,91 @@ export class Socket {
 
   // -------------------------------------------------------------------------
   // Messages: sendmsg/recvmsg, ancillary data, batched I/O (src/messages.ts).
+
+  /** This socket as src/messages.ts sees it, with #io lent for the call. */
+  #messageHost(): MessageHost {
+    // eslint-disable-next-line @typescript-eslint/no-this-alias
+    const self = this;
+    return {
+      fd: this.#fd,
+      family: this.#family,
+      type: this.#type,
+      get closed() {
+        return self.#closed;
+      },
+      io: (dir, syscall, attempt, options) => this.#io(dir, syscall, attempt, options),
+    };
+  }
+
+  /**
+   * Sends one message gathered from `buffers`, with an optional destination
+   * and ancillary data: fds (SCM_RIGHTS), credentials (SCM_CREDENTIALS), the
+   * source address (IP_PKTINFO/IPV6_PKTINFO), TTL/hop limit, TOS/traffic class,
+   * GSO segment size, or raw `control` messages. Resolves with the bytes sent
+   * (a stream socket may take fewer; the fds go with the first byte).
+   * Wraps `sendmsg(2)`, always with MSG_NOSIGNAL.
+   * @see https://man7.org/linux/man-pages/man2/sendmsg.2.html
+   * @see https://man7.org/linux/man-pages/man7/unix.7.html
+   * @see https://man7.org/linux/man-pages/man7/ip.7.html
+   * @throws RangeError ERR_OUT_OF_RANGE (more than SCM_MAX_FD fds, more than 64 buffers);
+   *   TypeError ERR_INVALID_ARG_TYPE/ERR_INVALID_ARG_VALUE (bad fds, fds on a non-Unix socket,
+   *   control without data on a stream); SocketError EBADF (an fd closed), EPERM (credentials
+   *   not yours), EINVAL (a control message the protocol rejects), EMSGSIZE, EPIPE,
+   *   ETOOMANYREFS (too many fds in flight); AbortError; ERR_SOCKET_CLOSED.
+   */
+  sendmsg(options: SendmsgOptions): Promise<number> {
+    return sendmsg(this.#messageHost(), options);
+  }
+
+  /**
+   * Receives one message with its sender and ancillary data. The result has
+   * the control messages raw (`control`) and decoded (`fds`, `credentials`,
+   * `pktinfo`, `ttl`/`hopLimit`, `tos`/`tclass`, `timestamp`, `error` ...),
+   * and reports cut-off data (`truncated`, MSG_TRUNC) and control data
+   * (`controlTruncated`, MSG_CTRUNC or more fds than `maxFds`). Wraps
+   * `recvmsg(2)`, always with MSG_CMSG_CLOEXEC.
+   *
+   * Notes: received fds belong to the caller once `fds` (or `control`) is
+   * read — adopt them (`Socket.fromFd`, `new net.Socket({ fd })`) or close
+   * them. Fds beyond `maxFds` (default 0) are closed at once; fds of a
+   * result that is dropped unread are closed when it is garbage-collected.
+   * With MSG_ERRQUEUE it reads the error queue (IP_RECVERR/IPV6_RECVERR):
+   * the report is in `error`.
+   * @see https://man7.org/linux/man-pages/man2/recvmsg.2.html
+   * @see https://man7.org/linux/man-pages/man3/cmsg.3.html
+   * @throws SocketError ECONNREFUSED (ICMP error on UDP), ECONNRESET; RangeError/TypeError for
+   *   bad options; AbortError; ETIMEDOUT (timeout option); ERR_SOCKET_CLOSED.
+   */
+  recvmsg(options?: RecvmsgOptions): Promise<ReceivedMessage> {
+    return recvmsg(this.#messageHost(), options);
+  }
+
+  /**
+   * Receives up to `count` datagrams (default 32) in one system call, waiting
+   * for the first; resolves with at least one. Each has `data`, `address`,
+   * `truncated` and `size`, as recvfrom() gives. Wraps `recvmmsg(2)`.
+   * @see https://man7.org/linux/man-pages/man2/recvmmsg.2.html
+   * @throws TypeError ERR_SOCKET_BAD_TYPE on a stream socket; SocketError like recvfrom;
+   *   AbortError; ERR_SOCKET_CLOSED.
+   */
+  recvBatch(options?: RecvBatchOptions): Promise<Datagram[]> {
+    return recvBatch(this.#messageHost(), options);
+  }
+
+  /**
+   * Sends every message of `messages` (`{ data, address? }`), as many per
+   * system call as the kernel takes, waiting for buffer space as needed;
+   * resolves with the number sent. Wraps `sendmmsg(2)`, always with MSG_NOSIGNAL.
+   *
+   * Notes: not atomic — on an error the messages before it have been sent;
+   * the SocketError carries their count in `sent`.
+   * @see https://man7.org/linux/man-pages/man2/sendmmsg.2.html
+   * @throws SocketError EMSGSIZE, ECONNREFUSED, EAGAIN never (it waits); TypeError for bad
+   *   messages; AbortError; ERR_SOCKET_CLOSED.
+   */
+  sendBatch(messages: readonly BatchMessage[], options?: SendOptions): Promise<number> {
+    return sendBatch(this.#messageHost(), messages, options);
+  }
   // MESSAGES-BLOCK-END
 
   // -------------------------------------------------------------------------

@@ -27,13 +27,18 @@ import { IP, IPPROTO, IPV6, SCM, SOL, UDP } from "../../src/constants.js";
 const RUNS = 3000;
 const int32 = fc.integer({ min: -0x80000000, max: 0x7fffffff });
 // fast-check builds records without a prototype; spread them into plain objects for deepEqual.
-const message = fc.record({ level: int32, type: int32, data: fc.uint8Array({ maxLength: 80 }).map((a) => Buffer.from(a)) }).map((r) => ({ ...r }));
+const message = fc
+  .record({ level: int32, type: int32, data: fc.uint8Array({ maxLength: 80 }).map((a) => Buffer.from(a)) })
+  .map((r) => ({ ...r }));
 
 /** Bytes that look like control data often: encoded lists with some bytes flipped, plus pure noise. */
 const noisy = fc.oneof(
   fc.uint8Array({ maxLength: 600 }).map((a) => Buffer.from(a)),
   fc
-    .tuple(fc.array(message, { maxLength: 6 }), fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { maxLength: 6 }))
+    .tuple(
+      fc.array(message, { maxLength: 6 }),
+      fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { maxLength: 6 }),
+    )
     .map(([msgs, flips]) => {
       const b = encodeControl(msgs);
       for (const [at, v] of flips) if (b.length > 0) b[at % b.length] = v;
@@ -97,7 +102,10 @@ describe("control codec properties", () => {
     fc.assert(
       fc.property(fc.array(message, { maxLength: 10 }), (msgs) => {
         const buf = encodeControl(msgs);
-        assert.equal(buf.length, msgs.reduce((n, m) => n + CMSG_SPACE(m.data.length), 0));
+        assert.equal(
+          buf.length,
+          msgs.reduce((n, m) => n + CMSG_SPACE(m.data.length), 0),
+        );
         const back = decodeControl(buf);
         assert.deepEqual(
           back.map((m) => ({ level: m.level, type: m.type, data: m.data })),
@@ -135,7 +143,13 @@ describe("control codec properties", () => {
     fc.assert(
       fc.property(
         fc.array(fc.integer({ min: 0, max: 0x7fffffff }), { maxLength: SCM.MAX_FD }),
-        fc.record({ pid: int32, uid: fc.integer({ min: 0, max: 0xffffffff }), gid: fc.integer({ min: 0, max: 0xffffffff }) }).map((r) => ({ ...r })),
+        fc
+          .record({
+            pid: int32,
+            uid: fc.integer({ min: 0, max: 0xffffffff }),
+            gid: fc.integer({ min: 0, max: 0xffffffff }),
+          })
+          .map((r) => ({ ...r })),
         fc.ipV4(),
         fc.integer({ min: 0, max: 0x7fffffff }),
         (fds, cred, ip, ifindex) => {

@@ -116,7 +116,10 @@ describe("encodeControl / decodeControl", () => {
   });
 
   test("controlSpace is the encoded length", () => {
-    const msgs = [{ level: 1, type: 1, data: Buffer.alloc(5) }, { level: 0, type: 2, data: Buffer.alloc(0) }];
+    const msgs = [
+      { level: 1, type: 1, data: Buffer.alloc(5) },
+      { level: 0, type: 2, data: Buffer.alloc(0) },
+    ];
     assert.equal(controlSpace(msgs), encodeControl(msgs).length);
   });
 
@@ -134,7 +137,10 @@ describe("encodeControl / decodeControl", () => {
   });
 
   test("reads only the first `length` bytes", () => {
-    const buf = Buffer.concat([encodeControl([{ level: 1, type: 2, data: Buffer.alloc(4) }]), header(CMSG_LEN(0), 7, 7)]);
+    const buf = Buffer.concat([
+      encodeControl([{ level: 1, type: 2, data: Buffer.alloc(4) }]),
+      header(CMSG_LEN(0), 7, 7),
+    ]);
     assert.equal(decodeControl(buf, CMSG_SPACE(4)).length, 1);
     assert.equal(decodeControl(buf).length, 2);
   });
@@ -156,12 +162,15 @@ describe("encodeControl / decodeControl", () => {
 
   test("a cmsg_len shorter than a header is malformed", () => {
     const buf = Buffer.concat([encodeControl([{ level: 1, type: 1, data: i32(1) }]), header(HDR - 1, 1, 1)]);
-    assert.throws(() => decodeControl(buf), (e: unknown) => {
-      assert.ok(e instanceof ControlMessageError);
-      assert.equal(e.code, "ERR_INVALID_CONTROL_MESSAGE");
-      assert.equal(e.offset, CMSG_SPACE(4));
-      return true;
-    });
+    assert.throws(
+      () => decodeControl(buf),
+      (e: unknown) => {
+        assert.ok(e instanceof ControlMessageError);
+        assert.equal(e.code, "ERR_INVALID_CONTROL_MESSAGE");
+        assert.equal(e.offset, CMSG_SPACE(4));
+        return true;
+      },
+    );
     const p = parseControl(buf);
     assert.equal(p.messages.length, 1);
     assert.equal(p.malformed?.offset, CMSG_SPACE(4));
@@ -183,7 +192,9 @@ describe("encodeControl / decodeControl", () => {
     assert.throws(() => controlType(SOL.SOCKET, "IP_TTL"), { code: "ERR_UNKNOWN_CONSTANT" });
     assert.throws(() => controlType(SOL.SOCKET, "SCM_MAX_FD"), { code: "ERR_UNKNOWN_CONSTANT" });
     assert.throws(() => controlLevel(1.5), { code: "ERR_INVALID_ARG_TYPE" });
-    assert.throws(() => encodeControl([{ level: 1, type: 1, data: "x" as unknown as Buffer }]), { code: "ERR_INVALID_ARG_TYPE" });
+    assert.throws(() => encodeControl([{ level: 1, type: 1, data: "x" as unknown as Buffer }]), {
+      code: "ERR_INVALID_ARG_TYPE",
+    });
     assert.throws(() => encodeControl({} as never), { code: "ERR_INVALID_ARG_TYPE" });
   });
 });
@@ -216,7 +227,10 @@ describe("typed views", () => {
     const d = decodePktinfo(IPPROTO.IP, m.data);
     assert.deepEqual(d, { family: "inet", address: "0.0.0.0", ifindex: 1, specDst: "10.1.2.3" });
     // a received pktinfo passed back selects its specDst as the source
-    const back = encodePktinfo({ family: "inet", address: "255.255.255.255", specDst: "10.0.0.1", ifindex: 2 } as never, "inet");
+    const back = encodePktinfo(
+      { family: "inet", address: "255.255.255.255", specDst: "10.0.0.1", ifindex: 2 } as never,
+      "inet",
+    );
     assert.equal(decodePktinfo(IPPROTO.IP, back.data).specDst, "10.0.0.1");
     assert.throws(() => encodePktinfo({ address: "::1" }, "inet"), { code: "ERR_INVALID_ADDRESS" });
     assert.throws(() => decodePktinfo(IPPROTO.IP, Buffer.alloc(4)), ControlMessageError);
