@@ -314,6 +314,86 @@ function fdList(fds: unknown, syscall: string): () => number[] {
 }
 
 // ---------------------------------------------------------------------------
+// How a call waits.
+
+const EAGAIN = -ERRNO.EAGAIN!;
+const ETIMEDOUT = -ERRNO.ETIMEDOUT!;
+
+/**
+ * Runs `attempt` (a non-blocking syscall returning a result or AGAIN) the way
+ * `flags` ask:
+ * - usually through the socket's I/O primitive, which waits for readiness;
+ * - under MSG_DONTWAIT once, rejecting with SocketError EAGAIN when it would
+ *   block — the caller asked not to wait;
+ * - for an error-queue read (MSG_ERRQUEUE) by polling with back-off. The
+ *   error queue signals itself with POLLERR, which libuv reports as
+ *   "readable": queued behind the socket's readiness, an error-queue read
+ *   would spin while ordinary data waits unread, and hold up the reads
+ *   queued after it.
+ */
+function run(
+  host: MessageHost,
+  dir: 0 | 1,
+  syscall: string,
+  attempt: () => number,
+  options: WaitOptions,
+  flags: number,
+): Promise<number> {
+  if (flags & MSG.DONTWAIT) {
+    if (host.closed) return Promise.reject(closedError(syscall));
+    if (options.signal?.aborted) return Promise.reject(abortError(options.signal));
+    try {
+      const r = attempt();
+      return r === AGAIN ? Promise.reject(new SocketError(EAGAIN, syscall)) : Promise.resolve(r);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+  if (dir === READ && flags & MSG.ERRQUEUE) return pollErrorQueue(host, syscall, attempt, options);
+  return host.io(dir, syscall, attempt, options);
+}
+
+async function pollErrorQueue(
+  host: MessageHost,
+  syscall: string,
+  attempt: () => number,
+  options: WaitOptions,
+): Promise<number> {
+  const signal = options.signal;
+  const deadline = options.timeout === undefined ? Infinity : Date.now() + options.timeout;
+  let delay = 1;
+  for (;;) {
+    if (host.closed) throw closedError(syscall);
+    if (signal?.aborted) throw abortError(signal);
+    const r = attempt();
+    if (r !== AGAIN) return r;
+    const left = deadline - Date.now();
+    if (left <= 0)
+      throw new SocketError(
+        ETIMEDOUT,
+        syscall,
+        {},
+        `${syscall} ETIMEDOUT: the error queue stayed empty for ${options.timeout} ms`,
+      );
+    await new Promise<void>((resolve) => {
+      const onAbort = (): void => {
+        clearTimeout(timer);
+        resolve();
+      };
+      const timer = setTimeout(
+        () => {
+          signal?.removeEventListener("abort", onAbort);
+          resolve();
+        },
+        Math.min(delay, left),
+      );
+      signal?.addEventListener("abort", onAbort, { once: true });
+    });
+    delay = Math.min(delay * 2, 50);
+  }
+}
+
+// ---------------------------------------------------------------------------
 // sendmsg.
 
 /** @internal Validates sendmsg's options and returns the attempt's pieces. */
@@ -401,7 +481,8 @@ export function sendmsg(host: MessageHost, options: SendmsgOptions): Promise<num
 
   const fd = host.fd;
   const s = sa;
-  return host.io(
+  return run(
+    host,
     WRITE,
     "sendmsg",
     () => {
@@ -411,6 +492,7 @@ export function sendmsg(host: MessageHost, options: SendmsgOptions): Promise<num
       return raw.sendmsg(fd, buffers, s ? s.bytes : null, s ? s.length : 0, control, flags, ctx);
     },
     o,
+    flags,
   );
 }
 
@@ -508,31 +590,31 @@ export function recvmsg(host: MessageHost, options?: RecvmsgOptions): Promise<Re
   const fd = host.fd;
   const family = host.family;
   let result: ReceivedMessage | undefined;
-  return host
-    .io(
-      READ,
-      "recvmsg",
-      () => {
-        const ctl = controlSize <= ctlScratch.length ? ctlScratch : (ctlScratch = Buffer.alloc(controlSize));
-        const ctlView = controlSize === ctl.length ? ctl : ctl.subarray(0, controlSize);
-        const n = raw.recvmsg(fd, iov, addrScratch, controlSize > 0 ? ctlView : null, outs, flags);
-        if (n === AGAIN) return AGAIN;
-        // From here on the kernel may have installed fds in this process:
-        // either they end up in the result, or they are closed.
-        const ctlLen = outs[1]!;
-        // The kernel echoes MSG_CMSG_CLOEXEC (which the thunk always adds) in msg_flags: not news to the caller.
-        const msgFlags = outs[2]! & ~MSG.CMSG_CLOEXEC;
-        try {
-          result = buildResult(n, capacity, iov, userBuffers, own, ctlView, ctlLen, outs[0]!, msgFlags, maxFds, family);
-        } catch (e) {
-          for (const f of rightsIn(ctlView, ctlLen)) closeQuietly(f);
-          throw e;
-        }
-        return n;
-      },
-      o,
-    )
-    .then(() => result!);
+  return run(
+    host,
+    READ,
+    "recvmsg",
+    () => {
+      const ctl = controlSize <= ctlScratch.length ? ctlScratch : (ctlScratch = Buffer.alloc(controlSize));
+      const ctlView = controlSize === ctl.length ? ctl : ctl.subarray(0, controlSize);
+      const n = raw.recvmsg(fd, iov, addrScratch, controlSize > 0 ? ctlView : null, outs, flags);
+      if (n === AGAIN) return AGAIN;
+      // From here on the kernel may have installed fds in this process:
+      // either they end up in the result, or they are closed.
+      const ctlLen = outs[1]!;
+      // The kernel echoes MSG_CMSG_CLOEXEC (which the thunk always adds) in msg_flags: not news to the caller.
+      const msgFlags = outs[2]! & ~MSG.CMSG_CLOEXEC;
+      try {
+        result = buildResult(n, capacity, iov, userBuffers, own, ctlView, ctlLen, outs[0]!, msgFlags, maxFds, family);
+      } catch (e) {
+        for (const f of rightsIn(ctlView, ctlLen)) closeQuietly(f);
+        throw e;
+      }
+      return n;
+    },
+    o,
+    flags,
+  ).then(() => result!);
 }
 
 function abortError(signal: AbortSignal): AbortError {
@@ -639,23 +721,23 @@ export function recvBatch(host: MessageHost, options?: RecvBatchOptions): Promis
   if (signal?.aborted) return Promise.reject(abortError(signal));
   const fd = host.fd;
   let result: Datagram[] = [];
-  return host
-    .io(
-      READ,
-      "recvmmsg",
-      () => {
-        if (slab.length < count * size) slab = Buffer.allocUnsafeSlow(count * size);
-        if (addrSlab.length < count * SOCKADDR_SIZE) addrSlab = Buffer.alloc(count * SOCKADDR_SIZE);
-        if (batchOut.length < count * 4) batchOut = new Int32Array(count * 4);
-        const r = batch.recvmmsg(fd, slab, size, count, addrSlab, SOCKADDR_SIZE, null, 0, batchOut, flags);
-        if (r === AGAIN) return AGAIN;
-        if (r < 0) throw new SocketError(r, "recvmmsg");
-        result = unpackBatch(r, size);
-        return r;
-      },
-      o,
-    )
-    .then(() => result);
+  return run(
+    host,
+    READ,
+    "recvmmsg",
+    () => {
+      if (slab.length < count * size) slab = Buffer.allocUnsafeSlow(count * size);
+      if (addrSlab.length < count * SOCKADDR_SIZE) addrSlab = Buffer.alloc(count * SOCKADDR_SIZE);
+      if (batchOut.length < count * 4) batchOut = new Int32Array(count * 4);
+      const r = batch.recvmmsg(fd, slab, size, count, addrSlab, SOCKADDR_SIZE, null, 0, batchOut, flags);
+      if (r === AGAIN) return AGAIN;
+      if (r < 0) throw new SocketError(r, "recvmmsg");
+      result = unpackBatch(r, size);
+      return r;
+    },
+    o,
+    flags,
+  ).then(() => result);
 }
 
 function unpackBatch(r: number, size: number): Datagram[] {
@@ -725,7 +807,8 @@ export function sendBatch(
   }
   const fd = host.fd;
   let sent = 0;
-  return host.io(
+  return run(
+    host,
     WRITE,
     "sendmmsg",
     () => {
@@ -744,7 +827,8 @@ export function sendBatch(
           null,
           flags,
         );
-        if (r === AGAIN) return AGAIN;
+        // Under MSG_DONTWAIT a partial batch is the answer, as sendmmsg(2) gives it.
+        if (r === AGAIN) return sent > 0 && flags & MSG.DONTWAIT ? sent : AGAIN;
         if (r < 0) {
           const err = new SocketError(r, "sendmmsg");
           Object.assign(err, { sent });
@@ -755,6 +839,7 @@ export function sendBatch(
       return sent;
     },
     o,
+    flags,
   );
 }
 

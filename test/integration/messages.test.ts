@@ -252,6 +252,53 @@ describe("packet metadata", () => {
     assert.equal((e.error?.offender as { address: string }).address, "::1");
   });
 
+  test("an error-queue read waits without spinning or holding up ordinary reads", async () => {
+    const s = udp("inet");
+    s.setsockopt("IPPROTO_IP", "IP_RECVERR", true);
+    const c = udp("inet");
+    // ordinary data waits unread while the error-queue read waits
+    await c.sendmsg({ buffers: ["data"], address: s.getsockname() });
+    const errRead = s.recvmsg({ flags: MSG.ERRQUEUE, timeout: 3000 });
+    const cpu0 = process.cpuUsage();
+    await new Promise((res) => setTimeout(res, 200));
+    const cpu = process.cpuUsage(cpu0);
+    assert.ok(cpu.user + cpu.system < 150_000, `waiting burned ${cpu.user + cpu.system} µs of CPU`);
+    // a normal read issued later is not stuck behind it
+    assert.equal((await s.recvmsg({ timeout: 1000 })).data.toString(), "data");
+    const closed = udp("inet");
+    const dst = closed.getsockname();
+    closed.close();
+    await s.sendmsg({ buffers: ["late"], address: dst });
+    const e = await errRead;
+    assert.equal(e.error?.code, "ECONNREFUSED");
+    // and it ends on close and on abort
+    const p = s.recvmsg({ flags: MSG.ERRQUEUE });
+    s.close();
+    await assert.rejects(p, { code: "ERR_SOCKET_CLOSED" });
+    const t = udp("inet");
+    const ac = new AbortController();
+    const q = t.recvmsg({ flags: MSG.ERRQUEUE, signal: ac.signal });
+    ac.abort();
+    await assert.rejects(q, { name: "AbortError" });
+    await assert.rejects(t.recvmsg({ flags: MSG.ERRQUEUE, timeout: 20 }), { code: "ETIMEDOUT" });
+  });
+
+  test("MSG_DONTWAIT: EAGAIN instead of waiting", async () => {
+    const [a, b] = socketpair("unix", "dgram").map(track) as [Socket, Socket];
+    await assert.rejects(b.recvmsg({ flags: MSG.DONTWAIT }), { code: "EAGAIN", syscall: "recvmsg" });
+    await assert.rejects(b.recvBatch({ flags: MSG.DONTWAIT }), { code: "EAGAIN", syscall: "recvmmsg" });
+    await a.sendmsg({ buffers: ["now"], flags: MSG.DONTWAIT });
+    assert.equal((await b.recvmsg({ flags: MSG.DONTWAIT })).data.toString(), "now");
+    // a full socket: the batch goes as far as it can and says how far
+    a.setsockopt("SOL_SOCKET", "SO_SNDBUF", 4096);
+    const n = await a.sendBatch(
+      Array.from({ length: 1000 }, () => ({ data: Buffer.alloc(500) })),
+      { flags: MSG.DONTWAIT },
+    );
+    assert.ok(n > 0 && n < 1000, `sent ${n}`);
+    await assert.rejects(a.sendmsg({ buffers: [Buffer.alloc(500)], flags: MSG.DONTWAIT }), { code: "EAGAIN" });
+  });
+
   test("UDP_SEGMENT: one send, several datagrams", async (t) => {
     const s = udp("inet");
     const c = udp("inet");
