@@ -4,7 +4,16 @@
  * capability checks. Real kernel only: nothing here mocks a syscall.
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { accessSync, constants as fsConstants, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from "node:fs";
+import {
+  accessSync,
+  constants as fsConstants,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { createInterface } from "node:readline";
@@ -112,8 +121,16 @@ export interface Child {
 }
 
 /** Spawns a command with line-oriented stdout and collected stderr. */
-export function spawnChild(cmd: string, args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Child {
-  const proc = spawn(cmd, args, { cwd: options.cwd ?? ROOT, env: options.env ?? process.env, stdio: ["pipe", "pipe", "pipe"] });
+export function spawnChild(
+  cmd: string,
+  args: string[],
+  options: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
+): Child {
+  const proc = spawn(cmd, args, {
+    cwd: options.cwd ?? ROOT,
+    env: options.env ?? process.env,
+    stdio: ["pipe", "pipe", "pipe"],
+  });
   let stderr = "";
   proc.stderr!.setEncoding("utf8");
   proc.stderr!.on("data", (d: string) => (stderr += d));
@@ -129,7 +146,10 @@ export function spawnChild(cmd: string, args: string[], options: { cwd?: string;
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }>((resolve) => {
     proc.on("close", (code, signal) => {
       ended = true;
-      for (const w of waiting.splice(0)) w.reject(new Error(`${cmd} exited (code ${code}, signal ${signal}) before printing a line; stderr:\n${stderr}`));
+      for (const w of waiting.splice(0))
+        w.reject(
+          new Error(`${cmd} exited (code ${code}, signal ${signal}) before printing a line; stderr:\n${stderr}`),
+        );
       resolve({ code, signal, stderr });
     });
   });

@@ -118,7 +118,10 @@ describe("Node net ↔ sockit, stream sockets", () => {
           if (c.family !== "unix") {
             // Each side sees the other's address as the other reports its own.
             assert.deepEqual(
-              { address: (conn.getpeername() as { address: string }).address, port: (conn.getpeername() as { port: number }).port },
+              {
+                address: (conn.getpeername() as { address: string }).address,
+                port: (conn.getpeername() as { port: number }).port,
+              },
               { address: client.localAddress, port: client.localPort },
             );
           }
@@ -128,7 +131,10 @@ describe("Node net ↔ sockit, stream sockets", () => {
           const back = readAll(client);
           await conn.sendAll(PAYLOAD.subarray(0, 1000));
           conn.shutdown("write");
-          assert.ok((await within(back, "Node reads to end")).equals(PAYLOAD.subarray(0, 1000)), "Node received sockit's bytes, then 'end'");
+          assert.ok(
+            (await within(back, "Node reads to end")).equals(PAYLOAD.subarray(0, 1000)),
+            "Node received sockit's bytes, then 'end'",
+          );
         } finally {
           conn.close();
           client.destroy();
@@ -189,7 +195,11 @@ describe("Node dgram ↔ sockit, UDP", () => {
           assert.ok(got.data.equals(m), `datagram of ${m.length} bytes arrives whole and alone`);
           assert.equal(got.truncated, false);
           assert.deepEqual(
-            { family: got.address.family, address: (got.address as { address: string }).address, port: (got.address as { port: number }).port },
+            {
+              family: got.address.family,
+              address: (got.address as { address: string }).address,
+              port: (got.address as { port: number }).port,
+            },
             { family, address: host, port: nodePort },
           );
         }

@@ -168,7 +168,10 @@ describe("CPython ↔ sockit, Unix datagrams", () => {
       assert.equal(Buffer.from(got.hex as string, "hex").toString(), "to a name with NULs");
       // Only the exact name reaches it: the prefix up to the first inner NUL is another address.
       const prefix = name.slice(0, name.indexOf("\0", 1));
-      await assert.rejects(s.sendto("nobody", { family: "unix", path: prefix }), { code: "ECONNREFUSED", syscall: "sendto" });
+      await assert.rejects(s.sendto("nobody", { family: "unix", path: prefix }), {
+        code: "ECONNREFUSED",
+        syscall: "sendto",
+      });
       await py.end();
     } finally {
       s.close();
@@ -194,7 +197,8 @@ describe("CPython ↔ sockit, Unix seqpacket", () => {
         assert.equal(fromPy((await py.call("getsockname", { id: 1 })).addr), pyName);
 
         for (const m of MESSAGES) await s.send(m);
-        for (const m of MESSAGES) assert.equal((await py.call("recv", { id: 1 })).hex, hex(m), `${m.length}-byte message`);
+        for (const m of MESSAGES)
+          assert.equal((await py.call("recv", { id: 1 })).hex, hex(m), `${m.length}-byte message`);
         for (const m of MESSAGES) await py.call("send", { id: 1, hex: hex(m) });
         for (const m of MESSAGES) assert.ok((await within(s.recv(), "recv")).equals(m), `${m.length}-byte message`);
         // Python closes: sockit reads EOF (an empty read with no message behind it).
@@ -219,12 +223,17 @@ describe("CPython ↔ sockit, Unix seqpacket", () => {
         await py.call("socket", { id: 0, type: "seqpacket" });
         await py.call("connect", { id: 0, addr: pyAddr(ourName) });
         conn = await within(acc, "accept");
-        assert.equal(fromPy((await py.call("getpeername", { id: 0 })).addr), ourName, "Python sees sockit's listening name");
+        assert.equal(
+          fromPy((await py.call("getpeername", { id: 0 })).addr),
+          ourName,
+          "Python sees sockit's listening name",
+        );
 
         for (const m of MESSAGES) await py.call("send", { id: 0, hex: hex(m) });
         for (const m of MESSAGES) assert.ok((await within(conn.recv(), "recv")).equals(m), `${m.length}-byte message`);
         for (const m of MESSAGES) await conn.send(m);
-        for (const m of MESSAGES) assert.equal((await py.call("recv", { id: 0 })).hex, hex(m), `${m.length}-byte message`);
+        for (const m of MESSAGES)
+          assert.equal((await py.call("recv", { id: 0 })).hex, hex(m), `${m.length}-byte message`);
         conn.shutdown("write");
         assert.equal((await py.call("recv", { id: 0 })).hex, "", "Python reads EOF after sockit's shutdown");
         await py.end();

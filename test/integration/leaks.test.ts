@@ -54,7 +54,12 @@ describe("no fd leaks", () => {
       switch (i % 14) {
         case 0: {
           // Plain create/close of each family and type.
-          for (const [f, t] of [["inet", "stream"], ["inet6", "dgram"], ["unix", "seqpacket"]] as const) new Socket(f, t).close();
+          for (const [f, t] of [
+            ["inet", "stream"],
+            ["inet6", "dgram"],
+            ["unix", "seqpacket"],
+          ] as const)
+            new Socket(f, t).close();
           count("create/close");
           break;
         }
@@ -74,15 +79,24 @@ describe("no fd leaks", () => {
         }
         case 3: {
           const b = new Socket("inet", "stream");
-          assert.throws(() => b.bind(refused), (e: unknown) => e instanceof SocketError && e.code === "EADDRINUSE");
+          assert.throws(
+            () => b.bind(refused),
+            (e: unknown) => e instanceof SocketError && e.code === "EADDRINUSE",
+          );
           b.close();
           count("bind EADDRINUSE");
           break;
         }
         case 4: {
           const b = new Socket("unix", "dgram");
-          assert.throws(() => b.bind(missingDir), (e: unknown) => e instanceof SocketError && e.code === "ENOENT");
-          assert.throws(() => b.bind(`/${"x".repeat(200)}`), (e: unknown) => e instanceof SocketError && e.code === "ENAMETOOLONG");
+          assert.throws(
+            () => b.bind(missingDir),
+            (e: unknown) => e instanceof SocketError && e.code === "ENOENT",
+          );
+          assert.throws(
+            () => b.bind(`/${"x".repeat(200)}`),
+            (e: unknown) => e instanceof SocketError && e.code === "ENAMETOOLONG",
+          );
           b.close();
           count("bind ENOENT/ENAMETOOLONG");
           break;

@@ -37,7 +37,10 @@ async function rejectsSys(p: Promise<unknown>, code: string, syscall: string): P
   let err: unknown;
   await assert.rejects(within(p, `${syscall} → ${code}`), (e: unknown) => {
     err = e;
-    assert.ok(e instanceof SocketError, `expected SocketError ${code}, got ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`);
+    assert.ok(
+      e instanceof SocketError,
+      `expected SocketError ${code}, got ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`,
+    );
     assert.equal(e.code, code, e.message);
     assert.equal(e.syscall, syscall, e.message);
     return true;
@@ -50,7 +53,10 @@ function throwsSys(fn: () => unknown, code: string, syscall: string): SocketErro
   let err: unknown;
   assert.throws(fn, (e: unknown) => {
     err = e;
-    assert.ok(e instanceof SocketError, `expected SocketError ${code}, got ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`);
+    assert.ok(
+      e instanceof SocketError,
+      `expected SocketError ${code}, got ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`,
+    );
     assert.equal(e.code, code, e.message);
     assert.equal(e.syscall, syscall, e.message);
     return true;
@@ -59,14 +65,21 @@ function throwsSys(fn: () => unknown, code: string, syscall: string): SocketErro
 }
 
 /** Asserts fn throws synchronously (never returns a promise) an error of `cls` carrying `code`. */
-function throwsNow(fn: () => unknown, code: string, cls: ErrorConstructor | TypeErrorConstructor | RangeErrorConstructor = TypeError): void {
+function throwsNow(
+  fn: () => unknown,
+  code: string,
+  cls: ErrorConstructor | TypeErrorConstructor | RangeErrorConstructor = TypeError,
+): void {
   let returned: unknown;
   assert.throws(
     () => {
       returned = fn();
     },
     (e: unknown) => {
-      assert.ok(e instanceof cls, `expected ${cls.name} ${code}, got ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`);
+      assert.ok(
+        e instanceof cls,
+        `expected ${cls.name} ${code}, got ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`,
+      );
       assert.equal((e as { code?: string }).code, code, (e as Error).message);
       return true;
     },
@@ -109,18 +122,12 @@ async function recvExactly(s: Socket, n: number): Promise<Buffer> {
   return Buffer.concat(parts);
 }
 
-/** Reads a stream socket until EOF. */
-async function recvToEnd(s: Socket): Promise<Buffer> {
-  const parts: Buffer[] = [];
-  for (;;) {
-    const b = await within(s.recv(), "recv until EOF");
-    if (b.length === 0) return Buffer.concat(parts);
-    parts.push(b);
-  }
-}
-
 /** A connected stream pair through a listener: [client, accepted]; the listener is closed. */
-async function connectedPair(family: "inet" | "inet6" | "unix", type: "stream" | "seqpacket", bindTo: string): Promise<[Socket, Socket]> {
+async function connectedPair(
+  family: "inet" | "inet6" | "unix",
+  type: "stream" | "seqpacket",
+  bindTo: string,
+): Promise<[Socket, Socket]> {
   const srv = new Socket(family, type);
   srv.bind(bindTo);
   srv.listen();
@@ -350,36 +357,40 @@ describe("every family × type: exchange data both ways and report addresses", (
     for (const s of [srv, c, conn, s2]) s.close();
   });
 
-  test("raw ICMP: an echo request to 127.0.0.1 gets its echo reply", { skip: hasCap(CAP_NET_RAW) ? false : "needs CAP_NET_RAW (run as root)" }, async () => {
-    const s = track(new Socket("inet", "raw", "icmp"));
-    assert.equal(s.type, "raw");
-    assert.equal(s.protocol, "icmp");
-    const id = process.pid & 0xffff;
-    const seq = 4242;
-    const payload = Buffer.from("sockit raw icmp");
-    const pkt = Buffer.alloc(8 + payload.length);
-    pkt[0] = 8; // ICMP_ECHO
-    pkt.writeUInt16BE(id, 4);
-    pkt.writeUInt16BE(seq, 6);
-    payload.copy(pkt, 8);
-    pkt.writeUInt16BE(internetChecksum(pkt), 2);
-    await s.sendto(pkt, { family: "inet", address: "127.0.0.1", port: 0 });
-    // A raw ICMP socket sees every ICMP packet on the host: our own request, other
-    // programs' traffic; wait for the reply that matches our id and sequence.
-    for (;;) {
-      const m = await within(s.recvfrom(), "echo reply");
-      assert.equal(m.address.family, "inet");
-      const ihl = (m.data[0]! & 0x0f) * 4;
-      const icmp = m.data.subarray(ihl);
-      if (icmp[0] === 0 && icmp.readUInt16BE(4) === id && icmp.readUInt16BE(6) === seq) {
-        assert.deepEqual(m.address, { family: "inet", address: "127.0.0.1", port: 0 });
-        assert.deepEqual(icmp.subarray(8), payload);
-        assert.equal(internetChecksum(icmp), 0, "the reply's checksum verifies");
-        break;
+  test(
+    "raw ICMP: an echo request to 127.0.0.1 gets its echo reply",
+    { skip: hasCap(CAP_NET_RAW) ? false : "needs CAP_NET_RAW (run as root)" },
+    async () => {
+      const s = track(new Socket("inet", "raw", "icmp"));
+      assert.equal(s.type, "raw");
+      assert.equal(s.protocol, "icmp");
+      const id = process.pid & 0xffff;
+      const seq = 4242;
+      const payload = Buffer.from("sockit raw icmp");
+      const pkt = Buffer.alloc(8 + payload.length);
+      pkt[0] = 8; // ICMP_ECHO
+      pkt.writeUInt16BE(id, 4);
+      pkt.writeUInt16BE(seq, 6);
+      payload.copy(pkt, 8);
+      pkt.writeUInt16BE(internetChecksum(pkt), 2);
+      await s.sendto(pkt, { family: "inet", address: "127.0.0.1", port: 0 });
+      // A raw ICMP socket sees every ICMP packet on the host: our own request, other
+      // programs' traffic; wait for the reply that matches our id and sequence.
+      for (;;) {
+        const m = await within(s.recvfrom(), "echo reply");
+        assert.equal(m.address.family, "inet");
+        const ihl = (m.data[0]! & 0x0f) * 4;
+        const icmp = m.data.subarray(ihl);
+        if (icmp[0] === 0 && icmp.readUInt16BE(4) === id && icmp.readUInt16BE(6) === seq) {
+          assert.deepEqual(m.address, { family: "inet", address: "127.0.0.1", port: 0 });
+          assert.deepEqual(icmp.subarray(8), payload);
+          assert.equal(internetChecksum(icmp), 0, "the reply's checksum verifies");
+          break;
+        }
       }
-    }
-    s.close();
-  });
+      s.close();
+    },
+  );
 
   // A child without CAP_NET_RAW: setpriv (util-linux) or capsh (libcap), whichever exists.
   const dropper = which("setpriv")
@@ -554,7 +565,10 @@ describe("sending and receiving", () => {
     })();
     for (const t of ["a", "bb", "ccc"]) await tx.sendto(t, where);
     await within(loop, "messages loop");
-    assert.deepEqual(seen, ["a", "bb", "ccc"].map((t) => `${t}@${where.slice(1)}-tx`));
+    assert.deepEqual(
+      seen,
+      ["a", "bb", "ccc"].map((t) => `${t}@${where.slice(1)}-tx`),
+    );
     tx.close();
   });
 
@@ -629,7 +643,11 @@ describe("connect", () => {
     const holder6 = track(new Socket("inet6", "stream"));
     holder6.bind("[::1]:0");
     const port6 = (holder6.getsockname() as { port: number }).port;
-    const err6 = await rejectsSys(c6.connect({ family: "inet6", address: "::1", port: port6 }), "ECONNREFUSED", "connect");
+    const err6 = await rejectsSys(
+      c6.connect({ family: "inet6", address: "::1", port: port6 }),
+      "ECONNREFUSED",
+      "connect",
+    );
     assert.equal(err6.address, "::1");
     assert.equal(err6.port, port6);
     for (const s of [holder, c, c6, holder6]) s.close();
@@ -920,7 +938,9 @@ describe("close and misuse", () => {
 
   test(
     "sendto with an address on a connected TCP socket is EISCONN",
-    { todo: "Linux ignores the address on a connected TCP socket (send(2): 'either this error is returned, or the recipient specification is ignored'); sockit passes it through — a design question, see the report" },
+    {
+      todo: "Linux ignores the address on a connected TCP socket (send(2): 'either this error is returned, or the recipient specification is ignored'); sockit passes it through — a design question, see the report",
+    },
     async () => {
       const [c, conn] = track(await connectedPair("inet", "stream", "127.0.0.1:0"));
       await rejectsSys(c.sendto("x", "127.0.0.1:9"), "EISCONN", "sendto");
@@ -958,10 +978,20 @@ describe("close and misuse", () => {
       ["bind(null)", () => s.bind(null as never), "ERR_INVALID_ARG_TYPE", TypeError],
       ['bind("localhost:80")', () => s.bind("localhost:80"), "ERR_INVALID_ADDRESS", TypeError],
       ['bind("1.2.3.4")', () => s.bind("1.2.3.4"), "ERR_INVALID_ADDRESS", TypeError],
-      ["bind port 70000", () => s.bind({ family: "inet", address: "127.0.0.1", port: 70000 }), "ERR_OUT_OF_RANGE", RangeError],
+      [
+        "bind port 70000",
+        () => s.bind({ family: "inet", address: "127.0.0.1", port: 70000 }),
+        "ERR_OUT_OF_RANGE",
+        RangeError,
+      ],
       ["connect(undefined)", () => s.connect(undefined as never), "ERR_INVALID_ARG_TYPE", TypeError],
       ["connect timeout -1", () => s.connect("127.0.0.1:9", { timeout: -1 }), "ERR_OUT_OF_RANGE", RangeError],
-      ['connect timeout "5"', () => s.connect("127.0.0.1:9", { timeout: "5" as never }), "ERR_OUT_OF_RANGE", RangeError],
+      [
+        'connect timeout "5"',
+        () => s.connect("127.0.0.1:9", { timeout: "5" as never }),
+        "ERR_OUT_OF_RANGE",
+        RangeError,
+      ],
       ["connect signal {}", () => s.connect("127.0.0.1:9", { signal: {} as never }), "ERR_INVALID_ARG_TYPE", TypeError],
       ['listen("x")', () => s.listen("x" as never), "ERR_INVALID_ARG_TYPE", TypeError],
       ["listen(-1)", () => s.listen(-1), "ERR_OUT_OF_RANGE", RangeError],
@@ -975,9 +1005,19 @@ describe("close and misuse", () => {
       ['recv options "x"', () => b.recv(10, "x" as never), "ERR_INVALID_ARG_TYPE", TypeError],
       ["recvfrom(-5)", () => b.recvfrom(-5), "ERR_OUT_OF_RANGE", RangeError],
       ["recvInto([])", () => b.recvInto([] as never), "ERR_INVALID_ARG_TYPE", TypeError],
-      ["recvInto offset past the end", () => b.recvInto(Buffer.alloc(4), { offset: 5 }), "ERR_OUT_OF_RANGE", RangeError],
+      [
+        "recvInto offset past the end",
+        () => b.recvInto(Buffer.alloc(4), { offset: 5 }),
+        "ERR_OUT_OF_RANGE",
+        RangeError,
+      ],
       ["sendto without address", () => a.sendto("x", undefined as never), "ERR_INVALID_ARG_TYPE", TypeError],
-      ["sendto bad address", () => a.sendto("x", { family: "inet", address: "nope", port: 1 }), "ERR_INVALID_ADDRESS", TypeError],
+      [
+        "sendto bad address",
+        () => a.sendto("x", { family: "inet", address: "nope", port: 1 }),
+        "ERR_INVALID_ADDRESS",
+        TypeError,
+      ],
       ['shutdown("sideways")', () => s.shutdown("sideways" as never), "ERR_INVALID_ARG_VALUE", TypeError],
       ['shutdown("toString")', () => s.shutdown("toString" as never), "ERR_INVALID_ARG_VALUE", TypeError],
       ['fromFd("3")', () => Socket.fromFd("3" as never), "ERR_INVALID_ARG_TYPE", TypeError],

@@ -48,7 +48,8 @@ function start(body: string, workerData?: unknown): Started {
   return {
     worker,
     next: async () => {
-      const m = inbox.shift() ?? (await within(new Promise<Record<string, unknown>>((r) => waiting.push(r)), "worker message"));
+      const m =
+        inbox.shift() ?? (await within(new Promise<Record<string, unknown>>((r) => waiting.push(r)), "worker message"));
       if (m.error) throw new Error(`worker: ${String(m.error)}`);
       return m;
     },
@@ -192,12 +193,15 @@ describe("sockets in worker threads", () => {
 
   test("a socket detached in a worker is the caller's: it survives the worker's end", async () => {
     const before = openFds();
-    const w = start(`
+    const w = start(
+      `
       const s = new Socket("unix", "dgram");
       s.bind("@" + workerData.name);
       parentPort.postMessage({ fd: s.detach() });
       setInterval(() => {}, 1000);
-    `, { name: `sockit-worker-detach-${process.pid}` });
+    `,
+      { name: `sockit-worker-detach-${process.pid}` },
+    );
     const { fd } = (await w.next()) as { fd: number };
     await w.worker.terminate();
     await within(w.exited, "exit");

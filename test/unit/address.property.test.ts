@@ -62,11 +62,17 @@ const ipv4ish = fc.oneof(
 /** A hex group of an IPv6 address, often valid, sometimes not. */
 const hexGroup = fc.oneof(
   { weight: 4, arbitrary: fc.integer({ min: 0, max: 0xffff }).map((n) => n.toString(16)) },
-  { weight: 2, arbitrary: fc.integer({ min: 0, max: 0xffff }).map((n) => n.toString(16).toUpperCase().padStart(4, "0")) },
+  {
+    weight: 2,
+    arbitrary: fc.integer({ min: 0, max: 0xffff }).map((n) => n.toString(16).toUpperCase().padStart(4, "0")),
+  },
   { weight: 2, arbitrary: fc.constant("0") },
   { weight: 1, arbitrary: fc.constant("") },
   { weight: 1, arbitrary: chars("0123456789abcdefABCDEFg", 5) },
-  { weight: 1, arbitrary: fc.array(fc.integer({ min: 0, max: 300 }), { minLength: 3, maxLength: 5 }).map((p) => p.join(".")) },
+  {
+    weight: 1,
+    arbitrary: fc.array(fc.integer({ min: 0, max: 300 }), { minLength: 3, maxLength: 5 }).map((p) => p.join(".")),
+  },
 );
 /** Strings that look like IPv6 addresses: groups joined by ":" with "::" somewhere or nowhere. */
 const ipv6ish = fc.oneof(
@@ -109,13 +115,20 @@ describe("parseIPv4 agrees with inet_pton(AF_INET)", () => {
       fc.property(ipv4ish, (text) => {
         const want = pton(AF.INET, text);
         const got = parseIPv4(text);
-        assert.deepEqual(got === null ? null : [...got], want === null ? null : [...want], `text ${JSON.stringify(text)}`);
+        assert.deepEqual(
+          got === null ? null : [...got],
+          want === null ? null : [...want],
+          `text ${JSON.stringify(text)}`,
+        );
         seen[want === null ? 0 : 1]++;
       }),
       { numRuns: RUNS * 5 },
     );
     // Not vacuous: both valid and invalid strings were compared.
-    assert.ok(seen[0] > RUNS / 4 && seen[1] > RUNS / 4, `valid/invalid mix too thin: ${seen[1]} valid, ${seen[0]} invalid`);
+    assert.ok(
+      seen[0] > RUNS / 4 && seen[1] > RUNS / 4,
+      `valid/invalid mix too thin: ${seen[1]} valid, ${seen[0]} invalid`,
+    );
   });
 
   test("on every address inet_ntop prints", () => {
@@ -136,12 +149,19 @@ describe("parseIPv6 agrees with inet_pton(AF_INET6)", () => {
       fc.property(ipv6ish, (text) => {
         const want = pton(AF.INET6, text);
         const got = parseIPv6(text);
-        assert.deepEqual(got === null ? null : [...got], want === null ? null : [...want], `text ${JSON.stringify(text)}`);
+        assert.deepEqual(
+          got === null ? null : [...got],
+          want === null ? null : [...want],
+          `text ${JSON.stringify(text)}`,
+        );
         seen[want === null ? 0 : 1]++;
       }),
       { numRuns: RUNS * 5 },
     );
-    assert.ok(seen[0] > RUNS / 4 && seen[1] > RUNS / 4, `valid/invalid mix too thin: ${seen[1]} valid, ${seen[0]} invalid`);
+    assert.ok(
+      seen[0] > RUNS / 4 && seen[1] > RUNS / 4,
+      `valid/invalid mix too thin: ${seen[1]} valid, ${seen[0]} invalid`,
+    );
   });
 
   test("on every address inet_ntop prints, and on its uncompressed upper-case form", () => {
@@ -149,7 +169,9 @@ describe("parseIPv6 agrees with inet_pton(AF_INET6)", () => {
       fc.property(ipv6Bytes, (bytes) => {
         const text = ntop(AF.INET6, bytes);
         assert.deepEqual([...parseIPv6(text)!], [...bytes], text);
-        const long = Array.from({ length: 8 }, (_, i) => ((bytes[2 * i]! << 8) | bytes[2 * i + 1]!).toString(16).toUpperCase().padStart(4, "0")).join(":");
+        const long = Array.from({ length: 8 }, (_, i) =>
+          ((bytes[2 * i]! << 8) | bytes[2 * i + 1]!).toString(16).toUpperCase().padStart(4, "0"),
+        ).join(":");
         assert.deepEqual([...parseIPv6(long)!], [...bytes], long);
         assert.deepEqual([...pton(AF.INET6, long)!], [...bytes], long);
       }),
@@ -189,7 +211,19 @@ describe("formatIPv4/formatIPv6 print what inet_ntop prints", () => {
   });
 
   test("the v4-mapped, v4-compatible and edge forms", () => {
-    for (const text of ["::", "::1", "::ffff:0.0.0.0", "::ffff:1.2.3.4", "::1.2.3.4", "::0.0.0.1", "::ffff:0:1.2.3.4", "1::", "0:0:1::", "1:0:0:1::", "::1:0:0:1"]) {
+    for (const text of [
+      "::",
+      "::1",
+      "::ffff:0.0.0.0",
+      "::ffff:1.2.3.4",
+      "::1.2.3.4",
+      "::0.0.0.1",
+      "::ffff:0:1.2.3.4",
+      "1::",
+      "0:0:1::",
+      "1:0:0:1::",
+      "::1:0:0:1",
+    ]) {
       const bytes = pton(AF.INET6, text)!;
       assert.ok(bytes, text);
       assert.equal(formatIPv6(bytes), ntop(AF.INET6, bytes), text);
@@ -209,9 +243,21 @@ const abstractBytes = fc.uint8Array({ maxLength: 107 }).map((b) => Buffer.concat
 /** Every address object the codec knows, with canonical text so that decode(encode(a)) equals a. */
 const anyAddress: fc.Arbitrary<SocketAddress> = fc.oneof(
   fc.record({ family: fc.constant("inet" as const), address: ipv4Bytes.map((b) => formatIPv4(b)), port }),
-  fc.record({ family: fc.constant("inet6" as const), address: ipv6Bytes.map((b) => formatIPv6(b)), port, flowinfo: u32, scopeId: u32 }),
+  fc.record({
+    family: fc.constant("inet6" as const),
+    address: ipv6Bytes.map((b) => formatIPv6(b)),
+    port,
+    flowinfo: u32,
+    scopeId: u32,
+  }),
   fc.record({ family: fc.constant("unix" as const), path: unixPath }),
-  fc.record({ family: fc.constant("unix" as const), path: fc.string({ maxLength: 40 }).map((s) => `\0${s}`).filter((s) => Buffer.byteLength(s) <= 108) }),
+  fc.record({
+    family: fc.constant("unix" as const),
+    path: fc
+      .string({ maxLength: 40 })
+      .map((s) => `\0${s}`)
+      .filter((s) => Buffer.byteLength(s) <= 108),
+  }),
   fc.constant({ family: "unix" as const, path: "" }),
   fc.record({ family: fc.constant("netlink" as const), pid: u32, groups: u32 }),
   fc.record({
@@ -227,11 +273,16 @@ const anyAddress: fc.Arbitrary<SocketAddress> = fc.oneof(
 describe("the sockaddr codec", () => {
   test("decodeSockaddr never throws on random bytes and lengths, and returns a well-formed address", () => {
     const known = [AF.INET, AF.INET6, AF.UNIX, AF.NETLINK, AF.PACKET];
-    const bytesWithFamily = fc.tuple(fc.uint8Array({ maxLength: 160 }), fc.oneof(fc.constantFrom(...known), fc.integer({ min: 0, max: 0xffff }))).map(([b, fam]) => {
-      const buf = Buffer.from(b);
-      if (buf.length >= 2) buf.writeUInt16LE(fam, 0);
-      return buf;
-    });
+    const bytesWithFamily = fc
+      .tuple(
+        fc.uint8Array({ maxLength: 160 }),
+        fc.oneof(fc.constantFrom(...known), fc.integer({ min: 0, max: 0xffff })),
+      )
+      .map(([b, fam]) => {
+        const buf = Buffer.from(b);
+        if (buf.length >= 2) buf.writeUInt16LE(fam, 0);
+        return buf;
+      });
     fc.assert(
       fc.property(bytesWithFamily, fc.integer({ min: -4, max: 200 }), (buf, length) => {
         const a = decodeSockaddr(buf, length);
@@ -290,13 +341,17 @@ describe("the sockaddr codec", () => {
   test("an unknown family's bytes survive encode → decode", () => {
     const knownSet = new Set<number>([AF.INET, AF.INET6, AF.UNIX, AF.NETLINK, AF.PACKET]);
     fc.assert(
-      fc.property(fc.integer({ min: 0, max: 0xffff }).filter((f) => !knownSet.has(f)), fc.uint8Array({ maxLength: 60 }), (family, rest) => {
-        const raw = Buffer.alloc(2 + rest.length);
-        raw.writeUInt16LE(family, 0);
-        Buffer.from(rest).copy(raw, 2);
-        const { bytes, length } = encodeSockaddr({ family, bytes: raw });
-        assert.deepEqual(decodeSockaddr(bytes, length), { family, bytes: raw });
-      }),
+      fc.property(
+        fc.integer({ min: 0, max: 0xffff }).filter((f) => !knownSet.has(f)),
+        fc.uint8Array({ maxLength: 60 }),
+        (family, rest) => {
+          const raw = Buffer.alloc(2 + rest.length);
+          raw.writeUInt16LE(family, 0);
+          Buffer.from(rest).copy(raw, 2);
+          const { bytes, length } = encodeSockaddr({ family, bytes: raw });
+          assert.deepEqual(decodeSockaddr(bytes, length), { family, bytes: raw });
+        },
+      ),
       { numRuns: RUNS },
     );
   });
@@ -333,7 +388,9 @@ describe("string forms round trip", () => {
         if (s !== undefined) a.scopeId = s;
         return a;
       }),
-      unixPath.map((p) => ({ family: "unix" as const, path: p.startsWith("/") ? p : `/${p}` })).filter((a) => Buffer.byteLength(a.path) <= 108),
+      unixPath
+        .map((p) => ({ family: "unix" as const, path: p.startsWith("/") ? p : `/${p}` }))
+        .filter((a) => Buffer.byteLength(a.path) <= 108),
       fc.string({ maxLength: 40 }).map((s) => ({ family: "unix" as const, path: `\0${s}` })),
     );
     fc.assert(

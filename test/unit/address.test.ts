@@ -24,9 +24,16 @@ const LO_INDEX = Number(readFileSync("/sys/class/net/lo/ifindex", "utf8").trim()
 const ENAMETOOLONG = osConstants.errno.ENAMETOOLONG;
 
 /** Asserts fn throws at once a TypeError (or `cls`) with `code`. */
-function throwsCode(fn: () => unknown, code: string, cls: ErrorConstructor | TypeErrorConstructor | RangeErrorConstructor = TypeError): void {
+function throwsCode(
+  fn: () => unknown,
+  code: string,
+  cls: ErrorConstructor | TypeErrorConstructor | RangeErrorConstructor = TypeError,
+): void {
   assert.throws(fn, (e: unknown) => {
-    assert.ok(e instanceof cls, `expected ${cls.name}, got ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`);
+    assert.ok(
+      e instanceof cls,
+      `expected ${cls.name}, got ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`,
+    );
     assert.equal((e as { code?: string }).code, code, (e as Error).message);
     return true;
   });
@@ -69,8 +76,16 @@ describe("parseAddress: the string forms", () => {
   }
 
   test("IPv6 text is normalised to inet_ntop's form", () => {
-    assert.deepEqual(parseAddress("[FE80:0000:0000:0000:0000:0000:0000:0001]:1"), { family: "inet6", address: "fe80::1", port: 1 });
-    assert.deepEqual(parseAddress("[0:0:0:0:0:ffff:7f00:1]:1"), { family: "inet6", address: "::ffff:127.0.0.1", port: 1 });
+    assert.deepEqual(parseAddress("[FE80:0000:0000:0000:0000:0000:0000:0001]:1"), {
+      family: "inet6",
+      address: "fe80::1",
+      port: 1,
+    });
+    assert.deepEqual(parseAddress("[0:0:0:0:0:ffff:7f00:1]:1"), {
+      family: "inet6",
+      address: "::ffff:127.0.0.1",
+      port: 1,
+    });
   });
 
   test('hint "unix" reads every string as a path, "@" still meaning abstract', () => {
@@ -170,7 +185,13 @@ describe("encodeSockaddr: the bytes the kernel gets (Linux layout)", () => {
   });
 
   test("inet6: port, flowinfo (network order), address, scope id (by name)", () => {
-    const { bytes, length } = encodeSockaddr({ family: "inet6", address: "fe80::1:2", port: 8080, flowinfo: 0x000abcde, scopeId: "lo" });
+    const { bytes, length } = encodeSockaddr({
+      family: "inet6",
+      address: "fe80::1:2",
+      port: 8080,
+      flowinfo: 0x000abcde,
+      scopeId: "lo",
+    });
     assert.equal(length, 28);
     assert.equal(bytes.readUInt16LE(0), AF.INET6);
     assert.equal(bytes.readUInt16BE(2), 8080);
@@ -227,7 +248,10 @@ describe("encodeSockaddr: the bytes the kernel gets (Linux layout)", () => {
   test("the limit counts UTF-8 bytes, not characters", () => {
     const fits = `/${"é".repeat(53)}x`; // 1 + 106 + 1 = 108 bytes
     assert.equal(Buffer.byteLength(fits), 108);
-    assert.deepEqual(decodeSockaddr(encodeSockaddr({ family: "unix", path: fits }).bytes, 110), { family: "unix", path: fits });
+    assert.deepEqual(decodeSockaddr(encodeSockaddr({ family: "unix", path: fits }).bytes, 110), {
+      family: "unix",
+      path: fits,
+    });
     const over = `/${"é".repeat(54)}`; // 109 bytes in 55 characters
     throwsTooLong(() => encodeSockaddr({ family: "unix", path: over }, "bind"), "bind");
   });
@@ -264,7 +288,14 @@ describe("encodeSockaddr: the bytes the kernel gets (Linux layout)", () => {
 
   test("packet: protocol (network order), ifindex, hatype, pkttype, halen and address", () => {
     const addr = Buffer.from([2, 0, 0, 0, 0, 1]);
-    const { bytes, length } = encodeSockaddr({ family: "packet", protocol: 0x0800, ifindex: 3, hatype: 1, pkttype: 4, addr });
+    const { bytes, length } = encodeSockaddr({
+      family: "packet",
+      protocol: 0x0800,
+      ifindex: 3,
+      hatype: 1,
+      pkttype: 4,
+      addr,
+    });
     assert.equal(length, 20);
     assert.equal(bytes.readUInt16LE(0), AF.PACKET);
     assert.equal(bytes.readUInt16BE(2), 0x0800);
@@ -273,7 +304,11 @@ describe("encodeSockaddr: the bytes the kernel gets (Linux layout)", () => {
     assert.equal(bytes[10], 4);
     assert.equal(bytes[11], 6);
     assert.deepEqual(bytes.subarray(12, 18), addr);
-    throwsCode(() => encodeSockaddr({ family: "packet", protocol: 0, ifindex: 1, hatype: 0, pkttype: 0, addr: Buffer.alloc(9) }), "ERR_OUT_OF_RANGE", RangeError);
+    throwsCode(
+      () => encodeSockaddr({ family: "packet", protocol: 0, ifindex: 1, hatype: 0, pkttype: 0, addr: Buffer.alloc(9) }),
+      "ERR_OUT_OF_RANGE",
+      RangeError,
+    );
   });
 
   test("an unknown family travels as its raw bytes", () => {
@@ -289,7 +324,12 @@ describe("encodeSockaddr: malformed objects are coded errors thrown at once", ()
     ["null", null, "ERR_INVALID_ARG_TYPE", TypeError],
     ["a number", 80, "ERR_INVALID_ARG_TYPE", TypeError],
     ["an unknown family name", { family: "ipx", address: "1", port: 1 }, "ERR_INVALID_ADDRESS", TypeError],
-    ["an IPv4 address that is not one", { family: "inet", address: "1.2.3", port: 1 }, "ERR_INVALID_ADDRESS", TypeError],
+    [
+      "an IPv4 address that is not one",
+      { family: "inet", address: "1.2.3", port: 1 },
+      "ERR_INVALID_ADDRESS",
+      TypeError,
+    ],
     ["an IPv6 address given to inet", { family: "inet", address: "::1", port: 1 }, "ERR_INVALID_ADDRESS", TypeError],
     ["a non-string address", { family: "inet", address: 0x7f000001, port: 1 }, "ERR_INVALID_ADDRESS", TypeError],
     ["a bad IPv6 address", { family: "inet6", address: "::1::", port: 1 }, "ERR_INVALID_ADDRESS", TypeError],

@@ -7,14 +7,7 @@ import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { describe, test } from "node:test";
 import { AF, IPPROTO, NETLINK, SOCK, constantName } from "../../src/constants.js";
-import {
-  familyLabel,
-  familyNumber,
-  protocolLabel,
-  protocolNumber,
-  typeLabel,
-  typeNumber,
-} from "../../src/names.js";
+import { familyLabel, familyNumber, protocolLabel, protocolNumber, typeLabel, typeNumber } from "../../src/names.js";
 
 /** CPython's view of the constants: { "AF_INET": 2, ... }. */
 const py: Record<string, number> = JSON.parse(
@@ -37,8 +30,14 @@ function throwsCoded(
   const codes = Array.isArray(code) ? code : [code];
   const classes = Array.isArray(cls) ? cls : [cls];
   assert.throws(fn, (e: unknown) => {
-    assert.ok(classes.some((c) => e instanceof c), `expected a ${classes.map((c) => c.name).join("/")}, got ${String(e)}`);
-    assert.ok(codes.includes((e as { code: string }).code), `code ${(e as { code: string }).code} not in ${codes.join("/")}`);
+    assert.ok(
+      classes.some((c) => e instanceof c),
+      `expected a ${classes.map((c) => c.name).join("/")}, got ${String(e)}`,
+    );
+    assert.ok(
+      codes.includes((e as { code: string }).code),
+      `code ${(e as { code: string }).code} not in ${codes.join("/")}`,
+    );
     return true;
   });
 }
@@ -154,8 +153,16 @@ describe("protocol names", () => {
     throwsCoded(() => protocolNumber(AF.INET, ""), TypeError, "ERR_INVALID_ARG_VALUE");
     throwsCoded(() => protocolNumber(AF.INET, {}), TypeError, "ERR_INVALID_ARG_TYPE");
     throwsCoded(() => protocolNumber(AF.INET, true), TypeError, "ERR_INVALID_ARG_TYPE");
-    throwsCoded(() => protocolNumber(AF.INET, -1), [TypeError, RangeError], ["ERR_INVALID_ARG_TYPE", "ERR_OUT_OF_RANGE"]);
-    throwsCoded(() => protocolNumber(AF.INET, 1.5), [TypeError, RangeError], ["ERR_INVALID_ARG_TYPE", "ERR_OUT_OF_RANGE"]);
+    throwsCoded(
+      () => protocolNumber(AF.INET, -1),
+      [TypeError, RangeError],
+      ["ERR_INVALID_ARG_TYPE", "ERR_OUT_OF_RANGE"],
+    );
+    throwsCoded(
+      () => protocolNumber(AF.INET, 1.5),
+      [TypeError, RangeError],
+      ["ERR_INVALID_ARG_TYPE", "ERR_OUT_OF_RANGE"],
+    );
   });
 
   test("labels: numbers back to names within the family", () => {
