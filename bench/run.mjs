@@ -48,7 +48,9 @@ const HELP = `usage: node bench/run.mjs [options]
 function parseArgs(argv) {
   const o = { quick: false, json: false, only: null, transport: null, impl: null };
   const list = (v, known, what) => {
-    const xs = String(v ?? "").split(",").filter(Boolean);
+    const xs = String(v ?? "")
+      .split(",")
+      .filter(Boolean);
     for (const x of xs) if (!known.includes(x)) throw new Error(`unknown ${what} "${x}" (know: ${known.join(", ")})`);
     return xs;
   };
@@ -56,16 +58,37 @@ function parseArgs(argv) {
     const [flag, inline] = argv[i].split("=", 2);
     const value = () => inline ?? argv[++i];
     switch (flag) {
-      case "--quick": o.quick = true; break;
-      case "--json": o.json = true; break;
-      case "--only": o.only = list(value(), [...Object.keys(WORKLOADS), "R"], "workload"); break;
-      case "--transport": o.transport = list(value(), TRANSPORTS, "transport"); break;
-      case "--impl": o.impl = list(value(), Object.keys(IMPLS), "implementation"); break;
-      case "--rounds": o.rounds = Number(value()); break;
-      case "--secs": o.secs = Number(value()); break;
-      case "--sockets": o.sockets = Number(value()); break;
-      case "--help": case "-h": process.stdout.write(HELP); process.exit(0); break;
-      default: throw new Error(`unknown option ${argv[i]}\n\n${HELP}`);
+      case "--quick":
+        o.quick = true;
+        break;
+      case "--json":
+        o.json = true;
+        break;
+      case "--only":
+        o.only = list(value(), [...Object.keys(WORKLOADS), "R"], "workload");
+        break;
+      case "--transport":
+        o.transport = list(value(), TRANSPORTS, "transport");
+        break;
+      case "--impl":
+        o.impl = list(value(), Object.keys(IMPLS), "implementation");
+        break;
+      case "--rounds":
+        o.rounds = Number(value());
+        break;
+      case "--secs":
+        o.secs = Number(value());
+        break;
+      case "--sockets":
+        o.sockets = Number(value());
+        break;
+      case "--help":
+      case "-h":
+        process.stdout.write(HELP);
+        process.exit(0);
+        break;
+      default:
+        throw new Error(`unknown option ${argv[i]}\n\n${HELP}`);
     }
   }
   // Budget: --quick ≤ 1 min, full ≤ 5 min on 2 cores with every implementation.
@@ -107,7 +130,10 @@ function pinning(mode) {
  */
 function fdPlan(sockets) {
   const r = spawnSync("sh", ["-c", "ulimit -Sn; ulimit -Hn"], { encoding: "utf8" });
-  const [soft, hard] = (r.stdout ?? "").trim().split("\n").map((x) => (x === "unlimited" ? Infinity : Number(x)));
+  const [soft, hard] = (r.stdout ?? "")
+    .trim()
+    .split("\n")
+    .map((x) => (x === "unlimited" ? Infinity : Number(x)));
   const need = sockets + 256;
   if (!(soft > 0) || soft >= need) return { sockets, spawn: {} };
   const prlimit = ["/usr/bin/prlimit", "/bin/prlimit"].some((f) => fs.existsSync(f));
@@ -315,9 +341,15 @@ async function main() {
   const wanted = opts.impl ?? Object.keys(IMPLS);
   const why = prepare(wanted, log);
   const machine = describeMachine(versions());
-  console.log(`sockit bench${opts.quick ? " --quick" : ""}: ${machineLine(machine)}`);
-  for (const [impl, reason] of Object.entries(why)) if (reason) console.log(`  skipping ${impl}: ${reason}`);
-  if (!canPin) console.log("  not pinning to CPUs: taskset does not work here (the modes are nominal)");
+  // Everything printed to stdout is also kept, for results/latest.txt.
+  const report = [];
+  const say = (s) => {
+    report.push(s);
+    console.log(s);
+  };
+  say(`sockit bench${opts.quick ? " --quick" : ""}: ${machineLine(machine)}`);
+  for (const [impl, reason] of Object.entries(why)) if (reason) say(`  skipping ${impl}: ${reason}`);
+  if (!canPin) say("  not pinning to CPUs: taskset does not work here (the modes are nominal)");
 
   const workloads = (opts.only ?? Object.keys(WORKLOADS)).filter((w) => WORKLOADS[w]);
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "sockit-bench-"));
@@ -337,9 +369,19 @@ async function main() {
         const runnable = impls.filter((i) => !why[i]);
         const tc = Date.now();
         const rows = runnable.length ? await runCase(c, runnable, tmp, opts) : [];
-        log(`${w} ${transport}${mode ? ` (${mode})` : ""}: ${impls.join(", ")} — ${((Date.now() - tc) / 1000).toFixed(1)} s`);
+        log(
+          `${w} ${transport}${mode ? ` (${mode})` : ""}: ${impls.join(", ")} — ${((Date.now() - tc) / 1000).toFixed(1)} s`,
+        );
         for (const impl of impls.filter((i) => why[i]))
-          rows.push({ workload: w, transport, mode, impl, unit: spec.unit, samples: [], error: why[impl].split(" (")[0] });
+          rows.push({
+            workload: w,
+            transport,
+            mode,
+            impl,
+            unit: spec.unit,
+            samples: [],
+            error: why[impl].split(" (")[0],
+          });
         rows.sort((a, b) => wanted.indexOf(a.impl) - wanted.indexOf(b.impl));
         results.push(...summarise(rows));
       }
@@ -355,20 +397,22 @@ async function main() {
       : await robustness(tmp, opts);
   }
 
-  console.log(table(results));
-  if (robust) console.log(`\n${robust.line}`);
+  say(table(results));
+  if (robust) say(`\n${robust.line}`);
   const targets = checkTargets(results);
   if (targets.met + targets.missed > 0) {
-    console.log(`\nissue 7 targets: ${targets.met} met, ${targets.missed} missed, ${targets.unmeasured} not measured in this run`);
-    console.log(targets.lines.join("\n"));
+    say(
+      `\nissue 7 targets: ${targets.met} met, ${targets.missed} missed, ${targets.unmeasured} not measured in this run`,
+    );
+    say(targets.lines.join("\n"));
   }
   const secs = ((Date.now() - t0) / 1000).toFixed(0);
-  console.log(
+  say(
     `\nrounds ${opts.rounds} × ${opts.secs} s per case, interleaved; ratios are median/median (× ref = Node's built-in, else the best npm peer; × C = the epoll baseline). ${secs} s in all.`,
   );
   if (opts.json) {
     const doc = { machine, options: opts, results, robustness: robust, targets };
-    const files = writeOutputs(path.join(BENCH_DIR, "results"), doc);
+    const files = writeOutputs(path.join(BENCH_DIR, "results"), doc, report.join("\n") + "\n");
     console.log(`wrote ${files.map((f) => path.relative(process.cwd(), f)).join(", ")}`);
   }
 }

@@ -92,8 +92,7 @@ export const IMPLS = {
   },
   python: {
     kind: "context",
-    can: (w, t) =>
-      STREAMS.includes(t) || ((t === "udp" || t === "unix-dgram") && (w === "W1" || w === "W2")),
+    can: (w, t) => STREAMS.includes(t) || ((t === "udp" || t === "unix-dgram") && (w === "W1" || w === "W2")),
     argv: (role, w, t, params) => [
       "python3",
       path.join(BENCH_DIR, "workers", "asyncio_worker.py"),

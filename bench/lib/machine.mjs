@@ -26,12 +26,7 @@ export function describeMachine(versions) {
 }
 
 export function machineLine(m) {
-  const parts = [
-    `${m.date.slice(0, 16).replace("T", " ")} UTC`,
-    `${m.cores} × ${m.cpu}`,
-    m.kernel,
-    `Node ${m.node}`,
-  ];
+  const parts = [`${m.date.slice(0, 16).replace("T", " ")} UTC`, `${m.cores} × ${m.cpu}`, m.kernel, `Node ${m.node}`];
   if (m.sockit) parts.push(`sockit ${m.sockit.split(" (")[0]}`);
   if (m.python) parts.push(`Python ${m.python}`);
   if (m.cc) parts.push(m.cc);

@@ -97,8 +97,7 @@ export function table(results) {
         continue;
       }
       const notes = [];
-      if (r.lossMedian != null && (r.transport === "udp" || r.lossMedian > 0))
-        notes.push(`loss ${pct(r.lossMedian)}`);
+      if (r.lossMedian != null && (r.transport === "udp" || r.lossMedian > 0)) notes.push(`loss ${pct(r.lossMedian)}`);
       if (r.clientKiBMedian != null) notes.push(`client ${fmt(r.clientKiBMedian, "KiB/socket")} KiB/socket`);
       if (r.error) notes.push(`(some rounds failed: ${r.error.slice(0, 80)})`);
       out.push(
@@ -175,7 +174,9 @@ export function svg(workload, rows, machine) {
           `<line x1="${x(r.min).toFixed(1)}" x2="${x(r.min).toFixed(1)}" y1="${cy - 4}" y2="${cy + 4}" stroke="#000" stroke-opacity="0.55"/>`,
           `<line x1="${x(r.max).toFixed(1)}" x2="${x(r.max).toFixed(1)}" y1="${cy - 4}" y2="${cy + 4}" stroke="#000" stroke-opacity="0.55"/>`,
         );
-        const note = spec.secondary ? ` (${fmt(spec.secondary.of(r.median), spec.secondary.unit)} ${spec.secondary.unit})` : "";
+        const note = spec.secondary
+          ? ` (${fmt(spec.secondary.of(r.median), spec.secondary.unit)} ${spec.secondary.unit})`
+          : "";
         parts.push(
           `<text x="${(x(r.max) + 6).toFixed(1)}" y="${cy + 4}">${esc(`${fmt(r.median, spec.unit)}${note}`)}</text>`,
         );
@@ -190,17 +191,23 @@ export function svg(workload, rows, machine) {
   return parts.join("\n") + "\n";
 }
 
-/** Writes results/latest.json and results/W*.svg; returns the paths. */
-export function writeOutputs(dir, doc) {
+/** Writes results/latest.json, latest.txt (the printed report) and W*.svg; returns the paths. */
+export function writeOutputs(dir, doc, text) {
   fs.mkdirSync(dir, { recursive: true });
   const written = [];
   const json = path.join(dir, "latest.json");
   fs.writeFileSync(json, JSON.stringify(doc, null, 2) + "\n");
   written.push(json);
+  const txt = path.join(dir, "latest.txt");
+  fs.writeFileSync(txt, text);
+  written.push(txt);
   for (const w of Object.keys(WORKLOADS)) {
     const rows = doc.results.filter((r) => r.workload === w);
-    if (!rows.length) continue;
     const file = path.join(dir, `${w}.svg`);
+    if (!rows.length) {
+      fs.rmSync(file, { force: true }); // a chart from an earlier run would not match latest.json
+      continue;
+    }
     fs.writeFileSync(file, svg(w, rows, doc.machine));
     written.push(file);
   }

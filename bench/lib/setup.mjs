@@ -42,11 +42,10 @@ function installPeers(log) {
 
 /** Loads a peer in a child process so a broken build cannot take us down. */
 function probePeer(name) {
-  const r = run(
-    process.execPath,
-    ["--input-type=module", "-e", `await import(${JSON.stringify(name)});`],
-    { cwd: BENCH_DIR, timeout: 20_000 },
-  );
+  const r = run(process.execPath, ["--input-type=module", "-e", `await import(${JSON.stringify(name)});`], {
+    cwd: BENCH_DIR,
+    timeout: 20_000,
+  });
   return r.status === 0 ? null : `${name} does not load: ${lastLines(r.stderr, 2)}`;
 }
 
@@ -55,8 +54,7 @@ function buildC(log) {
   const src = path.join(BENCH_DIR, "c", "sockbench.c");
   const hash = createHash("sha256").update(fs.readFileSync(src)).digest("hex");
   const stamp = C_BINARY + ".sha256";
-  if (fs.existsSync(C_BINARY) && fs.existsSync(stamp) && fs.readFileSync(stamp, "utf8") === hash)
-    return null;
+  if (fs.existsSync(C_BINARY) && fs.existsSync(stamp) && fs.readFileSync(stamp, "utf8") === hash) return null;
   fs.mkdirSync(path.dirname(C_BINARY), { recursive: true });
   log("compiling the C baseline (cc -O2) ...");
   const cc = process.env.CC || "cc";
@@ -100,8 +98,7 @@ export function prepare(wanted, log) {
   if (want("node")) why.node = null;
   if (want("unix-dgram") || want("node-unix-socket")) {
     const failed = installPeers(log);
-    for (const peer of ["unix-dgram", "node-unix-socket"])
-      if (want(peer)) why[peer] = failed ?? probePeer(peer);
+    for (const peer of ["unix-dgram", "node-unix-socket"]) if (want(peer)) why[peer] = failed ?? probePeer(peer);
   }
   if (want("c")) why.c = buildC(log);
   if (want("python")) why.python = checkPython();

@@ -28,7 +28,9 @@ const GOALS = [
 /** Returns { lines, met, missed, unmeasured } for the results of one run. */
 export function checkTargets(results) {
   const find = (w, mode, t, impl) =>
-    results.find((r) => r.workload === w && r.mode === mode && r.transport === t && r.impl === impl && r.samples.length);
+    results.find(
+      (r) => r.workload === w && r.mode === mode && r.transport === t && r.impl === impl && r.samples.length,
+    );
   const lines = [];
   let met = 0;
   let missed = 0;

@@ -23,8 +23,7 @@ export const CHUNK = 64 * 1024;
  * The sockit build under test: the repository's dist/ unless SOCKIT_ENTRY
  * points elsewhere (another checkout, a build in a temp dir).
  */
-export const SOCKIT_ENTRY =
-  process.env.SOCKIT_ENTRY || new URL("../../dist/src/index.js", import.meta.url).pathname;
+export const SOCKIT_ENTRY = process.env.SOCKIT_ENTRY || new URL("../../dist/src/index.js", import.meta.url).pathname;
 
 /** Monotonic seconds. */
 export const now = () => performance.now() / 1000;
