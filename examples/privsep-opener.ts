@@ -93,7 +93,7 @@ if (process.argv[2] === "--worker") {
     if (req.size === 0 && req.credentials === undefined) break;
     const path = req.data.toString();
     const who = req.credentials;
-    if (who?.pid !== worker.pid) {
+    if (who === undefined || who.pid !== worker.pid) {
       await mine.send(`denied: request from pid ${who?.pid}, not the worker`);
     } else if (!allowed.has(path)) {
       console.log(`helper: pid ${who.pid} (uid ${who.uid}) asked for ${path}: not in the policy`);
