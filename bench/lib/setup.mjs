@@ -41,12 +41,40 @@ function installPeers(log) {
 }
 
 /** Loads a peer in a child process so a broken build cannot take us down. */
-function probePeer(name) {
-  const r = run(process.execPath, ["--input-type=module", "-e", `await import(${JSON.stringify(name)});`], {
+function load(name) {
+  return run(process.execPath, ["--input-type=module", "-e", `await import(${JSON.stringify(name)});`], {
     cwd: BENCH_DIR,
     timeout: 20_000,
   });
-  return r.status === 0 ? null : `${name} does not load: ${lastLines(r.stderr, 2)}`;
+}
+
+/** The line of a failed load that says why. */
+function loadError(stderr) {
+  const lines = (stderr ?? "").split("\n");
+  return (lines.find((l) => /NODE_MODULE_VERSION \d+\. This/.test(l)) ?? lines.find((l) => /Error/.test(l)) ?? "")
+    .trim()
+    .slice(0, 200);
+}
+
+/**
+ * Checks that a peer loads. A native peer built for another Node ABI (the
+ * bench run under Node 24 after an install under Node 20, or back) is rebuilt
+ * once against the running Node's own headers, when they sit beside it.
+ */
+function probePeer(name, log) {
+  let r = load(name);
+  if (r.status !== 0 && /NODE_MODULE_VERSION/.test(r.stderr)) {
+    const bin = path.dirname(process.execPath);
+    const nodedir = path.dirname(bin);
+    if (fs.existsSync(path.join(nodedir, "include", "node", "node.h"))) {
+      log(`rebuilding ${name} for Node ${process.version} ...`);
+      run("npm", ["rebuild", name, "--prefix", BENCH_DIR], {
+        env: { ...process.env, npm_config_nodedir: nodedir, PATH: `${bin}${path.delimiter}${process.env.PATH}` },
+      });
+      r = load(name);
+    }
+  }
+  return r.status === 0 ? null : `${name} does not load: ${loadError(r.stderr)}`;
 }
 
 /** Compiles bench/c/sockbench.c with `cc -O2` unless the cached binary matches. */
@@ -98,7 +126,7 @@ export function prepare(wanted, log) {
   if (want("node")) why.node = null;
   if (want("unix-dgram") || want("node-unix-socket")) {
     const failed = installPeers(log);
-    for (const peer of ["unix-dgram", "node-unix-socket"]) if (want(peer)) why[peer] = failed ?? probePeer(peer);
+    for (const peer of ["unix-dgram", "node-unix-socket"]) if (want(peer)) why[peer] = failed ?? probePeer(peer, log);
   }
   if (want("c")) why.c = buildC(log);
   if (want("python")) why.python = checkPython();
