@@ -997,6 +997,9 @@ export class Socket {
    * Receives up to `count` datagrams (default 32) in one system call, waiting
    * for the first; resolves with at least one. Each has `data`, `address`,
    * `truncated` and `size`, as recvfrom() gives. Wraps `recvmmsg(2)`.
+   *
+   * Notes: no control data is received — fds sent with these datagrams are
+   * discarded by the kernel, never installed; use recvmsg() for ancillary data.
    * @see https://man7.org/linux/man-pages/man2/recvmmsg.2.html
    * @throws TypeError ERR_SOCKET_BAD_TYPE on a stream socket; SocketError like recvfrom;
    *   AbortError; ERR_SOCKET_CLOSED.
@@ -1011,7 +1014,8 @@ export class Socket {
    * resolves with the number sent. Wraps `sendmmsg(2)`, always with MSG_NOSIGNAL.
    *
    * Notes: not atomic — on an error the messages before it have been sent;
-   * the SocketError carries their count in `sent`.
+   * the SocketError carries their count in `sent`. With MSG_DONTWAIT it
+   * resolves with the count that fit, or rejects EAGAIN if none did.
    * @see https://man7.org/linux/man-pages/man2/sendmmsg.2.html
    * @throws SocketError EMSGSIZE, ECONNREFUSED, EAGAIN never (it waits); TypeError for bad
    *   messages; AbortError; ERR_SOCKET_CLOSED.

@@ -243,6 +243,28 @@ describe("fd passing", () => {
     b.close();
   });
 
+  test("batch receives (recvBatch, messages()) take no fds: the kernel drops them, nothing leaks", async () => {
+    await noLeak(async () => {
+      const [a, b] = socketpair("unix", "dgram");
+      const f = openSync(fileWith("batch"), "r");
+      await a.sendmsg({ buffers: ["one"], fds: [f, f] });
+      await a.sendmsg({ buffers: ["two"], fds: [f] });
+      const got = await b.recvBatch();
+      assert.deepEqual(
+        got.map((d) => d.data.toString()),
+        ["one", "two"],
+      );
+      await a.sendmsg({ buffers: ["three"], fds: [f] });
+      for await (const m of b.messages()) {
+        assert.equal(m.data.toString(), "three");
+        break;
+      }
+      closeSync(f);
+      a.close();
+      b.close();
+    });
+  });
+
   test("SCM_MAX_FD fds go in one message; one more is a RangeError before any syscall", async () => {
     await noLeak(async () => {
       const [a, b] = socketpair("unix", "stream");
