@@ -383,6 +383,9 @@ export class Socket {
         return;
       }
       this.#poller = h;
+      // libuv creates handles ref'd: record that, so an unref() made before
+      // this first wait is applied by #updateRef below.
+      this.#refed = true;
     }
     if ((this.#armed | want) !== this.#armed) {
       const r = native.pollerStart(this.#poller, this.#armed | want);

@@ -1209,13 +1209,14 @@ describe("fd ownership and Node interop", () => {
 // ---------------------------------------------------------------------------
 
 describe("ref/unref: whether a waiting socket keeps the process alive", () => {
-  const script = (mode: "unref" | "ref" | "unref-then-ref") => `
+  const script = (mode: "unref" | "unref-first" | "ref" | "unref-then-ref") => `
     import { Socket, socketpair } from "{{ENTRY}}";
     const srv = new Socket("inet", "stream");
     srv.bind("127.0.0.1:0");
     srv.listen();
-    const pending = srv.accept().then((c) => { console.log("accepted"); c.close(); srv.close(); });
     const [a, b] = socketpair("unix", "stream");
+    ${mode === "unref-first" ? "srv.unref(); b.unref();" : ""}
+    const pending = srv.accept().then((c) => { console.log("accepted"); c.close(); srv.close(); });
     const rd = b.recv().catch(() => {});
     // The socketpair recv never completes; only the listener differs between modes.
     b.unref();
@@ -1226,13 +1227,22 @@ describe("ref/unref: whether a waiting socket keeps the process alive", () => {
     void pending; void rd; void a;
   `;
 
-  test("with unref'd pending accept and recv, the process exits by itself", async () => {
-    const child = nodeScript(script("unref"));
-    JSON.parse(await child.line("port"));
-    assert.equal(await child.line("exit notice"), "exiting");
-    const { code, stderr } = await within(child.exited, "child exit");
-    assert.equal(code, 0, stderr);
-  });
+  for (const [mode, when] of [
+    ["unref", "after the calls were made"],
+    ["unref-first", "before the first call waited"],
+  ] as const) {
+    test(`with pending accept and recv unref'd ${when}, the process exits by itself`, async () => {
+      const child = nodeScript(script(mode));
+      try {
+        JSON.parse(await child.line("port"));
+        assert.equal(await child.line("exit notice"), "exiting");
+        const { code, stderr } = await within(child.exited, "child exit");
+        assert.equal(code, 0, stderr);
+      } finally {
+        child.kill();
+      }
+    });
+  }
 
   for (const mode of ["ref", "unref-then-ref"] as const) {
     test(`with a ${mode === "ref" ? "ref'd" : "re-ref'd"} pending accept, it stays alive (and accepts)`, async () => {
