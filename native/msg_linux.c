@@ -2,7 +2,8 @@
  * Batched message calls (Linux): recvmmsg(2) and sendmmsg(2), plus the
  * control-message layout facts src/control.ts needs (CMSG_ALIGN's unit,
  * CMSG_LEN(0), a table of CMSG_SPACE/CMSG_LEN for the codec's tests) and the
- * errqueue constants (SO_EE_*) the other header groups do not carry.
+ * errqueue and timestamping constants (SO_EE_*, SOF_TIMESTAMPING_*) the
+ * other header groups do not carry.
  *
  * The rules of native/ hold here too: one thunk per syscall, the result or
  * -errno, no exception for a failed syscall, EINTR retried (both calls are
@@ -20,6 +21,7 @@
 
 #include <errno.h>
 #include <linux/errqueue.h>
+#include <linux/net_tstamp.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -295,6 +297,22 @@ napi_status sockit_init_msg(napi_env env, napi_value exports) {
 #endif
   /* SO_EE_OFFENDER(ee) is the sockaddr right after the struct. */
   N("SO_EE_OFFENDER", sizeof(struct sock_extended_err))
+  /* SO_TIMESTAMPING flags (an enum in linux/net_tstamp.h, so no #ifdef per name). */
+  N("SOF_TIMESTAMPING_TX_HARDWARE", SOF_TIMESTAMPING_TX_HARDWARE)
+  N("SOF_TIMESTAMPING_TX_SOFTWARE", SOF_TIMESTAMPING_TX_SOFTWARE)
+  N("SOF_TIMESTAMPING_RX_HARDWARE", SOF_TIMESTAMPING_RX_HARDWARE)
+  N("SOF_TIMESTAMPING_RX_SOFTWARE", SOF_TIMESTAMPING_RX_SOFTWARE)
+  N("SOF_TIMESTAMPING_SOFTWARE", SOF_TIMESTAMPING_SOFTWARE)
+  N("SOF_TIMESTAMPING_SYS_HARDWARE", SOF_TIMESTAMPING_SYS_HARDWARE)
+  N("SOF_TIMESTAMPING_RAW_HARDWARE", SOF_TIMESTAMPING_RAW_HARDWARE)
+  N("SOF_TIMESTAMPING_OPT_ID", SOF_TIMESTAMPING_OPT_ID)
+  N("SOF_TIMESTAMPING_TX_SCHED", SOF_TIMESTAMPING_TX_SCHED)
+  N("SOF_TIMESTAMPING_TX_ACK", SOF_TIMESTAMPING_TX_ACK)
+  N("SOF_TIMESTAMPING_OPT_CMSG", SOF_TIMESTAMPING_OPT_CMSG)
+  N("SOF_TIMESTAMPING_OPT_TSONLY", SOF_TIMESTAMPING_OPT_TSONLY)
+  N("SOF_TIMESTAMPING_OPT_STATS", SOF_TIMESTAMPING_OPT_STATS)
+  N("SOF_TIMESTAMPING_OPT_PKTINFO", SOF_TIMESTAMPING_OPT_PKTINFO)
+  N("SOF_TIMESTAMPING_OPT_TX_SWHW", SOF_TIMESTAMPING_OPT_TX_SWHW)
 #undef N
   if ((st = table(env, facts, "CMSG_SPACE_TABLE", 1, 65)) != napi_ok) return st;
   if ((st = table(env, facts, "CMSG_LEN_TABLE", 0, 65)) != napi_ok) return st;

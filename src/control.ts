@@ -55,6 +55,22 @@ if (MSG_FACTS === undefined) {
   throw new Error("sockit: the native addon predates native/msg_linux.c; rebuild it (npm run build:native)");
 }
 
+/**
+ * SO_TIMESTAMPING flags (`SOF_TIMESTAMPING_RX_SOFTWARE` → `SOF.RX_SOFTWARE`),
+ * from linux/net_tstamp.h. Set them with
+ * `setsockopt("SOL_SOCKET", "SO_TIMESTAMPING", SOF.RX_SOFTWARE | SOF.SOFTWARE)`;
+ * receive timestamps arrive as `timestamping` on recvmsg, transmit timestamps
+ * on the error queue (MSG_ERRQUEUE).
+ * @see https://docs.kernel.org/networking/timestamping.html
+ */
+export const SOF: Readonly<Record<string, number>> = Object.freeze(
+  Object.fromEntries(
+    Object.entries(MSG_FACTS)
+      .filter(([k, v]) => k.startsWith("SOF_TIMESTAMPING_") && typeof v === "number")
+      .map(([k, v]) => [k.slice("SOF_TIMESTAMPING_".length), v as number]),
+  ),
+);
+
 const LE = endianness() === "LE";
 const H = STRUCTS.cmsghdr!;
 /** CMSG_ALIGN's unit: sizeof(size_t). */

@@ -77,6 +77,7 @@ export {
   CMSG_LEN,
   CMSG_SPACE,
   ControlMessageError,
+  SOF,
   controlSpace,
   decodeControl,
   decodeCredentials,

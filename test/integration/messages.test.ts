@@ -8,6 +8,8 @@
 import assert from "node:assert/strict";
 import { after, describe, test } from "node:test";
 import { IPPROTO, IP, MSG, SOL } from "../../src/constants.js";
+import { SOF } from "../../src/control.js";
+import { ERRNO } from "../../src/errors.js";
 import { native } from "../../src/raw/native.js";
 import { Socket, socketpair } from "../../src/socket.js";
 
@@ -215,6 +217,33 @@ describe("packet metadata", () => {
     const ms = m.timestamp.sec * 1000 + m.timestamp.nsec / 1e6;
     assert.ok(Math.abs(ms - t0) < 5000, `timestamp ${ms} is near ${t0}`);
     assert.ok(m.timestamp.nsec >= 0 && m.timestamp.nsec < 1e9);
+  });
+
+  test("SO_TIMESTAMPING: software receive and transmit timestamps", async () => {
+    const s = udp("inet");
+    s.setsockopt("SOL_SOCKET", "SO_TIMESTAMPING", SOF.RX_SOFTWARE! | SOF.SOFTWARE!);
+    const c = udp("inet");
+    c.setsockopt("SOL_SOCKET", "SO_TIMESTAMPING", SOF.TX_SOFTWARE! | SOF.SOFTWARE! | SOF.OPT_TSONLY!);
+    const t0 = Date.now();
+    await c.sendmsg({ buffers: ["stamp"], address: s.getsockname() });
+    const m = await s.recvmsg();
+    const [sw] = m.timestamping!;
+    assert.ok(Math.abs(sw.sec * 1000 + sw.nsec / 1e6 - t0) < 5000);
+    // the transmit timestamp comes back on the sender's error queue
+    const tx = await c.recvmsg({ flags: MSG.ERRQUEUE, timeout: 2000 });
+    assert.equal(tx.error?.origin, "txstatus");
+    assert.equal(tx.error?.errno, ERRNO.ENOMSG);
+    assert.ok(tx.timestamping![0].sec > 0);
+  });
+
+  test("UDP_GRO: a GSO send arrives as one datagram with its segment size", async () => {
+    const s = udp("inet");
+    s.setsockopt("IPPROTO_UDP", "UDP_GRO", true);
+    const c = udp("inet");
+    await c.sendmsg({ buffers: [Buffer.alloc(3000, 1)], address: s.getsockname(), segmentSize: 1000 });
+    const m = await s.recvmsg();
+    assert.equal(m.size, 3000);
+    assert.equal(m.groSize, 1000);
   });
 
   test("IP_RECVERR: an ICMP port unreachable read from the error queue", async () => {
