@@ -813,8 +813,12 @@ export class Socket {
   close(): void {
     if (this.#closed) return;
     const fd = this.#release("close");
-    raw.close(fd);
-    this.#releasePoller();
+    try {
+      raw.close(fd);
+    } finally {
+      // Even when close(2) fails (EBADF: closed behind our back), the watcher goes.
+      this.#releasePoller();
+    }
   }
 
   /** Marks the socket closed, rejects waiters, stops the watcher; returns the fd. */

@@ -890,6 +890,18 @@ describe("close and misuse", () => {
     assert.equal(s.closed, true);
   });
 
+  test("an fd closed behind sockit's back: close() reports EBADF once, pending calls are rejected, the socket is closed", async () => {
+    const [a, b] = track(socketpair("unix", "stream"));
+    const waiting = b.recv();
+    await turn();
+    closeSync(b.fd);
+    throwsSys(() => b.close(), "EBADF", "close");
+    assert.equal(b.closed, true);
+    await rejectsClosed(waiting, "recv");
+    b.close(); // idempotent from then on
+    a.close();
+  });
+
   test("every operation after close is ERR_SOCKET_CLOSED: waiting calls reject, the others throw", async () => {
     const s = new Socket("inet", "stream");
     s.close();
