@@ -325,11 +325,12 @@ const ETIMEDOUT = -ERRNO.ETIMEDOUT!;
  * - usually through the socket's I/O primitive, which waits for readiness;
  * - under MSG_DONTWAIT once, rejecting with SocketError EAGAIN when it would
  *   block — the caller asked not to wait;
- * - for an error-queue read (MSG_ERRQUEUE) by polling with back-off. The
- *   error queue signals itself with POLLERR, which libuv reports as
- *   "readable": queued behind the socket's readiness, an error-queue read
- *   would spin while ordinary data waits unread, and hold up the reads
- *   queued after it.
+ * - for an error-queue read (MSG_ERRQUEUE) or an urgent-data read (MSG_OOB)
+ *   by polling with back-off. The error queue signals itself with POLLERR,
+ *   urgent data with POLLPRI, and libuv reports the first as "readable" and
+ *   the socket's watcher does not ask for the second: queued behind the
+ *   socket's readiness, such a read would spin while ordinary data waits
+ *   unread (or never wake), and hold up the reads queued after it.
  */
 function run(
   host: MessageHost,
@@ -349,7 +350,7 @@ function run(
       return Promise.reject(e);
     }
   }
-  if (dir === READ && flags & MSG.ERRQUEUE) return pollErrorQueue(host, syscall, attempt, options);
+  if (dir === READ && flags & (MSG.ERRQUEUE | MSG.OOB)) return pollErrorQueue(host, syscall, attempt, options);
   return host.io(dir, syscall, attempt, options);
 }
 

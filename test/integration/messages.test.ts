@@ -101,6 +101,42 @@ describe("sendmsg / recvmsg", () => {
     assert.equal((await b.recvmsg()).data.toString(), "peek");
   });
 
+  test("MSG_OOB: TCP urgent data, read apart from the stream", async () => {
+    const l = track(new Socket("inet", "stream"));
+    l.bind("127.0.0.1:0");
+    l.listen();
+    const c = track(new Socket("inet", "stream"));
+    await c.connect(l.getsockname());
+    const s = track(await l.accept());
+    // no urgent data at all: the kernel says EINVAL at once
+    await assert.rejects(s.recvmsg({ flags: MSG.OOB }), { code: "EINVAL", syscall: "recvmsg" });
+    await c.sendmsg({ buffers: ["abc"] });
+    await c.sendmsg({ buffers: ["!"], flags: MSG.OOB });
+    // until the urgent segment is in, the kernel still says EINVAL: retry a little
+    let u;
+    for (let i = 0; ; i++) {
+      try {
+        u = await s.recvmsg({ flags: MSG.OOB, timeout: 2000 });
+        break;
+      } catch (e) {
+        if ((e as { code?: string }).code !== "EINVAL" || i > 100) throw e;
+        await new Promise((res) => setTimeout(res, 10));
+      }
+    }
+    assert.equal(u.data.toString(), "!");
+    assert.equal((await s.recvmsg({ size: 3 })).data.toString(), "abc");
+  });
+
+  test("MSG_MORE corks a UDP datagram until a send without it", async () => {
+    const s = udp("inet");
+    const c = udp("inet");
+    await c.connect(s.getsockname());
+    await c.sendmsg({ buffers: ["one "], flags: MSG.MORE });
+    await c.sendmsg({ buffers: ["two "], flags: MSG.MORE });
+    await c.sendmsg({ buffers: ["three"] });
+    assert.equal((await s.recvmsg()).data.toString(), "one two three");
+  });
+
   test("closed, timed out, aborted", async () => {
     const [a, b] = socketpair("unix", "dgram").map(track) as [Socket, Socket];
     await assert.rejects(b.recvmsg({ timeout: 10 }), { code: "ETIMEDOUT" });
