@@ -9,7 +9,7 @@ import { once } from "node:events";
 import { closeSync, mkdirSync, openSync, writeSync } from "node:fs";
 import http from "node:http";
 import net from "node:net";
-import { constants as osConstants } from "node:os";
+import { networkInterfaces, constants as osConstants } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { getSystemErrorName, inspect } from "node:util";
@@ -538,6 +538,61 @@ describe("sending and receiving", () => {
     u.close();
     v.close();
   });
+
+  test("a datagram sender waits while the Unix receiver's queue is full, then goes on in order", async () => {
+    const [a, b] = track(socketpair("unix", "dgram"));
+    // Fill the receiver's queue (net.unix.max_dgram_qlen and the buffer sizes decide when).
+    let queued = 0;
+    for (;;) {
+      const p = a.send(`m${queued}`);
+      if (await isPending(p)) {
+        // This send waits for room; the ones after it queue behind it.
+        const later = a.send("after");
+        assert.equal(await isPending(later), true);
+        const got: string[] = [];
+        for (let i = 0; i <= queued + 1; i++) got.push((await within(b.recv(), "recv")).toString());
+        await within(Promise.all([p, later]), "the waiting sends");
+        assert.deepEqual(got, [...Array.from({ length: queued + 1 }, (_, i) => `m${i}`), "after"]);
+        break;
+      }
+      await p;
+      queued++;
+      assert.ok(queued < 100_000, "the queue fills up");
+    }
+    a.close();
+    b.close();
+  });
+
+  test("a UDP datagram larger than the protocol allows is EMSGSIZE", async () => {
+    const u = track(new Socket("inet", "dgram"));
+    await rejectsSys(u.sendto(Buffer.alloc(70_000), "127.0.0.1:9"), "EMSGSIZE", "sendto");
+    u.close();
+  });
+
+  const linkLocal = Object.entries(networkInterfaces())
+    .flatMap(([name, addrs]) => (addrs ?? []).map((a) => ({ name, ...a })))
+    .find((a) => a.family === "IPv6" && a.address.startsWith("fe80:") && !a.internal);
+  test(
+    "IPv6 link-local with a scope: by interface name in, by index out, through the kernel",
+    { skip: linkLocal ? false : "no interface with an IPv6 link-local address" },
+    async () => {
+      const { name, address, scopeid } = linkLocal!;
+      const a = track(new Socket("inet6", "dgram"));
+      a.bind({ family: "inet6", address, port: 0, scopeId: name });
+      const local = a.getsockname() as { address: string; port: number; scopeId: number };
+      assert.equal(local.address, address);
+      assert.equal(local.scopeId, scopeid, "the kernel's scope is Node's index for that interface");
+      const b = track(new Socket("inet6", "dgram"));
+      b.bind(`[${address}%${name}]:0`);
+      await b.sendto("scoped", `[${address}%${scopeid}]:${local.port}`);
+      const m = await within(a.recvfrom(), "recvfrom");
+      assert.equal(m.data.toString(), "scoped");
+      assert.deepEqual(m.address, b.getsockname());
+      assert.equal((m.address as { scopeId: number }).scopeId, scopeid);
+      a.close();
+      b.close();
+    },
+  );
 
   test("recvInto fills the caller's buffer at an offset", async () => {
     const [a, b] = track(socketpair("unix", "stream"));
