@@ -567,7 +567,11 @@ export class Socket {
       if (this.#closed) throw closedError("connect");
       if (options?.signal?.aborted) throw new AbortError(undefined, { cause: options.signal.reason });
       if (Date.now() >= deadline) throw new SocketError(ETIMEDOUT, "connect", ctx);
-      await new Promise((res) => setTimeout(res, Math.min(delay, Math.max(0, deadline - Date.now()))));
+      await new Promise((res) => {
+        // The back-off timer holds the loop only as a waiting watcher would (ref/unref).
+        const t = setTimeout(res, Math.min(delay, Math.max(0, deadline - Date.now())));
+        if (!this.#userRef) t.unref();
+      });
       delay = Math.min(delay * 2, 100);
       if (this.#closed) throw closedError("connect");
       const r = raw.connect(this.#fd, sa.bytes, sa.length, ctx);

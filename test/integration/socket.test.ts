@@ -1311,6 +1311,36 @@ describe("ref/unref: whether a waiting socket keeps the process alive", () => {
     });
   }
 
+  test("with an unref'd Unix connect waiting on a full backlog (EAGAIN back-off), the process exits by itself", async () => {
+    const child = nodeScript(`
+      import { Socket } from "{{ENTRY}}";
+      const name = "@sockit-unref-connect-" + process.pid;
+      const srv = new Socket("unix", "stream");
+      srv.bind(name);
+      srv.listen(0);
+      let waiting = null;
+      for (let i = 0; i < 100 && !waiting; i++) {
+        const c = new Socket("unix", "stream");
+        let done = false;
+        const p = c.connect(name).then(() => (done = true));
+        await new Promise((r) => setTimeout(r, 20));
+        if (!done) waiting = [c, p];
+      }
+      if (!waiting) throw new Error("the backlog never filled");
+      waiting[0].unref();
+      console.log("waiting");
+      process.on("exit", () => console.log("exiting"));
+    `);
+    try {
+      assert.equal(await child.line("waiting"), "waiting");
+      assert.equal(await child.line("exit notice"), "exiting");
+      const { code, stderr } = await within(child.exited, "child exit");
+      assert.equal(code, 0, stderr);
+    } finally {
+      child.kill();
+    }
+  });
+
   for (const mode of ["ref", "unref-then-ref"] as const) {
     test(`with a ${mode === "ref" ? "ref'd" : "re-ref'd"} pending accept, it stays alive (and accepts)`, async () => {
       const child = nodeScript(script(mode));
