@@ -392,6 +392,33 @@ describe("every family × type: exchange data both ways and report addresses", (
     },
   );
 
+  test(
+    "raw ICMPv6: an echo request to ::1 gets its echo reply (the kernel fills the checksum)",
+    { skip: hasCap(CAP_NET_RAW) ? false : "needs CAP_NET_RAW (run as root)" },
+    async () => {
+      const s = track(new Socket("inet6", "raw", "icmpv6"));
+      assert.equal(s.protocol, "icmpv6");
+      const id = (process.pid + 1) & 0xffff;
+      const seq = 77;
+      const pkt = Buffer.alloc(8 + 6);
+      pkt[0] = 128; // ICMP6_ECHO_REQUEST; checksum left 0: IPPROTO_ICMPV6 raw sockets compute it
+      pkt.writeUInt16BE(id, 4);
+      pkt.writeUInt16BE(seq, 6);
+      pkt.write("sockit", 8);
+      await s.sendto(pkt, "[::1]:0");
+      for (;;) {
+        // No IPv6 header on raw IPv6 sockets: the data starts at the ICMPv6 header.
+        const m = await within(s.recvfrom(), "echo reply");
+        if (m.data[0] === 129 && m.data.readUInt16BE(4) === id && m.data.readUInt16BE(6) === seq) {
+          assert.equal((m.address as { address: string }).address, "::1");
+          assert.equal(m.data.subarray(8).toString(), "sockit");
+          break;
+        }
+      }
+      s.close();
+    },
+  );
+
   // A child without CAP_NET_RAW: setpriv (util-linux) or capsh (libcap), whichever exists.
   const dropper = which("setpriv")
     ? ["setpriv", "--inh-caps=-net_raw", "--bounding-set=-net_raw"]
@@ -410,22 +437,28 @@ describe("every family × type: exchange data both ways and report addresses", (
     async () => {
       const script = `
         import { Socket, SocketError } from "{{ENTRY}}";
-        try {
-          new Socket("inet", "raw", "icmp");
-          console.log(JSON.stringify({ created: true }));
-        } catch (e) {
-          console.log(JSON.stringify({ isSocketError: e instanceof SocketError, code: e.code, errno: e.errno, syscall: e.syscall, message: e.message }));
+        for (const args of [["inet", "raw", "icmp"], ["inet6", "raw", "icmpv6"], ["packet", "raw"]]) {
+          try {
+            new Socket(...args).close();
+            console.log(JSON.stringify({ args, created: true }));
+          } catch (e) {
+            console.log(JSON.stringify({ args, isSocketError: e instanceof SocketError, code: e.code, errno: e.errno, syscall: e.syscall, message: e.message }));
+          }
         }`;
       const child = nodeScript(script, hasCap(CAP_NET_RAW) ? dropper! : []);
-      const out = JSON.parse(await child.line("the result"));
+      for (const kind of ["raw", "raw", "packet"]) {
+        const out = JSON.parse(await child.line("a result"));
+        assert.deepEqual(
+          { isSocketError: out.isSocketError, code: out.code, errno: out.errno, syscall: out.syscall },
+          { isSocketError: true, code: "EPERM", errno: -E.EPERM, syscall: "socket" },
+          JSON.stringify(out.args),
+        );
+        assert.match(out.message, /^socket EPERM/);
+        assert.match(out.message, /CAP_NET_RAW/);
+        assert.match(out.message, new RegExp(`${kind} sockets`));
+      }
       const { code } = await child.exited;
       assert.equal(code, 0);
-      assert.deepEqual(
-        { isSocketError: out.isSocketError, code: out.code, errno: out.errno, syscall: out.syscall },
-        { isSocketError: true, code: "EPERM", errno: -E.EPERM, syscall: "socket" },
-      );
-      assert.match(out.message, /^socket EPERM/);
-      assert.match(out.message, /CAP_NET_RAW/);
     },
   );
 });
