@@ -261,8 +261,15 @@ describe("packet metadata", () => {
     const c = udp("inet");
     c.setsockopt("SOL_SOCKET", "SO_TIMESTAMPING", SOF.TX_SOFTWARE! | SOF.SOFTWARE! | SOF.OPT_TSONLY!);
     const t0 = Date.now();
-    await c.sendmsg({ buffers: ["stamp"], address: s.getsockname() });
-    const m = await s.recvmsg();
+    // The kernel turns receive timestamping on asynchronously (a static key
+    // flipped from a work queue): the first datagrams may come unstamped.
+    let m;
+    for (let i = 0; ; i++) {
+      await c.sendmsg({ buffers: ["stamp"], address: s.getsockname() });
+      m = await s.recvmsg();
+      if (m.timestamping !== undefined || i > 100) break;
+      await new Promise((res) => setTimeout(res, 10));
+    }
     const [sw] = m.timestamping!;
     assert.ok(Math.abs(sw.sec * 1000 + sw.nsec / 1e6 - t0) < 5000);
     // the transmit timestamp comes back on the sender's error queue
