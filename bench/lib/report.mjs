@@ -157,7 +157,7 @@ export function svg(workload, rows, machine) {
     `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${height}" viewBox="0 0 ${W} ${height}" font-family="system-ui, -apple-system, Segoe UI, sans-serif" font-size="12">`,
     `<rect width="${W}" height="${height}" fill="#fff"/>`,
     `<text x="16" y="24" font-size="16" font-weight="600">${esc(spec.title)}</text>`,
-    `<text x="16" y="44" fill="#666">${esc(`${spec.unit}${spec.lowerIsBetter ? " (lower is better)" : " (higher is better)"}, median of rounds, whisker min–max · ${machine.cores} cores, ${machine.kernel}, Node ${machine.node}, ${machine.date.slice(0, 10)}`)}</text>`,
+    `<text x="16" y="44" fill="#666">${esc(`${spec.unit}${spec.lowerIsBetter ? " (lower is better)" : " (higher is better)"}, median of rounds, whisker min–max · ${machine.cores} cores, ${machine.kernel}, Node ${machine.node}, ${machine.date.slice(0, 10)}, load ${machine.loadavg[0]}`)}</text>`,
   );
   let y = top;
   for (const [label, g] of groups) {

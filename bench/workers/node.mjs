@@ -167,14 +167,32 @@ function connectRate(opts, secs, window) {
   });
 }
 
-/** W5: open n connections and keep them. */
+/**
+ * W5: open n connections and keep them. A Unix connect fails with EAGAIN when
+ * the server's backlog is full (Node does not retry it); wait and try again.
+ */
 async function holdMany(opts, n) {
   const kept = [];
+  const open = () =>
+    new Promise((resolve, reject) => {
+      const c = net.connect(opts);
+      c.once("error", reject);
+      c.once("connect", () => {
+        c.off("error", reject);
+        c.on("error", noop);
+        resolve(c);
+      });
+    });
   await inWindows(n, 64, async () => {
-    const c = net.connect(opts);
-    c.on("error", noop);
-    await once(c, "connect");
-    kept.push(c);
+    for (;;) {
+      try {
+        kept.push(await open());
+        return;
+      } catch (e) {
+        if (e.code !== "EAGAIN") throw e;
+        await new Promise((r) => setTimeout(r, 1));
+      }
+    }
   });
   return { ops: kept.length, secs: 0 };
 }
