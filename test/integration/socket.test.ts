@@ -1221,6 +1221,22 @@ describe("fd ownership and Node interop", () => {
     server.close();
   });
 
+  test("Socket.fromFd(net.Server) adopts a duplicate of the listening socket, which outlives Node's", async () => {
+    const server = net.createServer();
+    server.listen(0, "::1");
+    await once(server, "listening");
+    const { port } = server.address() as net.AddressInfo;
+    const s = track(Socket.fromFd(server));
+    assert.equal(s.family, "inet6");
+    assert.deepEqual(s.getsockname(), { family: "inet6", address: "::1", port, flowinfo: 0, scopeId: 0 });
+    await new Promise((r) => server.close(r));
+    const c = track(new Socket("inet6", "stream"));
+    const [conn] = await within(Promise.all([s.accept(), c.connect(`[::1]:${port}`)]), "accept on the adopted dup");
+    track(conn);
+    assert.deepEqual(conn.getpeername(), c.getsockname());
+    for (const x of [s, c, conn]) x.close();
+  });
+
   test("toNetSocket() hands a connected socket to Node, data flows both ways", async () => {
     const server = net.createServer((conn) => {
       conn.setEncoding("utf8");
