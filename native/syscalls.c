@@ -497,7 +497,8 @@ static napi_value t_if_nametoindex(napi_env env, napi_callback_info info) {
     napi_throw_type_error(env, "ERR_SOCKIT_NATIVE_ARGS", "string expected");
     return NULL;
   }
-  if (n >= IF_NAMESIZE) return sockit_int(env, -ENODEV);
+  /* A NUL inside the name would silently truncate it to another interface. */
+  if (n >= IF_NAMESIZE || strlen(name) != n) return sockit_int(env, -ENODEV);
   unsigned idx = if_nametoindex(name);
   return sockit_int(env, idx ? (int64_t)idx : -(int64_t)errno);
 }

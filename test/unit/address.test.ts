@@ -214,6 +214,17 @@ describe("encodeSockaddr: the bytes the kernel gets (Linux layout)", () => {
     );
   });
 
+  test("inet6: a scope name with a NUL inside is ENODEV, never the interface named by its prefix", () => {
+    assert.throws(
+      () => encodeSockaddr({ family: "inet6", address: "fe80::1", port: 1, scopeId: "lo\0junk" }),
+      (e: unknown) => e instanceof SocketError && e.code === "ENODEV",
+    );
+    assert.throws(
+      () => encodeSockaddr(parseAddress("[fe80::1%lo\0x]:1")),
+      (e: unknown) => e instanceof SocketError && e.code === "ENODEV",
+    );
+  });
+
   test("unix path: sun_path plus its NUL, and addrlen counts it", () => {
     const { bytes, length } = encodeSockaddr({ family: "unix", path: "/tmp/x" });
     assert.equal(bytes.readUInt16LE(0), AF.UNIX);
