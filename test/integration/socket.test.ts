@@ -291,6 +291,11 @@ describe("every family × type: exchange data both ways and report addresses", (
       const anon = track(new Socket("unix", "dgram"));
       await anon.sendto("anon", server);
       assert.deepEqual((await within(b.recvfrom(), "recvfrom")).address, { family: "unix", path: "" });
+      // connect() sets the default destination: send() without an address.
+      await anon.connect(server);
+      assert.deepEqual(anon.getpeername(), { family: "unix", path: norm(server) });
+      await anon.send("connected");
+      assert.equal((await within(b.recv(), "recv")).toString(), "connected");
       a.close();
       b.close();
       anon.close();
