@@ -109,6 +109,7 @@ export type {
 } from "./control.js";
 export { acceptAllowed, peerAllowed, peerCredentials, peerGroups, recvFds, sendFds } from "./messages.js";
 export type {
+  BatchDatagram,
   BatchMessage,
   FdLike,
   PeerPolicy,

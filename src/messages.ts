@@ -153,6 +153,21 @@ export interface RecvBatchOptions extends RecvOptions {
   count?: number;
   /** The most bytes of each message (default 65536); longer ones come back `truncated`. */
   size?: number;
+  /**
+   * Bytes of control buffer per message (default 0: none). With it each
+   * datagram carries its control messages and decoded views (pktinfo, ttl,
+   * timestamps ...). Fds are never taken by a batch: any that arrive are
+   * closed and reported by `controlTruncated`.
+   */
+  controlSize?: number;
+}
+
+/** A datagram of {@link Socket.recvBatch}: what recvfrom gives, plus (with `controlSize`) its control data. */
+export interface BatchDatagram extends Datagram, ControlViews {
+  /** With `controlSize`: the control messages as `{ level, type, data }`. */
+  control?: ControlMessage[];
+  /** With `controlSize`: control data was lost (MSG_CTRUNC), or fds came and were closed. */
+  controlTruncated?: boolean;
 }
 
 /** One message of {@link Socket.sendBatch}. */
@@ -160,6 +175,10 @@ export interface BatchMessage {
   data: ArrayBufferView | string;
   /** The destination (unconnected sockets). */
   address?: AddressLike;
+  /** IP_PKTINFO / IPV6_PKTINFO: the source of this datagram (a received `pktinfo` passed back answers from it). */
+  pktinfo?: PacketInfoInput;
+  /** Raw control messages for this datagram (no SCM_RIGHTS: pass fds with sendmsg). */
+  control?: readonly ControlMessageInput[];
 }
 
 /** Who {@link acceptAllowed} and {@link peerAllowed} let in. */
@@ -703,9 +722,10 @@ function gather(iov: ArrayBufferView[], got: number): Buffer {
 let slab = Buffer.allocUnsafeSlow(0);
 let addrSlab = Buffer.alloc(0);
 let batchOut = new Int32Array(0);
+let ctlSlab = Buffer.alloc(0);
 
 /** @internal recvBatch: one recvmmsg(2) per wakeup, up to `count` datagrams, copied out into one allocation. */
-export function recvBatch(host: MessageHost, options?: RecvBatchOptions): Promise<Datagram[]> {
+export function recvBatch(host: MessageHost, options?: RecvBatchOptions): Promise<BatchDatagram[]> {
   const o = checkOptionsObject(options, "recvBatch") as RecvBatchOptions;
   if (host.type === SOCK.STREAM) {
     throw codedError(
@@ -717,11 +737,18 @@ export function recvBatch(host: MessageHost, options?: RecvBatchOptions): Promis
   const size = checkCount(o.size, "recvBatch: size", 1, 0x7fffffff, SCRATCH_SIZE);
   if (count * size > 0x7fffffff)
     throw codedError("ERR_OUT_OF_RANGE", `recvBatch: count * size must be at most 2 GiB, got ${count * size}`);
+  const ctlSize = checkCount(o.controlSize, "recvBatch: controlSize", 0, 65536, 0);
+  if (count * ctlSize > MAX_CONTROL * 16)
+    throw codedError(
+      "ERR_OUT_OF_RANGE",
+      `recvBatch: count * controlSize must be at most 16 MiB, got ${count * ctlSize}`,
+    );
   const flags = (o.flags === undefined ? 0 : raw.checkInt(o.flags, "recvBatch: flags")) | MSG.TRUNC;
   const signal = o.signal;
   if (signal?.aborted) return Promise.reject(abortError(signal));
   const fd = host.fd;
-  let result: Datagram[] = [];
+  const family = host.family;
+  let result: BatchDatagram[] = [];
   return run(
     host,
     READ,
@@ -730,10 +757,21 @@ export function recvBatch(host: MessageHost, options?: RecvBatchOptions): Promis
       if (slab.length < count * size) slab = Buffer.allocUnsafeSlow(count * size);
       if (addrSlab.length < count * SOCKADDR_SIZE) addrSlab = Buffer.alloc(count * SOCKADDR_SIZE);
       if (batchOut.length < count * 4) batchOut = new Int32Array(count * 4);
-      const r = batch.recvmmsg(fd, slab, size, count, addrSlab, SOCKADDR_SIZE, null, 0, batchOut, flags);
+      if (ctlSlab.length < count * ctlSize) ctlSlab = Buffer.alloc(count * ctlSize);
+      const ctl = ctlSize > 0 ? ctlSlab : null;
+      const r = batch.recvmmsg(fd, slab, size, count, addrSlab, SOCKADDR_SIZE, ctl, ctlSize, batchOut, flags);
       if (r === AGAIN) return AGAIN;
       if (r < 0) throw new SocketError(r, "recvmmsg");
-      result = unpackBatch(r, size);
+      try {
+        result = unpackBatch(r, size, ctlSize, family);
+      } catch (e) {
+        // Fds may have come with any of the messages: none may outlive this.
+        for (let i = 0; i < r && ctlSize > 0; i++) {
+          for (const f of rightsIn(ctlSlab.subarray(i * ctlSize, (i + 1) * ctlSize), batchOut[i * 4 + 2]!))
+            closeQuietly(f);
+        }
+        throw e;
+      }
       return r;
     },
     o,
@@ -741,30 +779,68 @@ export function recvBatch(host: MessageHost, options?: RecvBatchOptions): Promis
   ).then(() => result);
 }
 
-function unpackBatch(r: number, size: number): Datagram[] {
+function unpackBatch(r: number, size: number, ctlSize: number, family: number): BatchDatagram[] {
   let total = 0;
   for (let i = 0; i < r; i++) total += Math.min(batchOut[i * 4]!, size);
   // One allocation for the batch; each datagram is a view of it.
   const all = Buffer.allocUnsafe(total);
-  const out: Datagram[] = new Array(r);
+  const out: BatchDatagram[] = new Array(r);
   let off = 0;
   for (let i = 0; i < r; i++) {
     const len = batchOut[i * 4]!;
     const got = Math.min(len, size);
     slab.copy(all, off, i * size, i * size + got);
     const alen = batchOut[i * 4 + 1]!;
-    out[i] = {
+    const mflags = batchOut[i * 4 + 3]!;
+    const d: BatchDatagram = {
       data: all.subarray(off, off + got),
-      address: decodeSockaddr(
-        alen > 0 ? addrSlab.subarray(i * SOCKADDR_SIZE, (i + 1) * SOCKADDR_SIZE) : addrSlab,
-        alen,
-      ),
-      truncated: (batchOut[i * 4 + 3]! & MSG.TRUNC) !== 0 || len > size,
+      address: decodeSockaddr(addrSlab.subarray(i * SOCKADDR_SIZE, (i + 1) * SOCKADDR_SIZE), alen, family),
+      truncated: (mflags & MSG.TRUNC) !== 0 || len > size,
       size: len,
     };
+    if (ctlSize > 0) {
+      const parsed = parseControl(ctlSlab.subarray(i * ctlSize, (i + 1) * ctlSize), batchOut[i * 4 + 2]!);
+      const control: ControlMessage[] = [];
+      let closed = 0;
+      for (const m of parsed.messages) {
+        if (m.level === SOL.SOCKET && m.type === SCM.RIGHTS) {
+          for (const f of decodeRights(m.data)) {
+            closeQuietly(f);
+            closed++;
+          }
+        } else control.push(m);
+      }
+      Object.assign(d, decodeViews(control));
+      d.control = control;
+      d.controlTruncated = (mflags & MSG.CTRUNC) !== 0 || closed > 0 || parsed.malformed !== null;
+    }
+    out[i] = d;
     off += got;
   }
   return out;
+}
+
+/** The control messages of one batch message: its pktinfo, then its raw ones. */
+function messageControl(host: MessageHost, m: BatchMessage, what: string): ControlMessage[] {
+  const list: ControlMessage[] = [];
+  if (m.pktinfo !== undefined) list.push(encodePktinfo(m.pktinfo, host.family === AF.INET6 ? "inet6" : "inet"));
+  if (m.control !== undefined) {
+    if (!Array.isArray(m.control)) {
+      throw codedError("ERR_INVALID_ARG_TYPE", `${what}.control must be an array of { level, type, data }`);
+    }
+    for (const c of m.control) {
+      if (c === null || typeof c !== "object" || !ArrayBuffer.isView(c.data)) {
+        throw codedError("ERR_INVALID_ARG_TYPE", `${what}: each control message must be { level, type, data }`);
+      }
+      const level = controlLevel(c.level);
+      list.push({
+        level,
+        type: controlType(level, c.type),
+        data: Buffer.from(c.data.buffer, c.data.byteOffset, c.data.byteLength),
+      });
+    }
+  }
+  return list;
 }
 
 /** @internal sendBatch: sendmmsg(2) until every message is sent. */
@@ -784,6 +860,7 @@ export function sendBatch(
   let lens: Int32Array | null = null;
   let lastAddr: AddressLike | undefined;
   let lastBytes: { bytes: Buffer; length: number } | undefined;
+  let controls: (Buffer | null)[] | null = null;
   for (let i = 0; i < count; i++) {
     const m = messages[i];
     if (m === null || typeof m !== "object")
@@ -805,6 +882,25 @@ export function sendBatch(
       lastBytes.bytes.copy(addrs, i * SOCKADDR_SIZE, 0, lastBytes.length);
       lens![i] = lastBytes.length;
     }
+    if (m.pktinfo !== undefined || m.control !== undefined) {
+      if (controls === null) controls = new Array<Buffer | null>(count).fill(null);
+      controls[i] = encodeControl(messageControl(host, m, `sendBatch: messages[${i}]`));
+    }
+  }
+  // Each message's control data goes into one slot of a slab, as the thunk takes it.
+  let ctl: Buffer | null = null;
+  let ctlLens: Int32Array | null = null;
+  let ctlSlot = 0;
+  if (controls !== null) {
+    for (const c of controls) ctlSlot = Math.max(ctlSlot, c?.length ?? 0);
+    ctl = Buffer.alloc(count * ctlSlot);
+    ctlLens = new Int32Array(count);
+    controls.forEach((c, i) => {
+      if (c) {
+        c.copy(ctl!, i * ctlSlot);
+        ctlLens![i] = c.length;
+      }
+    });
   }
   const fd = host.fd;
   let sent = 0;
@@ -822,9 +918,9 @@ export function sendBatch(
           addrs ? addrs.subarray(sent * SOCKADDR_SIZE) : null,
           addrs ? SOCKADDR_SIZE : 0,
           lens ? lens.subarray(sent) : null,
-          null,
-          0,
-          null,
+          ctl ? ctl.subarray(sent * ctlSlot) : null,
+          ctlSlot,
+          ctlLens ? ctlLens.subarray(sent) : null,
           null,
           flags,
         );

@@ -36,6 +36,7 @@ import { type GetOptionOptions, type OptionInput, type OptionValue, getOption, s
 import * as raw from "./raw/index.js";
 import { AGAIN, INPROGRESS, describe, native, type PollerHandle } from "./raw/index.js";
 import {
+  type BatchDatagram,
   type BatchMessage,
   type MessageHost,
   type ReceivedMessage,
@@ -1007,20 +1008,23 @@ export class Socket {
   /**
    * Receives up to `count` datagrams (default 32) in one system call, waiting
    * for the first; resolves with at least one. Each has `data`, `address`,
-   * `truncated` and `size`, as recvfrom() gives. Wraps `recvmmsg(2)`.
+   * `truncated` and `size`, as recvfrom() gives, and with `controlSize` its
+   * control messages and decoded views (pktinfo, ttl, timestamps ...), as
+   * recvmsg() gives. Wraps `recvmmsg(2)`.
    *
-   * Notes: no control data is received — fds sent with these datagrams are
-   * discarded by the kernel, never installed; use recvmsg() for ancillary data.
+   * Notes: a batch takes no fds — without `controlSize` the kernel discards
+   * them, with it sockit closes them (`controlTruncated`); use recvmsg() to
+   * receive fds.
    * @see https://man7.org/linux/man-pages/man2/recvmmsg.2.html
    * @throws TypeError ERR_SOCKET_BAD_TYPE on a stream socket; SocketError like recvfrom;
    *   AbortError; ERR_SOCKET_CLOSED.
    */
-  recvBatch(options?: RecvBatchOptions): Promise<Datagram[]> {
+  recvBatch(options?: RecvBatchOptions): Promise<BatchDatagram[]> {
     return recvBatch(this.#messageHost(), options);
   }
 
   /**
-   * Sends every message of `messages` (`{ data, address? }`), as many per
+   * Sends every message of `messages` (`{ data, address?, pktinfo?, control? }`), as many per
    * system call as the kernel takes, waiting for buffer space as needed;
    * resolves with the number sent. Wraps `sendmmsg(2)`, always with MSG_NOSIGNAL.
    *

@@ -8,7 +8,9 @@
 import assert from "node:assert/strict";
 import { after, describe, test } from "node:test";
 import { IPPROTO, IP, MSG, SOL } from "../../src/constants.js";
+import { readdirSync } from "node:fs";
 import { SOF } from "../../src/control.js";
+import type { BatchDatagram } from "../../src/messages.js";
 import { ERRNO } from "../../src/errors.js";
 import { native } from "../../src/raw/native.js";
 import { Socket, socketpair } from "../../src/socket.js";
@@ -26,6 +28,12 @@ function udp(family: "inet" | "inet6", bind = family === "inet" ? "127.0.0.1:0" 
   const s = track(new Socket(family, "dgram"));
   s.bind(bind);
   return s;
+}
+
+function i32(v: number): Buffer {
+  const b = Buffer.alloc(4);
+  new DataView(b.buffer).setInt32(0, v, new Uint8Array(new Uint16Array([1]).buffer)[0] === 1);
+  return b;
 }
 
 function lo(): number {
@@ -451,6 +459,57 @@ describe("batched I/O", () => {
     let n = 0;
     while (n < 2000) n += (await b.recvBatch({ count: 256 })).length;
     assert.equal(await sent, 2000);
+  });
+
+  test("recvBatch with controlSize gives each datagram its pktinfo; sendBatch answers from it", async () => {
+    const server = track(new Socket("inet", "dgram"));
+    server.bind("0.0.0.0:0");
+    server.setsockopt("IPPROTO_IP", "IP_PKTINFO", true);
+    server.setsockopt("IPPROTO_IP", "IP_RECVTTL", true);
+    const port = (server.getsockname() as { port: number }).port;
+    const c1 = udp("inet");
+    const c2 = udp("inet");
+    await c1.sendmsg({ buffers: ["to .1"], address: `127.0.0.1:${port}` });
+    await c2.sendmsg({ buffers: ["to .2"], address: `127.0.0.2:${port}` });
+    const got: BatchDatagram[] = [];
+    while (got.length < 2) got.push(...(await server.recvBatch({ controlSize: 128 })));
+    assert.deepEqual(
+      got.map((d) => [d.data.toString(), d.pktinfo?.address, d.ttl, d.controlTruncated]),
+      [
+        ["to .1", "127.0.0.1", 64, false],
+        ["to .2", "127.0.0.2", 64, false],
+      ],
+    );
+    assert.equal(got[0]!.control!.length, 2);
+    assert.equal(await server.sendBatch(got.map((d) => ({ data: "re", address: d.address, pktinfo: d.pktinfo! }))), 2);
+    assert.deepEqual((await c1.recvmsg()).address, { family: "inet", address: "127.0.0.1", port });
+    assert.deepEqual((await c2.recvmsg()).address, { family: "inet", address: "127.0.0.2", port });
+    // raw per-message control
+    await c1.sendBatch([
+      {
+        data: "ttl 5",
+        address: server.getsockname(),
+        control: [{ level: "IPPROTO_IP", type: "IP_TTL", data: i32(5) }],
+      },
+      { data: "plain", address: server.getsockname() },
+    ]);
+    const two: BatchDatagram[] = [];
+    while (two.length < 2) two.push(...(await server.recvBatch({ controlSize: 128 })));
+    assert.deepEqual(
+      two.map((d) => d.ttl),
+      [5, 64],
+    );
+  });
+
+  test("recvBatch with controlSize closes fds that arrive", async () => {
+    const [a, b] = socketpair("unix", "dgram").map(track) as [Socket, Socket];
+    const before = readdirSync("/proc/self/fd").length;
+    await a.sendmsg({ buffers: ["with fds"], fds: [0, 1, 2] });
+    const [d] = await b.recvBatch({ controlSize: 256 });
+    assert.equal(d!.data.toString(), "with fds");
+    assert.equal(d!.controlTruncated, true);
+    assert.deepEqual(d!.control, []);
+    assert.equal(readdirSync("/proc/self/fd").length, before);
   });
 
   test("messages() drains batches, keeps its contract, ends on close", async () => {
