@@ -256,10 +256,24 @@ const unclaimed = new FinalizationRegistry<number[]>((fds) => {
 // ---------------------------------------------------------------------------
 // Validation helpers.
 
+/** Checks an options object and its `signal`/`timeout` (the WaitOptions every call takes). */
 function checkOptionsObject(o: unknown, syscall: string): Record<string, unknown> {
   if (o === undefined) return {};
   if (o === null || typeof o !== "object")
     throw codedError("ERR_INVALID_ARG_TYPE", `${syscall}: options must be an object, got ${describe(o)}`);
+  const { signal, timeout } = o as WaitOptions;
+  if (signal !== undefined && !(signal instanceof AbortSignal)) {
+    throw codedError(
+      "ERR_INVALID_ARG_TYPE",
+      `${syscall}: options.signal must be an AbortSignal, got ${describe(signal)}`,
+    );
+  }
+  if (timeout !== undefined && (typeof timeout !== "number" || !(timeout >= 0) || timeout > 0x7fffffff)) {
+    throw codedError(
+      "ERR_OUT_OF_RANGE",
+      `${syscall}: options.timeout must be a number of milliseconds >= 0, got ${describe(timeout)}`,
+    );
+  }
   return o as Record<string, unknown>;
 }
 
@@ -599,9 +613,6 @@ export function recvmsg(host: MessageHost, options?: RecvmsgOptions): Promise<Re
     }
   }
   const signal = o.signal;
-  if (signal !== undefined && !(signal instanceof AbortSignal)) {
-    throw codedError("ERR_INVALID_ARG_TYPE", `recvmsg: options.signal must be an AbortSignal, got ${describe(signal)}`);
-  }
   // An already-aborted signal must not consume a message (and its fds).
   if (signal?.aborted) return Promise.reject(abortError(signal));
   // On message sockets ask for the real length of a truncated message.

@@ -162,6 +162,10 @@ describe("sendmsg / recvmsg", () => {
     assert.throws(() => a.sendmsg({ buffers: [1 as never] }), { code: "ERR_INVALID_ARG_TYPE" });
     assert.throws(() => a.sendmsg(undefined as never), { code: "ERR_INVALID_ARG_TYPE" });
     assert.throws(() => a.recvmsg({ controlSize: -1 }), { code: "ERR_OUT_OF_RANGE" });
+    assert.throws(() => a.recvmsg({ signal: {} as AbortSignal }), { code: "ERR_INVALID_ARG_TYPE" });
+    assert.throws(() => a.sendmsg({ timeout: -1 }), { code: "ERR_OUT_OF_RANGE" });
+    assert.throws(() => a.recvBatch({ timeout: NaN }), { code: "ERR_OUT_OF_RANGE" });
+    assert.throws(() => a.sendBatch([], { signal: "x" as never }), { code: "ERR_INVALID_ARG_TYPE" });
   });
 
   test("raw control messages go out as given", async () => {
