@@ -701,7 +701,7 @@ export class Socket {
    * Wraps `sendto(2)`, always with MSG_NOSIGNAL.
    * @see https://man7.org/linux/man-pages/man2/sendto.2.html
    * @throws SocketError EMSGSIZE, ECONNREFUSED (an ICMP error from an earlier datagram),
-   *   EISCONN (connected stream socket), ENOENT/ECONNREFUSED (Unix peer gone), EACCES (broadcast
+   *   EISCONN (a connected stream socket: sockit refuses where Linux would ignore the address), ENOENT/ECONNREFUSED (Unix peer gone), EACCES (broadcast
    *   without SO_BROADCAST); TypeError ERR_INVALID_ADDRESS.
    */
   sendto(data: ArrayBufferView | string, address: AddressLike, options?: SendOptions): Promise<number> {
@@ -709,6 +709,13 @@ export class Socket {
     const flags = checkFlags(options?.flags, "sendto");
     checkWait(options, "sendto");
     if (this.#closed) return Promise.reject(closedError("sendto"));
+    if (this.#type === SOCK.STREAM && native.getpeername(this.#fd, addrScratch, lenOut) >= 0) {
+      // Linux ignores the address on a connected TCP socket (send(2) allows
+      // either that or EISCONN); sockit reports it, as BSD and Unix streams do,
+      // rather than send to a peer the caller did not name.
+      const { ctx: c } = this.#sockaddr(address, "sendto");
+      return Promise.reject(new SocketError(-ERRNO.EISCONN!, "sendto", c));
+    }
     let sa = this.#lastToBytes;
     let ctx = this.#lastToCtx;
     if (address !== this.#lastTo || sa === undefined) {
