@@ -615,6 +615,18 @@ export function recvmsg(host: MessageHost, options?: RecvmsgOptions): Promise<Re
   const signal = o.signal;
   // An already-aborted signal must not consume a message (and its fds).
   if (signal?.aborted) return Promise.reject(abortError(signal));
+  if (host.type === SOCK.STREAM && flags & MSG.WAITALL && !(flags & (MSG.DONTWAIT | MSG.PEEK | MSG.OOB))) {
+    // The shared scratch cannot hold data across wakeups: only caller buffers or `own`.
+    return recvmsgAll(
+      host,
+      o,
+      flags,
+      capacity,
+      o.buffers !== undefined ? iov : own ? [own] : null,
+      maxFds,
+      controlSize,
+    );
+  }
   // On message sockets ask for the real length of a truncated message.
   if (host.type !== SOCK.STREAM) flags |= MSG.TRUNC;
   const userBuffers = o.buffers !== undefined;
@@ -677,38 +689,139 @@ function buildResult(
         ? { family: "unix" as const, path: "" }
         : null;
 
+  const taken = newTaken();
+  takeControl(taken, ctl, ctlLen, maxFds);
+  return finish(data, n, address, msgFlags, taken);
+}
+
+/** Control data collected from one or more receives: the list, the fds kept, and what was lost. */
+interface Taken {
+  control: ControlMessage[];
+  fds: number[];
+  lost: boolean;
+}
+
+function newTaken(): Taken {
+  return { control: [], fds: [], lost: false };
+}
+
+/**
+ * Moves the control messages of one receive into `taken`: fds up to `maxFds`
+ * are kept (the SCM_RIGHTS entry rewritten to list only them), the rest closed.
+ */
+function takeControl(taken: Taken, ctl: Buffer, ctlLen: number, maxFds: number): void {
   const parsed = parseControl(ctl, ctlLen);
-  const fds: number[] = [];
-  let dropped = 0;
-  const control: ControlMessage[] = [];
+  if (parsed.malformed !== null) taken.lost = true;
   for (const m of parsed.messages) {
     if (m.level === SOL.SOCKET && m.type === SCM.RIGHTS) {
       const kept: number[] = [];
       for (const f of decodeRights(m.data)) {
-        if (fds.length < maxFds) {
-          fds.push(f);
+        if (taken.fds.length < maxFds) {
+          taken.fds.push(f);
           kept.push(f);
         } else {
           closeQuietly(f);
-          dropped++;
+          taken.lost = true;
         }
       }
-      if (kept.length > 0) control.push({ level: m.level, type: m.type, data: encodeRights(kept).data });
+      if (kept.length > 0) taken.control.push({ level: m.level, type: m.type, data: encodeRights(kept).data });
       continue;
     }
-    control.push(m);
+    taken.control.push(m);
   }
-  const views = decodeViews(control);
+}
+
+function finish(
+  data: Buffer,
+  n: number,
+  address: SocketAddress | null,
+  msgFlags: number,
+  taken: Taken,
+): ReceivedMessage {
   const base = {
     data,
     size: n,
     address,
     flags: msgFlags,
     truncated: (msgFlags & MSG.TRUNC) !== 0,
-    controlTruncated: (msgFlags & MSG.CTRUNC) !== 0 || dropped > 0 || parsed.malformed !== null,
-    ...views,
+    controlTruncated: (msgFlags & MSG.CTRUNC) !== 0 || taken.lost,
+    ...decodeViews(taken.control),
   };
-  return makeResult(base, fds, control);
+  return makeResult(base, taken.fds, taken.control);
+}
+
+/**
+ * MSG_WAITALL on a stream: receives until `capacity` bytes (or EOF), over as
+ * many wakeups as it takes — the kernel does not wait on a non-blocking
+ * socket, so this loop does. The data accumulates in a buffer of its own
+ * (never the shared scratch, which other calls use between wakeups), and so
+ * do the control messages and fds of every piece; if the call fails, is
+ * aborted or times out half way, the fds received so far are closed.
+ */
+function recvmsgAll(
+  host: MessageHost,
+  o: RecvmsgOptions,
+  flags: number,
+  capacity: number,
+  userIov: ArrayBufferView[] | null,
+  maxFds: number,
+  controlSize: number,
+): Promise<ReceivedMessage> {
+  const target = userIov ?? [Buffer.allocUnsafe(capacity)];
+  const fd = host.fd;
+  const family = host.family;
+  const taken = newTaken();
+  let filled = 0;
+  let msgFlags = 0;
+  let address: SocketAddress | null | undefined;
+  const attempt = (): number => {
+    while (filled < capacity) {
+      const ctl = controlSize <= ctlScratch.length ? ctlScratch : (ctlScratch = Buffer.alloc(controlSize));
+      const ctlView = controlSize === ctl.length ? ctl : ctl.subarray(0, controlSize);
+      const n = raw.recvmsg(fd, iovFrom(target, filled), addrScratch, controlSize > 0 ? ctlView : null, outs, flags);
+      if (n === AGAIN) return AGAIN;
+      const ctlLen = outs[1]!;
+      try {
+        msgFlags |= outs[2]! & ~MSG.CMSG_CLOEXEC;
+        address ??=
+          outs[0]! > 0
+            ? decodeSockaddr(addrScratch, outs[0]!)
+            : family === AF.UNIX
+              ? { family: "unix", path: "" }
+              : null;
+        takeControl(taken, ctlView, ctlLen, maxFds);
+      } catch (e) {
+        for (const f of rightsIn(ctlView, ctlLen)) closeQuietly(f);
+        throw e;
+      }
+      if (n === 0) break; // EOF: what came is all there is
+      filled += n;
+    }
+    return filled;
+  };
+  return run(host, READ, "recvmsg", attempt, o, flags).then(
+    () => finish(gather(target, filled), filled, address ?? null, msgFlags, taken),
+    (e: unknown) => {
+      for (const f of taken.fds) closeQuietly(f);
+      throw e;
+    },
+  );
+}
+
+/** The part of `iov` from byte `offset` on. */
+function iovFrom(iov: ArrayBufferView[], offset: number): ArrayBufferView[] {
+  if (offset === 0) return iov;
+  const out: ArrayBufferView[] = [];
+  let skip = offset;
+  for (const b of iov) {
+    if (skip >= b.byteLength) {
+      skip -= b.byteLength;
+      continue;
+    }
+    out.push(skip === 0 ? b : new Uint8Array(b.buffer, b.byteOffset + skip, b.byteLength - skip));
+    skip = 0;
+  }
+  return out;
 }
 
 /** The first `got` bytes spread over `iov`: a view when they lie in the first buffer, else a copy. */

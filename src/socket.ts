@@ -1002,7 +1002,9 @@ export class Socket {
    * them. Fds beyond `maxFds` (default 0) are closed at once; fds of a
    * result that is dropped unread are closed when it is garbage-collected.
    * With MSG_ERRQUEUE it reads the error queue (IP_RECVERR/IPV6_RECVERR):
-   * the report is in `error`.
+   * the report is in `error`. With MSG_WAITALL on a stream it waits until
+   * `size` bytes (or EOF) have come, over as many reads as it takes; if it
+   * fails half way, the bytes read so far are lost and their fds closed.
    * @see https://man7.org/linux/man-pages/man2/recvmsg.2.html
    * @see https://man7.org/linux/man-pages/man3/cmsg.3.html
    * @throws SocketError ECONNREFUSED (ICMP error on UDP), ECONNRESET; RangeError/TypeError for

@@ -16,7 +16,7 @@ import { after, before, describe, test } from "node:test";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import { CMSG_LEN, CMSG_SPACE } from "../../src/control.js";
-import { SCM } from "../../src/constants.js";
+import { MSG, SCM } from "../../src/constants.js";
 import { acceptAllowed, peerAllowed, peerCredentials, peerGroups, recvFds, sendFds } from "../../src/messages.js";
 import { Socket, socketpair } from "../../src/socket.js";
 
@@ -259,6 +259,48 @@ describe("fd passing", () => {
         assert.equal(m.data.toString(), "three");
         break;
       }
+      closeSync(f);
+      a.close();
+      b.close();
+    });
+  });
+
+  test("MSG_WAITALL on a stream: one result from several writes, fds from each; none leak on abort", async () => {
+    await noLeak(async () => {
+      const [a, b] = socketpair("unix", "stream");
+      const f = openSync(fileWith("waitall"), "r");
+      const whole = b.recvmsg({ size: 6, flags: MSG.WAITALL, maxFds: 4 });
+      await a.sendmsg({ buffers: ["ab"], fds: [f] });
+      await new Promise((res) => setTimeout(res, 20));
+      await a.sendmsg({ buffers: ["cd"] });
+      await new Promise((res) => setTimeout(res, 20));
+      await a.sendmsg({ buffers: ["ef"], fds: [f, f] });
+      const m = await whole;
+      assert.equal(m.data.toString(), "abcdef");
+      assert.equal(m.size, 6);
+      assert.equal(m.fds.length, 3);
+      for (const fd of m.fds) closeSync(fd);
+      // into caller buffers, across their boundary
+      const x = Buffer.alloc(3);
+      const y = Buffer.alloc(3);
+      const into = b.recvmsg({ buffers: [x, y], flags: MSG.WAITALL });
+      await a.sendmsg({ buffers: ["12"] });
+      await new Promise((res) => setTimeout(res, 20));
+      await a.sendmsg({ buffers: ["3456"] });
+      assert.equal((await into).size, 6);
+      assert.equal(Buffer.concat([x, y]).toString(), "123456");
+      // aborted half way: the fds of the part already read are closed
+      const ac = new AbortController();
+      const half = b.recvmsg({ size: 10, flags: MSG.WAITALL, maxFds: 2, signal: ac.signal });
+      await a.sendmsg({ buffers: ["half"], fds: [f, f] });
+      await new Promise((res) => setTimeout(res, 20));
+      ac.abort();
+      await assert.rejects(half, { name: "AbortError" });
+      // EOF ends the wait with what came
+      await a.sendmsg({ buffers: ["tail"] });
+      a.shutdown("write");
+      const tail = await b.recvmsg({ size: 100, flags: MSG.WAITALL });
+      assert.equal(tail.data.toString(), "tail");
       closeSync(f);
       a.close();
       b.close();
