@@ -258,7 +258,13 @@ export type FamilyHint = "inet" | "inet6" | "unix" | undefined;
  */
 export function parseAddress(text: string, hint?: FamilyHint): SocketAddress {
   if (typeof text !== "string") throw codedError("ERR_INVALID_ARG_TYPE", "The address must be a string or an object");
-  if (hint === "unix" || text.startsWith("/") || text.startsWith("./") || text.startsWith("../") || text.startsWith("@")) {
+  if (
+    hint === "unix" ||
+    text.startsWith("/") ||
+    text.startsWith("./") ||
+    text.startsWith("../") ||
+    text.startsWith("@")
+  ) {
     return { family: "unix", path: text.startsWith("@") ? `\0${text.slice(1)}` : text };
   }
   if (text.startsWith("[")) {
@@ -342,7 +348,8 @@ function checkU32(v: unknown, what: string): number {
 export function scopeIndex(scope: number | string | undefined, syscall = "if_nametoindex"): number {
   if (scope === undefined) return 0;
   if (typeof scope === "number") return checkU32(scope, "scopeId");
-  if (typeof scope !== "string") throw codedError("ERR_INVALID_ARG_TYPE", "scopeId must be a number or an interface name");
+  if (typeof scope !== "string")
+    throw codedError("ERR_INVALID_ARG_TYPE", "scopeId must be a number or an interface name");
   if (/^\d+$/.test(scope)) return checkU32(Number(scope), "scopeId");
   const r = native.ifNameToIndex(scope);
   if (r < 0) throw new SocketError(r, syscall, { address: scope });
@@ -352,19 +359,27 @@ export function scopeIndex(scope: number | string | undefined, syscall = "if_nam
 /** Encodes the bytes of a Unix path, checking it fits sun_path (ENAMETOOLONG). */
 function unixPathBytes(path: string | Buffer, syscall: string): Buffer {
   const bytes = typeof path === "string" ? Buffer.from(path, "utf8") : path;
-  if (!Buffer.isBuffer(bytes)) throw codedError("ERR_INVALID_ARG_TYPE", "A Unix address path must be a string or a Buffer");
+  if (!Buffer.isBuffer(bytes))
+    throw codedError("ERR_INVALID_ARG_TYPE", "A Unix address path must be a string or a Buffer");
   // A path name may fill all of sun_path (the kernel does not need the NUL);
   // an abstract name is its leading NUL plus at most SUN_PATH_MAX - 1 bytes.
   if (bytes.length > SUN_PATH_MAX) {
     const shown = typeof path === "string" ? path : path.toString("latin1");
-    throw new SocketError(-ERRNO.ENAMETOOLONG!, syscall, { path: shown }, `${syscall} ENAMETOOLONG ${JSON.stringify(shown.replace(/\0/g, "@"))}: ${bytes.length} bytes do not fit sun_path (${SUN_PATH_MAX})`);
+    throw new SocketError(
+      -ERRNO.ENAMETOOLONG!,
+      syscall,
+      { path: shown },
+      `${syscall} ENAMETOOLONG ${JSON.stringify(shown.replace(/\0/g, "@"))}: ${bytes.length} bytes do not fit sun_path (${SUN_PATH_MAX})`,
+    );
   }
   if (bytes.length > 0 && bytes[0] !== 0 && bytes.indexOf(0) !== -1) {
-    throw codedError("ERR_INVALID_ADDRESS", "A Unix path name must not contain NUL bytes (only an abstract name, which starts with one)");
+    throw codedError(
+      "ERR_INVALID_ADDRESS",
+      "A Unix path name must not contain NUL bytes (only an abstract name, which starts with one)",
+    );
   }
   return bytes;
 }
-
 
 /**
  * Encodes an address object as a sockaddr. `syscall` names the call for errors.
@@ -372,7 +387,8 @@ function unixPathBytes(path: string | Buffer, syscall: string): Buffer {
  * for a Unix path longer than sun_path and ENODEV for an unknown scope name.
  */
 export function encodeSockaddr(addr: SocketAddress, syscall = "bind"): Sockaddr {
-  if (addr === null || typeof addr !== "object") throw codedError("ERR_INVALID_ARG_TYPE", `${syscall}: the address must be an object or a string`);
+  if (addr === null || typeof addr !== "object")
+    throw codedError("ERR_INVALID_ARG_TYPE", `${syscall}: the address must be an object or a string`);
   switch (addr.family) {
     case "inet": {
       const st = S.sockaddr_in!;
@@ -432,7 +448,8 @@ export function encodeSockaddr(addr: SocketAddress, syscall = "bind"): Sockaddr 
       b[st.sll_pkttype!] = addr.pkttype ?? 0;
       const hw = addr.addr ?? Buffer.alloc(0);
       const room = st.size - st.sll_addr!;
-      if (hw.length > room) throw codedError("ERR_OUT_OF_RANGE", `${syscall}: a hardware address has at most ${room} bytes`);
+      if (hw.length > room)
+        throw codedError("ERR_OUT_OF_RANGE", `${syscall}: a hardware address has at most ${room} bytes`);
       b[st.sll_halen!] = hw.length;
       Buffer.from(hw).copy(b, st.sll_addr!);
       return { bytes: b, length: st.size };
@@ -440,7 +457,10 @@ export function encodeSockaddr(addr: SocketAddress, syscall = "bind"): Sockaddr 
     default: {
       const u = addr as UnknownAddress;
       if (typeof u.family !== "number" || !Buffer.isBuffer(u.bytes)) {
-        throw codedError("ERR_INVALID_ADDRESS", `${syscall}: unknown address family ${JSON.stringify((addr as { family: unknown }).family)}`);
+        throw codedError(
+          "ERR_INVALID_ADDRESS",
+          `${syscall}: unknown address family ${JSON.stringify((addr as { family: unknown }).family)}`,
+        );
       }
       return { bytes: u.bytes, length: u.bytes.length };
     }
@@ -546,7 +566,10 @@ export function toAddress(input: AddressLike, family: number, syscall: string): 
   const hint: FamilyHint = name === "inet" || name === "inet6" || name === "unix" ? name : undefined;
   if (typeof input === "string") return parseAddress(input, hint);
   if (input === null || typeof input !== "object") {
-    throw codedError("ERR_INVALID_ARG_TYPE", `${syscall}: the address must be a string or an address object, got ${input === null ? "null" : typeof input}`);
+    throw codedError(
+      "ERR_INVALID_ARG_TYPE",
+      `${syscall}: the address must be a string or an address object, got ${input === null ? "null" : typeof input}`,
+    );
   }
   if (name === "inet6" && input.family === "inet") {
     return { family: "inet6", address: `::ffff:${(input as InetAddress).address}`, port: (input as InetAddress).port };

@@ -56,36 +56,113 @@ export const SOCK = group<"STREAM" | "DGRAM" | "SEQPACKET" | "RAW" | "RDM" | "NO
 export const SOL = group<"SOCKET" | "IP" | "IPV6" | "TCP" | "UDP" | "RAW" | "PACKET" | "NETLINK" | "ICMPV6">("SOL");
 /** Socket-level options (`SO_*`). */
 export const SO = group<
-  | "REUSEADDR" | "REUSEPORT" | "KEEPALIVE" | "LINGER" | "RCVBUF" | "SNDBUF" | "RCVLOWAT" | "SNDLOWAT"
-  | "BROADCAST" | "BINDTODEVICE" | "TYPE" | "DOMAIN" | "PROTOCOL" | "ERROR" | "ACCEPTCONN" | "PEERCRED"
-  | "PASSCRED" | "MARK" | "PRIORITY" | "RCVTIMEO" | "SNDTIMEO" | "OOBINLINE" | "TIMESTAMP" | "TIMESTAMPNS"
-  | "TIMESTAMPING" | "PEERSEC" | "COOKIE" | "DONTROUTE"
+  | "REUSEADDR"
+  | "REUSEPORT"
+  | "KEEPALIVE"
+  | "LINGER"
+  | "RCVBUF"
+  | "SNDBUF"
+  | "RCVLOWAT"
+  | "SNDLOWAT"
+  | "BROADCAST"
+  | "BINDTODEVICE"
+  | "TYPE"
+  | "DOMAIN"
+  | "PROTOCOL"
+  | "ERROR"
+  | "ACCEPTCONN"
+  | "PEERCRED"
+  | "PASSCRED"
+  | "MARK"
+  | "PRIORITY"
+  | "RCVTIMEO"
+  | "SNDTIMEO"
+  | "OOBINLINE"
+  | "TIMESTAMP"
+  | "TIMESTAMPNS"
+  | "TIMESTAMPING"
+  | "PEERSEC"
+  | "COOKIE"
+  | "DONTROUTE"
 >("SO");
 /** Protocol numbers (`IPPROTO_*`). */
 export const IPPROTO = group<"IP" | "ICMP" | "TCP" | "UDP" | "IPV6" | "ICMPV6" | "RAW" | "SCTP" | "UDPLITE">("IPPROTO");
 /** send/recv flags (`MSG_*`). */
 export const MSG = group<
-  | "OOB" | "PEEK" | "DONTROUTE" | "CTRUNC" | "TRUNC" | "DONTWAIT" | "EOR" | "WAITALL" | "NOSIGNAL" | "MORE"
-  | "ERRQUEUE" | "CMSG_CLOEXEC" | "WAITFORONE" | "CONFIRM" | "FASTOPEN" | "ZEROCOPY"
+  | "OOB"
+  | "PEEK"
+  | "DONTROUTE"
+  | "CTRUNC"
+  | "TRUNC"
+  | "DONTWAIT"
+  | "EOR"
+  | "WAITALL"
+  | "NOSIGNAL"
+  | "MORE"
+  | "ERRQUEUE"
+  | "CMSG_CLOEXEC"
+  | "WAITFORONE"
+  | "CONFIRM"
+  | "FASTOPEN"
+  | "ZEROCOPY"
 >("MSG");
 /** TCP-level options (`TCP_*`). */
 export const TCP = group<
-  | "NODELAY" | "MAXSEG" | "CORK" | "KEEPIDLE" | "KEEPINTVL" | "KEEPCNT" | "USER_TIMEOUT" | "CONGESTION"
-  | "FASTOPEN" | "INFO" | "QUICKACK" | "NOTSENT_LOWAT" | "DEFER_ACCEPT" | "SYNCNT" | "LINGER2"
+  | "NODELAY"
+  | "MAXSEG"
+  | "CORK"
+  | "KEEPIDLE"
+  | "KEEPINTVL"
+  | "KEEPCNT"
+  | "USER_TIMEOUT"
+  | "CONGESTION"
+  | "FASTOPEN"
+  | "INFO"
+  | "QUICKACK"
+  | "NOTSENT_LOWAT"
+  | "DEFER_ACCEPT"
+  | "SYNCNT"
+  | "LINGER2"
 >("TCP");
 /** UDP-level options (`UDP_*`). */
 export const UDP = group<"CORK">("UDP");
 /** IPv4-level options (`IP_*`). */
 export const IP = group<
-  | "TOS" | "TTL" | "HDRINCL" | "PKTINFO" | "RECVTTL" | "RECVTOS" | "RECVERR" | "MTU_DISCOVER" | "MTU"
-  | "MULTICAST_IF" | "MULTICAST_TTL" | "MULTICAST_LOOP" | "ADD_MEMBERSHIP" | "DROP_MEMBERSHIP"
-  | "FREEBIND" | "TRANSPARENT" | "BIND_ADDRESS_NO_PORT"
+  | "TOS"
+  | "TTL"
+  | "HDRINCL"
+  | "PKTINFO"
+  | "RECVTTL"
+  | "RECVTOS"
+  | "RECVERR"
+  | "MTU_DISCOVER"
+  | "MTU"
+  | "MULTICAST_IF"
+  | "MULTICAST_TTL"
+  | "MULTICAST_LOOP"
+  | "ADD_MEMBERSHIP"
+  | "DROP_MEMBERSHIP"
+  | "FREEBIND"
+  | "TRANSPARENT"
+  | "BIND_ADDRESS_NO_PORT"
 >("IP");
 /** IPv6-level options (`IPV6_*`). */
 export const IPV6 = group<
-  | "V6ONLY" | "UNICAST_HOPS" | "MULTICAST_HOPS" | "MULTICAST_LOOP" | "MULTICAST_IF" | "JOIN_GROUP"
-  | "LEAVE_GROUP" | "RECVPKTINFO" | "PKTINFO" | "RECVHOPLIMIT" | "RECVTCLASS" | "TCLASS" | "RECVERR"
-  | "FREEBIND" | "TRANSPARENT"
+  | "V6ONLY"
+  | "UNICAST_HOPS"
+  | "MULTICAST_HOPS"
+  | "MULTICAST_LOOP"
+  | "MULTICAST_IF"
+  | "JOIN_GROUP"
+  | "LEAVE_GROUP"
+  | "RECVPKTINFO"
+  | "PKTINFO"
+  | "RECVHOPLIMIT"
+  | "RECVTCLASS"
+  | "TCLASS"
+  | "RECVERR"
+  | "FREEBIND"
+  | "TRANSPARENT"
 >("IPV6");
 /** shutdown(2) directions. */
 export const SHUT = group<"RD" | "WR" | "RDWR">("SHUT");
@@ -97,15 +174,28 @@ export const POLL = group<"IN" | "PRI" | "OUT" | "ERR" | "HUP" | "NVAL" | "RDHUP
 export const NETLINK = group<"ROUTE" | "SOCK_DIAG" | "KOBJECT_UEVENT" | "GENERIC" | "NETFILTER" | "AUDIT">("NETLINK");
 /** TCP states as in tcp_info.tcpi_state (`TCP_ESTABLISHED` → `TCP_STATE.ESTABLISHED`). */
 export const TCP_STATE = group<
-  | "ESTABLISHED" | "SYN_SENT" | "SYN_RECV" | "FIN_WAIT1" | "FIN_WAIT2" | "TIME_WAIT" | "CLOSE" | "CLOSE_WAIT"
-  | "LAST_ACK" | "LISTEN" | "CLOSING"
+  | "ESTABLISHED"
+  | "SYN_SENT"
+  | "SYN_RECV"
+  | "FIN_WAIT1"
+  | "FIN_WAIT2"
+  | "TIME_WAIT"
+  | "CLOSE"
+  | "CLOSE_WAIT"
+  | "LAST_ACK"
+  | "LISTEN"
+  | "CLOSING"
 >("TCP_STATE");
 /** Socket ioctl requests (FIONREAD, SIOCATMARK, SIOCOUTQ, ...), by their C names. */
 export const IOCTL = group<"FIONREAD" | "FIONBIO" | "SIOCATMARK" | "SIOCINQ" | "SIOCOUTQ" | "SIOCOUTQNSD">("IOCTL");
 /** fcntl(2) commands and flags, by their C names. */
-export const FCNTL = group<"F_GETFL" | "F_SETFL" | "F_GETFD" | "F_SETFD" | "F_DUPFD_CLOEXEC" | "FD_CLOEXEC" | "O_NONBLOCK">("FCNTL");
+export const FCNTL = group<
+  "F_GETFL" | "F_SETFL" | "F_GETFD" | "F_SETFD" | "F_DUPFD_CLOEXEC" | "FD_CLOEXEC" | "O_NONBLOCK"
+>("FCNTL");
 /** Sizes and limits: FD_SETSIZE, SOMAXCONN, IFNAMSIZ, IOV_MAX, SUN_PATH_MAX. */
-export const LIMITS = group<"FD_SETSIZE" | "SOMAXCONN" | "IFNAMSIZ" | "IOV_MAX" | "SUN_PATH_MAX" | "SA_FAMILY_SIZE">("LIMITS");
+export const LIMITS = group<"FD_SETSIZE" | "SOMAXCONN" | "IFNAMSIZ" | "IOV_MAX" | "SUN_PATH_MAX" | "SA_FAMILY_SIZE">(
+  "LIMITS",
+);
 
 /** Struct sizes and field offsets from the headers (`STRUCTS.sockaddr_in6.sin6_port`). */
 export const STRUCTS = native.structs;

@@ -8,7 +8,15 @@
  * const conn = await s.accept();
  */
 export { Socket, socketpair } from "./socket.js";
-export type { Datagram, RecvIntoOptions, RecvOptions, SendOptions, ShutdownHow, SocketOptions, WaitOptions } from "./socket.js";
+export type {
+  Datagram,
+  RecvIntoOptions,
+  RecvOptions,
+  SendOptions,
+  ShutdownHow,
+  SocketOptions,
+  WaitOptions,
+} from "./socket.js";
 export {
   decodeSockaddr,
   encodeSockaddr,

@@ -66,7 +66,8 @@ export function typeNumber(type: unknown): number {
 /** Resolves a protocol name or number for a family to its number (0 = default). */
 export function protocolNumber(family: number, protocol: unknown): number {
   if (protocol === undefined || protocol === null) return 0;
-  if (typeof protocol === "number" && Number.isInteger(protocol) && protocol >= 0 && protocol <= 0x7fffffff) return protocol;
+  if (typeof protocol === "number" && Number.isInteger(protocol) && protocol >= 0 && protocol <= 0x7fffffff)
+    return protocol;
   if (typeof protocol === "string") {
     const table = family === AF.NETLINK ? netlinkProtocols : ipProtocols;
     const v = table.get(protocol.toLowerCase());
@@ -92,7 +93,8 @@ export function typeLabel(type: number): TypeName | number {
 /** The name of a protocol number within a family, or the number (0 stays 0). */
 export function protocolLabel(family: number, protocol: number): string | number {
   if (protocol === 0) return 0;
-  const table = family === AF.NETLINK ? netlinkProtocols : family === AF.INET || family === AF.INET6 ? ipProtocols : undefined;
+  const table =
+    family === AF.NETLINK ? netlinkProtocols : family === AF.INET || family === AF.INET6 ? ipProtocols : undefined;
   if (table) for (const [k, v] of table) if (v === protocol) return k;
   return protocol;
 }

@@ -57,7 +57,10 @@ export function checkWindow(buf: ArrayBufferView, offset: number, length: number
     throw codedError("ERR_OUT_OF_RANGE", `${what}: offset must be an integer in 0..${buf.byteLength}, got ${offset}`);
   }
   if (!Number.isInteger(length) || length < 0 || length > buf.byteLength - offset) {
-    throw codedError("ERR_OUT_OF_RANGE", `${what}: length must be an integer in 0..${buf.byteLength - offset}, got ${length}`);
+    throw codedError(
+      "ERR_OUT_OF_RANGE",
+      `${what}: length must be an integer in 0..${buf.byteLength - offset}, got ${length}`,
+    );
   }
 }
 
@@ -127,19 +130,44 @@ export function recv(fd: number, buf: Bytes, offset: number, length: number, fla
 }
 
 /** Wraps `sendto(2)` (MSG_NOSIGNAL always): bytes sent or AGAIN. */
-export function sendto(fd: number, buf: Bytes, offset: number, length: number, flags: number, addr: Bytes, addrlen: number, ctx?: ErrorContext): number {
+export function sendto(
+  fd: number,
+  buf: Bytes,
+  offset: number,
+  length: number,
+  flags: number,
+  addr: Bytes,
+  addrlen: number,
+  ctx?: ErrorContext,
+): number {
   const r = native.sendto(fd, buf, offset, length, flags, addr, addrlen);
   return r >= 0 || r === AGAIN ? r : fail(r, "sendto", ctx);
 }
 
 /** Wraps `recvfrom(2)`: bytes received or AGAIN; the sender's address goes to addr, its length to outLen[0]. */
-export function recvfrom(fd: number, buf: Bytes, offset: number, length: number, flags: number, addr: Buffer, outLen: Int32Array): number {
+export function recvfrom(
+  fd: number,
+  buf: Bytes,
+  offset: number,
+  length: number,
+  flags: number,
+  addr: Buffer,
+  outLen: Int32Array,
+): number {
   const r = native.recvfrom(fd, buf, offset, length, flags, addr, outLen);
   return r >= 0 || r === AGAIN ? r : fail(r, "recvfrom");
 }
 
 /** Wraps `sendmsg(2)` (MSG_NOSIGNAL always): bytes sent or AGAIN. */
-export function sendmsg(fd: number, buffers: Bytes[], addr: Bytes | null, addrlen: number, control: Bytes | null, flags: number, ctx?: ErrorContext): number {
+export function sendmsg(
+  fd: number,
+  buffers: Bytes[],
+  addr: Bytes | null,
+  addrlen: number,
+  control: Bytes | null,
+  flags: number,
+  ctx?: ErrorContext,
+): number {
   const r = native.sendmsg(fd, buffers, addr, addrlen, control, flags);
   return r >= 0 || r === AGAIN ? r : fail(r, "sendmsg", ctx);
 }
@@ -148,7 +176,14 @@ export function sendmsg(fd: number, buffers: Bytes[], addr: Bytes | null, addrle
  * Wraps `recvmsg(2)` (MSG_CMSG_CLOEXEC always): bytes received or AGAIN;
  * outs = [addrlen, controllen, msg_flags].
  */
-export function recvmsg(fd: number, buffers: Bytes[], addr: Buffer | null, control: Buffer | null, outs: Int32Array, flags: number): number {
+export function recvmsg(
+  fd: number,
+  buffers: Bytes[],
+  addr: Buffer | null,
+  control: Buffer | null,
+  outs: Int32Array,
+  flags: number,
+): number {
   const r = native.recvmsg(fd, buffers, addr, control, outs, flags);
   return r >= 0 || r === AGAIN ? r : fail(r, "recvmsg");
 }

@@ -24,10 +24,32 @@ export interface Binding {
   send(fd: number, buf: Bytes, offset: number, length: number, flags: number): number;
   recv(fd: number, buf: Bytes, offset: number, length: number, flags: number): number;
   sendto(fd: number, buf: Bytes, offset: number, length: number, flags: number, addr: Bytes, addrlen: number): number;
-  recvfrom(fd: number, buf: Bytes, offset: number, length: number, flags: number, addr: Bytes, lenOut: Int32Array): number;
-  sendmsg(fd: number, buffers: Bytes[], addr: Bytes | null, addrlen: number, control: Bytes | null, flags: number): number;
+  recvfrom(
+    fd: number,
+    buf: Bytes,
+    offset: number,
+    length: number,
+    flags: number,
+    addr: Bytes,
+    lenOut: Int32Array,
+  ): number;
+  sendmsg(
+    fd: number,
+    buffers: Bytes[],
+    addr: Bytes | null,
+    addrlen: number,
+    control: Bytes | null,
+    flags: number,
+  ): number;
   /** out = [addrlen, controllen, msg_flags] */
-  recvmsg(fd: number, buffers: Bytes[], addr: Bytes | null, control: Bytes | null, out: Int32Array, flags: number): number;
+  recvmsg(
+    fd: number,
+    buffers: Bytes[],
+    addr: Bytes | null,
+    control: Bytes | null,
+    out: Int32Array,
+    flags: number,
+  ): number;
   shutdown(fd: number, how: number): number;
   close(fd: number): number;
   getsockname(fd: number, addr: Bytes, lenOut: Int32Array): number;
