@@ -52,8 +52,8 @@ export interface MessageHost {
   readonly family: number;
   readonly type: number;
   readonly closed: boolean;
-  /** Socket's #io: READ = 0, WRITE = 1; `attempt` returns a result or AGAIN. */
-  io(dir: 0 | 1, syscall: string, attempt: () => number, options?: WaitOptions): Promise<number>;
+  /** Socket's #io: READ = 0, WRITE = 1; `attempt` returns a result or AGAIN; `flags` (MSG_DONTWAIT, MSG_ERRQUEUE, MSG_OOB) change how it waits. */
+  io(dir: 0 | 1, syscall: string, attempt: () => number, options?: WaitOptions, flags?: number): Promise<number>;
 }
 
 const READ = 0;
@@ -347,24 +347,9 @@ function fdList(fds: unknown, syscall: string): () => number[] {
 }
 
 // ---------------------------------------------------------------------------
-// How a call waits.
+// How a call waits: the socket's I/O primitive decides (MSG_DONTWAIT once,
+// MSG_ERRQUEUE/MSG_OOB by polling, everything else on readiness).
 
-const EAGAIN = -ERRNO.EAGAIN!;
-const ETIMEDOUT = -ERRNO.ETIMEDOUT!;
-
-/**
- * Runs `attempt` (a non-blocking syscall returning a result or AGAIN) the way
- * `flags` ask:
- * - usually through the socket's I/O primitive, which waits for readiness;
- * - under MSG_DONTWAIT once, rejecting with SocketError EAGAIN when it would
- *   block — the caller asked not to wait;
- * - for an error-queue read (MSG_ERRQUEUE) or an urgent-data read (MSG_OOB)
- *   by polling with back-off. The error queue signals itself with POLLERR,
- *   urgent data with POLLPRI, and libuv reports the first as "readable" and
- *   the socket's watcher does not ask for the second: queued behind the
- *   socket's readiness, such a read would spin while ordinary data waits
- *   unread (or never wake), and hold up the reads queued after it.
- */
 function run(
   host: MessageHost,
   dir: 0 | 1,
@@ -373,58 +358,7 @@ function run(
   options: WaitOptions,
   flags: number,
 ): Promise<number> {
-  if (flags & MSG.DONTWAIT) {
-    if (host.closed) return Promise.reject(closedError(syscall));
-    if (options.signal?.aborted) return Promise.reject(abortError(options.signal));
-    try {
-      const r = attempt();
-      return r === AGAIN ? Promise.reject(new SocketError(EAGAIN, syscall)) : Promise.resolve(r);
-    } catch (e) {
-      return Promise.reject(e);
-    }
-  }
-  if (dir === READ && flags & (MSG.ERRQUEUE | MSG.OOB)) return pollErrorQueue(host, syscall, attempt, options);
-  return host.io(dir, syscall, attempt, options);
-}
-
-async function pollErrorQueue(
-  host: MessageHost,
-  syscall: string,
-  attempt: () => number,
-  options: WaitOptions,
-): Promise<number> {
-  const signal = options.signal;
-  const deadline = options.timeout === undefined ? Infinity : Date.now() + options.timeout;
-  let delay = 1;
-  for (;;) {
-    if (host.closed) throw closedError(syscall);
-    if (signal?.aborted) throw abortError(signal);
-    const r = attempt();
-    if (r !== AGAIN) return r;
-    const left = deadline - Date.now();
-    if (left <= 0)
-      throw new SocketError(
-        ETIMEDOUT,
-        syscall,
-        {},
-        `${syscall} ETIMEDOUT: the error queue stayed empty for ${options.timeout} ms`,
-      );
-    await new Promise<void>((resolve) => {
-      const onAbort = (): void => {
-        clearTimeout(timer);
-        resolve();
-      };
-      const timer = setTimeout(
-        () => {
-          signal?.removeEventListener("abort", onAbort);
-          resolve();
-        },
-        Math.min(delay, left),
-      );
-      signal?.addEventListener("abort", onAbort, { once: true });
-    });
-    delay = Math.min(delay * 2, 50);
-  }
+  return host.io(dir, syscall, attempt, options, flags);
 }
 
 // ---------------------------------------------------------------------------

@@ -102,6 +102,8 @@ const WRITE = 1;
 type Dir = typeof READ | typeof WRITE;
 
 const UV = native.UV;
+/** Flags that change how a call waits (see #io). */
+const SPECIAL_FLAGS = MSG.DONTWAIT | MSG.ERRQUEUE | MSG.OOB;
 const EV_READ = UV.READABLE;
 const EV_WRITE = UV.WRITABLE;
 
@@ -137,14 +139,18 @@ const leaked = new FinalizationRegistry<number>((fd) => {
 function toBytes(data: unknown, syscall: string): Buffer | ArrayBufferView {
   if (typeof data === "string") return Buffer.from(data, "utf8");
   if (ArrayBuffer.isView(data)) return data;
-  throw codedError("ERR_INVALID_ARG_TYPE", `${syscall}: data must be a Buffer, TypedArray, DataView or string, got ${describe(data)}`);
+  throw codedError(
+    "ERR_INVALID_ARG_TYPE",
+    `${syscall}: data must be a Buffer, TypedArray, DataView or string, got ${describe(data)}`,
+  );
 }
 
 function checkSize(size: unknown, syscall: string): number {
   if (typeof size !== "number" || !Number.isInteger(size)) {
     throw codedError("ERR_INVALID_ARG_TYPE", `${syscall}: size must be an integer, got ${describe(size)}`);
   }
-  if (size < 0 || size > 0x7fffffff) throw codedError("ERR_OUT_OF_RANGE", `${syscall}: size must be in 0..2147483647, got ${size}`);
+  if (size < 0 || size > 0x7fffffff)
+    throw codedError("ERR_OUT_OF_RANGE", `${syscall}: size must be in 0..2147483647, got ${size}`);
   return size;
 }
 
@@ -159,10 +165,19 @@ function checkWait(opts: WaitOptions | undefined, syscall: string): void {
     throw codedError("ERR_INVALID_ARG_TYPE", `${syscall}: options must be an object, got ${describe(opts)}`);
   }
   if (opts.signal !== undefined && !(opts.signal instanceof AbortSignal)) {
-    throw codedError("ERR_INVALID_ARG_TYPE", `${syscall}: options.signal must be an AbortSignal, got ${describe(opts.signal)}`);
+    throw codedError(
+      "ERR_INVALID_ARG_TYPE",
+      `${syscall}: options.signal must be an AbortSignal, got ${describe(opts.signal)}`,
+    );
   }
-  if (opts.timeout !== undefined && (typeof opts.timeout !== "number" || !(opts.timeout >= 0) || opts.timeout > 0x7fffffff)) {
-    throw codedError("ERR_OUT_OF_RANGE", `${syscall}: options.timeout must be a number of milliseconds >= 0, got ${describe(opts.timeout)}`);
+  if (
+    opts.timeout !== undefined &&
+    (typeof opts.timeout !== "number" || !(opts.timeout >= 0) || opts.timeout > 0x7fffffff)
+  ) {
+    throw codedError(
+      "ERR_OUT_OF_RANGE",
+      `${syscall}: options.timeout must be a number of milliseconds >= 0, got ${describe(opts.timeout)}`,
+    );
   }
 }
 
@@ -214,7 +229,12 @@ export class Socket {
    * @throws TypeError ERR_INVALID_ARG_VALUE for an unknown name; SocketError EAFNOSUPPORT,
    *   EPROTONOSUPPORT, EINVAL, EMFILE, EPERM/EACCES (raw and packet sockets need CAP_NET_RAW).
    */
-  constructor(family: FamilyName | number, type: TypeName | number, protocol?: string | number, options?: SocketOptions) {
+  constructor(
+    family: FamilyName | number,
+    type: TypeName | number,
+    protocol?: string | number,
+    options?: SocketOptions,
+  ) {
     const af = familyNumber(family);
     const ty = typeNumber(type);
     const proto = protocolNumber(af, protocol);
@@ -224,7 +244,12 @@ export class Socket {
       const r = native.socket(af, ty, proto);
       if (r < 0) {
         if ((r === EPERM || r === EACCES) && (ty === SOCK.RAW || af === AF.PACKET)) {
-          throw new SocketError(r, "socket", {}, `socket ${r === EPERM ? "EPERM" : "EACCES"}: ${af === AF.PACKET ? "packet" : "raw"} sockets need the CAP_NET_RAW capability (run as root, or: setcap cap_net_raw+ep "$(command -v node)")`);
+          throw new SocketError(
+            r,
+            "socket",
+            {},
+            `socket ${r === EPERM ? "EPERM" : "EACCES"}: ${af === AF.PACKET ? "packet" : "raw"} sockets need the CAP_NET_RAW capability (run as root, or: setcap cap_net_raw+ep "$(command -v node)")`,
+          );
         }
         throw new SocketError(r, "socket");
       }
@@ -256,7 +281,10 @@ export class Socket {
       const handle = (fd as { _handle?: { fd?: unknown } } | null)?._handle;
       const inner = handle && typeof handle.fd === "number" ? handle.fd : (fd as { fd?: unknown } | null)?.fd;
       if (typeof inner !== "number" || inner < 0) {
-        throw codedError("ERR_INVALID_ARG_TYPE", `fromFd: expected an fd number or an object with an open fd, got ${describe(fd)}`);
+        throw codedError(
+          "ERR_INVALID_ARG_TYPE",
+          `fromFd: expected an fd number or an object with an open fd, got ${describe(fd)}`,
+        );
       }
       n = raw.fcntl(inner, FCNTL.F_DUPFD_CLOEXEC!, 0);
     }
@@ -316,13 +344,42 @@ export class Socket {
    * promises settle in the order the calls were served, whatever their kind
    * (a `.then` per call would add a different number of microtask hops to
    * send and sendAll, recvInto and recv). `ctx` names the peer in a timeout error.
+   *
+   * `flags` (the call's MSG_* flags) change how it waits:
+   * - MSG_DONTWAIT: one attempt; EAGAIN rejects (the caller asked not to wait);
+   * - MSG_ERRQUEUE / MSG_OOB reads poll with back-off instead of queueing: the
+   *   error queue signals itself with POLLERR and urgent data with POLLPRI,
+   *   neither of which is this socket's ordinary readiness (libuv reports
+   *   POLLERR as "readable"; the watcher does not ask for POLLPRI). Queued,
+   *   such a read would spin while ordinary data waits, and hold up every
+   *   read queued after it.
    */
-  #io<T = number>(dir: Dir, syscall: string, attempt: () => number, opts?: WaitOptions, finish?: (n: number) => T, ctx?: ErrorContext): Promise<T> {
+  #io<T = number>(
+    dir: Dir,
+    syscall: string,
+    attempt: () => number,
+    opts?: WaitOptions,
+    finish?: (n: number) => T,
+    ctx?: ErrorContext,
+    flags = 0,
+  ): Promise<T> {
     if (this.#closed) return Promise.reject(closedError(syscall));
     // An already-aborted signal rejects before any syscall (Node's convention):
     // the call must not consume data or change the socket's state.
     const signal = opts?.signal;
     if (signal?.aborted) return Promise.reject(new AbortError(undefined, { cause: signal.reason }));
+    if (flags & SPECIAL_FLAGS) {
+      if (flags & MSG.DONTWAIT) {
+        try {
+          const r = attempt();
+          if (r === AGAIN) return Promise.reject(new SocketError(AGAIN, syscall, ctx));
+          return Promise.resolve(finish ? finish(r) : (r as T));
+        } catch (e) {
+          return Promise.reject(e);
+        }
+      }
+      if (dir === READ) return this.#pollOutOfBand(syscall, attempt, opts).then((n) => (finish ? finish(n) : (n as T)));
+    }
     const q = this.#queues[dir];
     if (q.length === 0) {
       let r: number;
@@ -351,12 +408,55 @@ export class Socket {
       const timeout = opts?.timeout;
       if (timeout !== undefined) {
         w.timer = setTimeout(() => {
-          this.#withdraw(dir, w, ctx ? new SocketError(ETIMEDOUT, syscall, ctx) : new SocketError(ETIMEDOUT, syscall, {}, `${syscall} ETIMEDOUT: no completion within ${timeout} ms`));
+          this.#withdraw(
+            dir,
+            w,
+            ctx
+              ? new SocketError(ETIMEDOUT, syscall, ctx)
+              : new SocketError(ETIMEDOUT, syscall, {}, `${syscall} ETIMEDOUT: no completion within ${timeout} ms`),
+          );
         }, timeout);
       }
       q.push(w);
       this.#arm();
     });
+  }
+
+  /** An error-queue or urgent-data read: polls with back-off (1 ms doubling to 50 ms), see #io. */
+  async #pollOutOfBand(syscall: string, attempt: () => number, opts?: WaitOptions): Promise<number> {
+    const signal = opts?.signal;
+    const deadline = opts?.timeout === undefined ? Infinity : Date.now() + opts.timeout;
+    let delay = 1;
+    for (;;) {
+      if (this.#closed) throw closedError(syscall);
+      if (signal?.aborted) throw new AbortError(undefined, { cause: signal.reason });
+      const r = attempt();
+      if (r !== AGAIN) return r;
+      const left = deadline - Date.now();
+      if (left <= 0)
+        throw new SocketError(
+          ETIMEDOUT,
+          syscall,
+          {},
+          `${syscall} ETIMEDOUT: nothing arrived within ${opts!.timeout} ms`,
+        );
+      await new Promise<void>((resolve) => {
+        const onAbort = (): void => {
+          clearTimeout(timer);
+          resolve();
+        };
+        const timer = setTimeout(
+          () => {
+            signal?.removeEventListener("abort", onAbort);
+            resolve();
+          },
+          Math.min(delay, left),
+        );
+        if (!this.#userRef) timer.unref();
+        signal?.addEventListener("abort", onAbort, { once: true });
+      });
+      delay = Math.min(delay * 2, 50);
+    }
   }
 
   #settle(w: Waiter): void {
@@ -513,7 +613,13 @@ export class Socket {
   accept(options?: WaitOptions): Promise<Socket> {
     checkWait(options, "accept");
     const fd = this.#fd;
-    return this.#io(READ, "accept4", () => raw.accept4(fd, null, null, 0), options, (n) => new Socket(this.#family, this.#type, this.#protocol, { fd: n }));
+    return this.#io(
+      READ,
+      "accept4",
+      () => raw.accept4(fd, null, null, 0),
+      options,
+      (n) => new Socket(this.#family, this.#type, this.#protocol, { fd: n }),
+    );
   }
 
   /**
@@ -596,7 +702,7 @@ export class Socket {
     checkWait(options, "send");
     const fd = this.#fd;
     const len = buf.byteLength;
-    return this.#io(WRITE, "send", () => raw.send(fd, buf, 0, len, flags), options);
+    return this.#io(WRITE, "send", () => raw.send(fd, buf, 0, len, flags), options, undefined, undefined, flags);
   }
 
   /**
@@ -626,6 +732,8 @@ export class Socket {
       },
       options,
       () => undefined,
+      undefined,
+      flags,
     );
   }
 
@@ -667,12 +775,19 @@ export class Socket {
       options,
       (n) => {
         if (message && n > size) {
-          const err = new SocketError(EMSGSIZE, "recv", {}, `recv EMSGSIZE: a ${n}-byte message was truncated to ${size} bytes (use a larger size, or recvfrom()/messages() which report truncation)`);
+          const err = new SocketError(
+            EMSGSIZE,
+            "recv",
+            {},
+            `recv EMSGSIZE: a ${n}-byte message was truncated to ${size} bytes (use a larger size, or recvfrom()/messages() which report truncation)`,
+          );
           Object.assign(err, { data: out, size: n });
           throw err;
         }
         return out!;
       },
+      undefined,
+      flags,
     );
   }
 
@@ -693,7 +808,15 @@ export class Socket {
     checkWait(options, "recvInto");
     if (this.#messageBased) flags |= MSG.TRUNC;
     const fd = this.#fd;
-    return this.#io(READ, "recv", () => raw.recv(fd, buffer, offset, length, flags), options);
+    return this.#io(
+      READ,
+      "recv",
+      () => raw.recv(fd, buffer, offset, length, flags),
+      options,
+      undefined,
+      undefined,
+      flags,
+    );
   }
 
   /**
@@ -733,7 +856,15 @@ export class Socket {
     const len = buf.byteLength;
     const s = sa;
     const c = ctx;
-    return this.#io(WRITE, "sendto", () => raw.sendto(fd, buf, 0, len, flags, s.bytes, s.length, c), options);
+    return this.#io(
+      WRITE,
+      "sendto",
+      () => raw.sendto(fd, buf, 0, len, flags, s.bytes, s.length, c),
+      options,
+      undefined,
+      c,
+      flags,
+    );
   }
 
   /**
@@ -769,6 +900,8 @@ export class Socket {
       },
       options,
       () => result!,
+      undefined,
+      flags,
     );
   }
 
@@ -790,7 +923,10 @@ export class Socket {
   messages(options?: { size?: number; signal?: AbortSignal }): AsyncGenerator<Datagram, void, undefined> {
     // Not itself a generator, so that misuse throws at the call, not at the first next().
     if (!this.#messageBased) {
-      throw codedError("ERR_SOCKET_BAD_TYPE", "messages() needs a datagram, seqpacket or raw socket (a stream has no message boundaries)");
+      throw codedError(
+        "ERR_SOCKET_BAD_TYPE",
+        "messages() needs a datagram, seqpacket or raw socket (a stream has no message boundaries)",
+      );
     }
     const size = checkSize(options?.size ?? SCRATCH_SIZE, "messages");
     checkWait(options?.signal ? { signal: options.signal } : undefined, "messages");
@@ -811,7 +947,11 @@ export class Socket {
   shutdown(how: ShutdownHow = "both"): void {
     this.#check("shutdown");
     const n = typeof how === "number" ? how : Object.hasOwn(shutdownHow, how) ? shutdownHow[how] : undefined;
-    if (n === undefined) throw codedError("ERR_INVALID_ARG_VALUE", `shutdown: how must be "read", "write", "both" or a SHUT_* number, got ${describe(how)}`);
+    if (n === undefined)
+      throw codedError(
+        "ERR_INVALID_ARG_VALUE",
+        `shutdown: how must be "read", "write", "both" or a SHUT_* number, got ${describe(how)}`,
+      );
     raw.shutdown(this.#fd, n);
   }
 
@@ -909,7 +1049,11 @@ export class Socket {
    * @see https://man7.org/linux/man-pages/man2/getsockopt.2.html
    * @throws SocketError ENOPROTOOPT, EINVAL; TypeError ERR_UNKNOWN_CONSTANT; ERR_SOCKET_CLOSED.
    */
-  getsockopt<L extends string | number, N extends string | number>(level: L, name: N, options?: GetOptionOptions): OptionValue<L, N> {
+  getsockopt<L extends string | number, N extends string | number>(
+    level: L,
+    name: N,
+    options?: GetOptionOptions,
+  ): OptionValue<L, N> {
     this.#check("getsockopt");
     return getOption(this.#fd, level, name, options);
   }
@@ -965,7 +1109,8 @@ export class Socket {
       get closed() {
         return self.#closed;
       },
-      io: (dir, syscall, attempt, options) => this.#io(dir, syscall, attempt, options),
+      io: (dir, syscall, attempt, options, flags) =>
+        this.#io(dir, syscall, attempt, options, undefined, undefined, flags),
     };
   }
 
@@ -1082,8 +1227,14 @@ export class Socket {
   }
 
   #requireStream(what: string): void {
-    if (this.#type !== SOCK.STREAM || (this.#family !== AF.INET && this.#family !== AF.INET6 && this.#family !== AF.UNIX)) {
-      throw codedError("ERR_SOCKET_BAD_TYPE", `${what}: Node's net module takes only TCP and Unix stream sockets, this is ${String(this.family)}/${String(this.type)}`);
+    if (
+      this.#type !== SOCK.STREAM ||
+      (this.#family !== AF.INET && this.#family !== AF.INET6 && this.#family !== AF.UNIX)
+    ) {
+      throw codedError(
+        "ERR_SOCKET_BAD_TYPE",
+        `${what}: Node's net module takes only TCP and Unix stream sockets, this is ${String(this.family)}/${String(this.type)}`,
+      );
     }
   }
 
@@ -1115,7 +1266,11 @@ export class Socket {
  * @see https://man7.org/linux/man-pages/man2/socketpair.2.html
  * @throws SocketError EOPNOTSUPP, EAFNOSUPPORT, EMFILE; TypeError for unknown names.
  */
-export function socketpair(family: FamilyName | number = "unix", type: TypeName | number = "stream", protocol?: string | number): [Socket, Socket] {
+export function socketpair(
+  family: FamilyName | number = "unix",
+  type: TypeName | number = "stream",
+  protocol?: string | number,
+): [Socket, Socket] {
   const af = familyNumber(family);
   const ty = typeNumber(type);
   const proto = protocolNumber(af, protocol);

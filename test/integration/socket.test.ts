@@ -13,7 +13,7 @@ import { networkInterfaces, constants as osConstants } from "node:os";
 import { join } from "node:path";
 import { after, describe, test } from "node:test";
 import { getSystemErrorName, inspect } from "node:util";
-import { FCNTL, Socket, SocketError, socketpair, type SocketAddress } from "../../src/index.js";
+import { FCNTL, MSG, Socket, SocketError, socketpair, type SocketAddress } from "../../src/index.js";
 import * as raw from "../../src/raw/index.js";
 import {
   CAP_NET_RAW,
@@ -1414,4 +1414,45 @@ describe("ref/unref: whether a waiting socket keeps the process alive", () => {
       }
     });
   }
+});
+
+describe("flags that change how a call waits", () => {
+  test("MSG_DONTWAIT: recv and send reject EAGAIN at once instead of waiting", async () => {
+    const [a, b] = socketpair("unix", "seqpacket");
+    await rejectsSys(a.recv(100, { flags: MSG.DONTWAIT }), "EAGAIN", "recv");
+    await b.send("x");
+    assert.equal((await a.recv(100, { flags: MSG.DONTWAIT })).toString(), "x");
+    a.close();
+    b.close();
+  });
+
+  test("an error-queue read neither spins nor holds up ordinary reads queued after it", async () => {
+    const rx = new Socket("inet", "dgram");
+    rx.bind("127.0.0.1:0");
+    rx.setsockopt("IPPROTO_IP", "IP_RECVERR", true);
+    const tx = new Socket("inet", "dgram");
+    const errq = rx.recv(512, { flags: MSG.ERRQUEUE });
+    const ordinary = rx.recv(100);
+    await tx.sendto("plain", rx.getsockname());
+    // Ordinary data makes the socket readable; the error-queue read (first in
+    // line) still has nothing, and must not keep the ordinary read waiting.
+    assert.equal((await within(ordinary, "ordinary recv after an error-queue recv")).toString(), "plain");
+    assert.equal(await isPending(errq), true, "the error queue is still empty");
+    rx.close();
+    await assert.rejects(errq, { code: "ERR_SOCKET_CLOSED" });
+    tx.close();
+  });
+
+  test("MSG_OOB: the urgent byte is read apart from the ordinary data", async () => {
+    const srv = new Socket("inet", "stream");
+    srv.bind("127.0.0.1:0");
+    srv.listen();
+    const c = new Socket("inet", "stream");
+    const [conn] = await Promise.all([srv.accept(), c.connect(srv.getsockname())]);
+    await c.send("plain");
+    await c.send("!", { flags: MSG.OOB });
+    assert.equal((await within(conn.recv(100), "ordinary data")).toString(), "plain");
+    assert.equal((await within(conn.recv(1, { flags: MSG.OOB }), "urgent byte")).toString(), "!");
+    for (const s of [srv, c, conn]) s.close();
+  });
 });
