@@ -24,7 +24,8 @@
 #include <unistd.h>
 
 #define MAX_ARGS 8
-#define MAX_IOV 64
+/* The kernel's UIO_MAXIOV; src/raw validates against LIMITS.IOV_MAX first. */
+#define MAX_IOV 1024
 
 /* Fetch up to MAX_ARGS arguments; `want` is how many the thunk reads. */
 #define ARGS(want)                                                            \

@@ -125,7 +125,7 @@ export const TCP = group<
   | "LINGER2"
 >("TCP");
 /** UDP-level options (`UDP_*`). */
-export const UDP = group<"CORK">("UDP");
+export const UDP = group<"CORK" | "SEGMENT" | "GRO">("UDP");
 /** IPv4-level options (`IP_*`). */
 export const IP = group<
   | "TOS"

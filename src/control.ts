@@ -50,7 +50,7 @@ interface MsgFacts {
 }
 
 /** @internal The facts object of the addon (exported for src/messages.ts and the tests). */
-export const MSG_FACTS: MsgFacts = (native as unknown as { msgFacts: MsgFacts }).msgFacts;
+export const MSG_FACTS = native.msgFacts as MsgFacts;
 if (MSG_FACTS === undefined) {
   throw new Error("sockit: the native addon predates native/msg_linux.c; rebuild it (npm run build:native)");
 }

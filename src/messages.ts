@@ -17,7 +17,7 @@
  */
 import type net from "node:net";
 import { type AddressLike, type SocketAddress, decodeSockaddr, encodeSockaddr, toAddress } from "./address.js";
-import { AF, MSG, SCM, SO, SOCK, SOL, STRUCTS, UDP } from "./constants.js";
+import { AF, LIMITS, MSG, SCM, SO, SOCK, SOL, STRUCTS, UDP } from "./constants.js";
 import {
   type ControlMessage,
   type ControlMessageInput,
@@ -195,7 +195,7 @@ export interface PeerPolicy {
 
 const SCRATCH_SIZE = 65536;
 /** sockit's cap on iovecs per call (MAX_IOV in native/syscalls.c), below the kernel's IOV_MAX. */
-const MAX_BUFFERS = 64;
+const MAX_BUFFERS = LIMITS.IOV_MAX;
 const MAX_CONTROL = 1 << 20;
 const EXTRA_CONTROL = 512;
 const SOCKADDR_SIZE = STRUCTS.sockaddr_storage!.size;
@@ -212,35 +212,7 @@ const EBADF = -ERRNO.EBADF!;
 const EINVAL = -ERRNO.EINVAL!;
 const ERANGE = -ERRNO.ERANGE!;
 
-interface BatchBinding {
-  recvmmsg(
-    fd: number,
-    data: ArrayBufferView,
-    slot: number,
-    count: number,
-    addrs: ArrayBufferView | null,
-    addrSlot: number,
-    ctl: ArrayBufferView | null,
-    ctlSlot: number,
-    out: Int32Array,
-    flags: number,
-  ): number;
-  sendmmsg(
-    fd: number,
-    buffers: ArrayBufferView[],
-    addrs: ArrayBufferView | null,
-    addrSlot: number,
-    addrLens: Int32Array | null,
-    ctl: ArrayBufferView | null,
-    ctlSlot: number,
-    ctlLens: Int32Array | null,
-    out: Int32Array | null,
-    flags: number,
-  ): number;
-}
-// The batch thunks come from native/msg_linux.c; src/raw/native.ts does not
-// declare them yet, so their types live here with the only caller.
-const batch = native as unknown as BatchBinding;
+const batch = native;
 
 function closeQuietly(fd: number): void {
   // The fd was installed in this process by recvmsg and never handed out:

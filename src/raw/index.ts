@@ -73,6 +73,15 @@ export function describe(v: unknown): string {
   return `type ${typeof v} (${String(v)})`;
 }
 
+/** Checks a scatter/gather list against the kernel's limit (IOV_MAX). */
+function checkIovCount(buffers: readonly unknown[], syscall: string): void {
+  if (!Array.isArray(buffers)) throw codedError("ERR_INVALID_ARG_TYPE", `${syscall}: buffers must be an array`);
+  if (buffers.length > IOV_MAX) {
+    throw codedError("ERR_OUT_OF_RANGE", `${syscall}: at most ${IOV_MAX} buffers (IOV_MAX), got ${buffers.length}`);
+  }
+}
+const IOV_MAX = (native.constants.LIMITS?.IOV_MAX ?? 1024) as number;
+
 function fail(r: number, syscall: string, ctx?: ErrorContext): never {
   throw new SocketError(r, syscall, ctx);
 }
@@ -168,6 +177,7 @@ export function sendmsg(
   flags: number,
   ctx?: ErrorContext,
 ): number {
+  checkIovCount(buffers, "sendmsg");
   const r = native.sendmsg(fd, buffers, addr, addrlen, control, flags);
   return r >= 0 || r === AGAIN ? r : fail(r, "sendmsg", ctx);
 }
@@ -184,6 +194,7 @@ export function recvmsg(
   outs: Int32Array,
   flags: number,
 ): number {
+  checkIovCount(buffers, "recvmsg");
   const r = native.recvmsg(fd, buffers, addr, control, outs, flags);
   return r >= 0 || r === AGAIN ? r : fail(r, "recvmsg");
 }

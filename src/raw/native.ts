@@ -66,6 +66,39 @@ export interface Binding {
   inetNtop(family: number, bytes: Bytes): string | number;
   inetPton(family: number, text: string, out: Bytes): number;
 
+  /**
+   * recvmmsg(fd, data, slot, count, addrs, addrSlot, ctl, ctlSlot, out, flags):
+   * message i lands at data[i*slot], its address at addrs[i*addrSlot], its
+   * control at ctl[i*ctlSlot]; out holds per-message [len, addrlen, controllen, flags].
+   */
+  recvmmsg(
+    fd: number,
+    data: Bytes,
+    slot: number,
+    count: number,
+    addrs: Bytes | null,
+    addrSlot: number,
+    ctl: Bytes | null,
+    ctlSlot: number,
+    out: Int32Array,
+    flags: number,
+  ): number;
+  /** sendmmsg(fd, buffers, addrs, addrSlot, addrLens, ctl, ctlSlot, ctlLens, out, flags): messages sent or -errno. */
+  sendmmsg(
+    fd: number,
+    buffers: Bytes[],
+    addrs: Bytes | null,
+    addrSlot: number,
+    addrLens: Int32Array | null,
+    ctl: Bytes | null,
+    ctlSlot: number,
+    ctlLens: Int32Array | null,
+    out: Int32Array | null,
+    flags: number,
+  ): number;
+  /** Control-message layout facts from the headers (native/msg_linux.c). */
+  readonly msgFacts: Record<string, number | number[] | undefined>;
+
   pollerNew(fd: number, callback: (status: number, events: number) => void): PollerHandle | number;
   pollerStart(handle: PollerHandle, events: number): number;
   pollerStop(handle: PollerHandle): number;
