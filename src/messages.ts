@@ -972,7 +972,9 @@ export function sendBatch(
 
 /**
  * @internal The receive loop behind Socket.messages(): one recvmmsg per
- * wakeup, yielding each datagram; ends when the socket is closed.
+ * wakeup, yielding each datagram; ends when the socket is closed, and on a
+ * seqpacket socket at EOF — the kernel reports a closed peer as a zero-length
+ * read, which is indistinguishable from a zero-length message (as for recv(2)).
  */
 export async function* receiveMessages(
   host: MessageHost,
@@ -993,6 +995,7 @@ export async function* receiveMessages(
     for (const m of got) {
       // close() ends the loop even with received datagrams still in hand.
       if (host.closed) return;
+      if (m.size === 0 && host.type === SOCK.SEQPACKET) return;
       yield m;
     }
   }

@@ -1124,7 +1124,7 @@ export class Socket {
    * @see https://man7.org/linux/man-pages/man2/sendmsg.2.html
    * @see https://man7.org/linux/man-pages/man7/unix.7.html
    * @see https://man7.org/linux/man-pages/man7/ip.7.html
-   * @throws RangeError ERR_OUT_OF_RANGE (more than SCM_MAX_FD fds, more than 64 buffers);
+   * @throws RangeError ERR_OUT_OF_RANGE (more than SCM_MAX_FD fds, more than IOV_MAX buffers);
    *   TypeError ERR_INVALID_ARG_TYPE/ERR_INVALID_ARG_VALUE (bad fds, fds on a non-Unix socket,
    *   control without data on a stream); SocketError EBADF (an fd closed), EPERM (credentials
    *   not yours), EINVAL (a control message the protocol rejects), EMSGSIZE, EPIPE,

@@ -1456,3 +1456,14 @@ describe("flags that change how a call waits", () => {
     for (const s of [srv, c, conn]) s.close();
   });
 });
+
+test("messages() on seqpacket ends when the peer closes (EOF), after every message", async () => {
+  const [a, b] = socketpair("unix", "seqpacket");
+  await a.send("one");
+  await a.send("two");
+  a.close();
+  const got: string[] = [];
+  for await (const m of b.messages()) got.push(m.data.toString());
+  assert.deepEqual(got, ["one", "two"]);
+  b.close();
+});
