@@ -120,6 +120,28 @@ interface Waiter {
 /** Receive scratch: receives of up to this size land here, then are copied out exactly. */
 const SCRATCH_SIZE = 65536;
 const scratch = Buffer.allocUnsafeSlow(SCRATCH_SIZE);
+/** Receives larger than SCRATCH_SIZE use a shared buffer grown on demand up to this size. */
+const BIG_SCRATCH_MAX = 4 * 1024 * 1024;
+let bigScratch: Buffer | undefined;
+
+/**
+ * The buffer a receive of `size` bytes lands in: a shared scratch buffer (used
+ * only inside the synchronous attempt, so one serves every socket) or, past
+ * BIG_SCRATCH_MAX, a buffer of its own.
+ */
+function scratchFor(size: number): Buffer {
+  if (size <= SCRATCH_SIZE) return scratch;
+  if (size > BIG_SCRATCH_MAX) return Buffer.allocUnsafe(size);
+  if (bigScratch === undefined || bigScratch.length < size) bigScratch = Buffer.allocUnsafeSlow(size);
+  return bigScratch;
+}
+
+/** The `got` bytes received into `target`, as a Buffer of exactly that size. */
+function copyOut(target: Buffer, got: number): Buffer {
+  if (target !== scratch && target !== bigScratch) return target.subarray(0, got);
+  return Buffer.from(target.subarray(0, got));
+}
+
 const addrScratch = Buffer.alloc(STRUCTS.sockaddr_storage!.size);
 const lenOut = new Int32Array(1);
 const optInt = Buffer.alloc(4);
@@ -758,7 +780,7 @@ export class Socket {
     const fd = this.#fd;
     const message = this.#messageBased;
     if (message) flags |= MSG.TRUNC;
-    const target = size <= SCRATCH_SIZE ? scratch : Buffer.allocUnsafe(size);
+    const target = scratchFor(size);
     // The scratch buffer is only used inside the synchronous attempt, so one
     // buffer serves every socket; the result is copied out at its exact size.
     let out: Buffer | undefined;
@@ -769,7 +791,7 @@ export class Socket {
         const n = raw.recv(fd, target, 0, size, flags);
         if (n === AGAIN) return AGAIN;
         const got = Math.min(n, size);
-        out = target === scratch ? Buffer.from(scratch.subarray(0, got)) : target.subarray(0, got);
+        out = copyOut(target, got);
         return n;
       },
       options,
@@ -880,7 +902,7 @@ export class Socket {
     checkWait(options, "recvfrom");
     if (this.#messageBased) flags |= MSG.TRUNC;
     const fd = this.#fd;
-    const target = size <= SCRATCH_SIZE ? scratch : Buffer.allocUnsafe(size);
+    const target = scratchFor(size);
     let result: Datagram | undefined;
     return this.#io(
       READ,
@@ -890,7 +912,7 @@ export class Socket {
         if (n === AGAIN) return AGAIN;
         const got = Math.min(n, size);
         result = {
-          data: target === scratch ? Buffer.from(scratch.subarray(0, got)) : target.subarray(0, got),
+          data: copyOut(target, got),
           address:
             lenOut[0] === 0 && this.#family !== AF.UNIX ? this.#peerOr(fd) : decodeSockaddr(addrScratch, lenOut[0]!),
           truncated: n > size,
