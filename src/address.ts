@@ -7,7 +7,7 @@
  */
 import { endianness } from "node:os";
 import { AF, LIMITS, STRUCTS } from "./constants.js";
-import { ERRNO, SocketError, codedError } from "./errors.js";
+import { ERRNO, SocketError, codedError, type ErrorContext } from "./errors.js";
 import { native } from "./raw/native.js";
 
 /** An IPv4 address and port: `127.0.0.1:80`. */
@@ -536,6 +536,19 @@ export function decodeSockaddr(buf: Buffer, length: number, socketFamily?: numbe
 function textOrBytes(bytes: Buffer): string | Buffer {
   const s = bytes.toString("utf8");
   return Buffer.byteLength(s) === bytes.length && Buffer.from(s, "utf8").equals(bytes) ? s : Buffer.from(bytes);
+}
+
+/** Where an address points, for a SocketError: address and port, or the Unix path. */
+export function errorContext(addr: SocketAddress): ErrorContext {
+  switch (addr.family) {
+    case "inet":
+    case "inet6":
+      return { address: addr.address, port: addr.port };
+    case "unix":
+      return { path: typeof addr.path === "string" ? addr.path : addr.path.toString("latin1") };
+    default:
+      return { address: formatAddress(addr) };
+  }
 }
 
 /** The name of a numeric family as used in address objects, or the number. */

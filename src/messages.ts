@@ -41,6 +41,7 @@ import {
 import { AbortError, ERRNO, SocketError, closedError, codedError, type ErrorContext } from "./errors.js";
 import * as raw from "./raw/index.js";
 import { AGAIN, describe, native } from "./raw/index.js";
+import { checkWait, toBytes } from "./validate.js";
 import type { Datagram, RecvOptions, SendOptions, Socket, WaitOptions } from "./socket.js";
 
 // ---------------------------------------------------------------------------
@@ -228,39 +229,9 @@ const unclaimed = new FinalizationRegistry<number[]>((fds) => {
 // ---------------------------------------------------------------------------
 // Validation helpers.
 
-/** Checks an options object and its `signal`/`timeout` (the WaitOptions every call takes). */
-function checkOptionsObject(o: unknown, syscall: string): Record<string, unknown> {
-  if (o === undefined) return {};
-  if (o === null || typeof o !== "object")
-    throw codedError("ERR_INVALID_ARG_TYPE", `${syscall}: options must be an object, got ${describe(o)}`);
-  const { signal, timeout } = o as WaitOptions;
-  if (signal !== undefined && !(signal instanceof AbortSignal)) {
-    throw codedError(
-      "ERR_INVALID_ARG_TYPE",
-      `${syscall}: options.signal must be an AbortSignal, got ${describe(signal)}`,
-    );
-  }
-  if (timeout !== undefined && (typeof timeout !== "number" || !(timeout >= 0) || timeout > 0x7fffffff)) {
-    throw codedError(
-      "ERR_OUT_OF_RANGE",
-      `${syscall}: options.timeout must be a number of milliseconds >= 0, got ${describe(timeout)}`,
-    );
-  }
-  return o as Record<string, unknown>;
-}
-
 function checkCount(v: unknown, what: string, min: number, max: number, dflt: number): number {
   if (v === undefined) return dflt;
   return raw.checkInt(v, what, min, max);
-}
-
-function toBytes(v: unknown, what: string): ArrayBufferView {
-  if (typeof v === "string") return Buffer.from(v, "utf8");
-  if (ArrayBuffer.isView(v)) return v;
-  throw codedError(
-    "ERR_INVALID_ARG_TYPE",
-    `${what} must be a Buffer, TypedArray, DataView or string, got ${describe(v)}`,
-  );
 }
 
 /**
@@ -338,7 +309,7 @@ function run(
 
 /** @internal Validates sendmsg's options and returns the attempt's pieces. */
 export function sendmsg(host: MessageHost, options: SendmsgOptions): Promise<number> {
-  const o = checkOptionsObject(options, "sendmsg") as SendmsgOptions;
+  const o = checkWait(options, "sendmsg") as SendmsgOptions;
   if (options === undefined)
     throw codedError(
       "ERR_INVALID_ARG_TYPE",
@@ -485,7 +456,7 @@ function rightsIn(buf: Buffer, length: number): number[] {
 
 /** @internal recvmsg: validates, receives, decodes. */
 export function recvmsg(host: MessageHost, options?: RecvmsgOptions): Promise<ReceivedMessage> {
-  const o = checkOptionsObject(options, "recvmsg") as RecvmsgOptions;
+  const o = checkWait(options, "recvmsg") as RecvmsgOptions;
   let flags = o.flags === undefined ? 0 : raw.checkInt(o.flags, "recvmsg: flags");
   const maxFds = checkCount(o.maxFds, "recvmsg: maxFds", 0, SCM.MAX_FD, 0);
   const controlSize = checkCount(
@@ -756,7 +727,7 @@ let ctlSlab = Buffer.alloc(0);
 
 /** @internal recvBatch: one recvmmsg(2) per wakeup, up to `count` datagrams, copied out into one allocation. */
 export function recvBatch(host: MessageHost, options?: RecvBatchOptions): Promise<BatchDatagram[]> {
-  const o = checkOptionsObject(options, "recvBatch") as RecvBatchOptions;
+  const o = checkWait(options, "recvBatch") as RecvBatchOptions;
   if (host.type === SOCK.STREAM) {
     throw codedError(
       "ERR_SOCKET_BAD_TYPE",
@@ -881,7 +852,7 @@ export function sendBatch(
 ): Promise<number> {
   if (!Array.isArray(messages))
     throw codedError("ERR_INVALID_ARG_TYPE", `sendBatch: messages must be an array, got ${describe(messages)}`);
-  const o = checkOptionsObject(options, "sendBatch") as SendOptions;
+  const o = checkWait(options, "sendBatch") as SendOptions;
   const flags = o.flags === undefined ? 0 : raw.checkInt(o.flags, "sendBatch: flags");
   const count = messages.length;
   if (count === 0) return Promise.resolve(0);

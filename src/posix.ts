@@ -44,8 +44,8 @@ import {
   type SocketAddress,
   decodeSockaddr,
   encodeSockaddr,
-  formatAddress,
   parseAddress,
+  errorContext,
   toAddress,
   type Sockaddr,
 } from "./address.js";
@@ -54,6 +54,7 @@ import { ERRNO, SocketError, codedError, type ErrorContext } from "./errors.js";
 import { type FamilyName, type TypeName, familyNumber, protocolNumber, typeNumber } from "./names.js";
 import { type GetOptionOptions, type OptionInput, type OptionValue, getOption, setOption } from "./options/index.js";
 import { checkFd, checkInt, describe, native } from "./raw/index.js";
+import { checkFlags, checkSize, toBytes } from "./validate.js";
 
 const EINTR = -ERRNO.EINTR!;
 const O_NONBLOCK = FCNTL.O_NONBLOCK!;
@@ -135,28 +136,6 @@ function fail(r: number, syscall: string, ctx?: ErrorContext): never {
   throw err;
 }
 
-function toBytes(data: unknown, syscall: string): ArrayBufferView {
-  if (typeof data === "string") return Buffer.from(data, "utf8");
-  if (ArrayBuffer.isView(data)) return data;
-  throw codedError(
-    "ERR_INVALID_ARG_TYPE",
-    `${syscall}: data must be a Buffer, TypedArray, DataView or string, got ${describe(data)}`,
-  );
-}
-
-function checkSize(size: unknown, syscall: string): number {
-  if (typeof size !== "number" || !Number.isInteger(size)) {
-    throw codedError("ERR_INVALID_ARG_TYPE", `${syscall}: size must be an integer, got ${describe(size)}`);
-  }
-  if (size < 0 || size > 0x7fffffff)
-    throw codedError("ERR_OUT_OF_RANGE", `${syscall}: size must be in 0..2147483647, got ${size}`);
-  return size;
-}
-
-function checkFlags(flags: unknown, syscall: string): number {
-  return flags === undefined ? 0 : checkInt(flags, `${syscall}: flags`);
-}
-
 /** Sets or clears O_NONBLOCK on an fd sockit just created; closes it if that fails. */
 function setBlocking(fd: number, nonblocking: boolean): void {
   if (nonblocking) return; // the thunks always create non-blocking fds
@@ -173,18 +152,6 @@ function domainOf(fd: number): number | undefined {
   intLen[0] = 4;
   const r = native.getsockopt(fd, SOL.SOCKET, SO.DOMAIN, intBuf, intLen);
   return r >= 0 && intLen[0] === 4 ? intBuf.readInt32LE(0) : undefined;
-}
-
-function contextOf(addr: SocketAddress): ErrorContext {
-  switch (addr.family) {
-    case "inet":
-    case "inet6":
-      return { address: addr.address, port: addr.port };
-    case "unix":
-      return { path: typeof addr.path === "string" ? addr.path : addr.path.toString("latin1") };
-    default:
-      return { address: formatAddress(addr) };
-  }
 }
 
 /**
@@ -205,7 +172,7 @@ function sockaddrFor(fd: number, address: AddressLike, syscall: string): { sa: S
       `${syscall}: the address must be a string or an address object, got ${describe(address)}`,
     );
   } else addr = address;
-  return { sa: encodeSockaddr(addr, syscall), ctx: contextOf(addr) };
+  return { sa: encodeSockaddr(addr, syscall), ctx: errorContext(addr) };
 }
 
 function decodeAddr(len: number): SocketAddress {
@@ -404,7 +371,7 @@ function finishConnect(fd: number): number {
  */
 export function send(fd: number, data: ArrayBufferView | string, flags = 0): number {
   checkFd(fd, "send");
-  const buf = toBytes(data, "send");
+  const buf = toBytes(data, "send: data");
   const r = native.send(fd, buf, 0, buf.byteLength, checkFlags(flags, "send"));
   return r >= 0 ? r : fail(r, "send");
 }
@@ -449,7 +416,7 @@ export function sendto(
   address?: AddressLike,
 ): number {
   checkFd(fd, "sendto");
-  const buf = toBytes(data, "sendto");
+  const buf = toBytes(data, "sendto: data");
   let flags = 0;
   let to: AddressLike;
   if (typeof flagsOrAddress === "number") {

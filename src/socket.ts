@@ -17,6 +17,7 @@ import {
   decodeSockaddr,
   encodeSockaddr,
   formatAddress,
+  errorContext,
   toAddress,
   type Sockaddr,
 } from "./address.js";
@@ -34,6 +35,7 @@ import {
 } from "./names.js";
 import { type GetOptionOptions, type OptionInput, type OptionValue, getOption, setOption } from "./options/index.js";
 import * as raw from "./raw/index.js";
+import { type WaitOptions, checkFlags, checkSize, checkWait, toBytes } from "./validate.js";
 import { AGAIN, INPROGRESS, describe, native, type PollerHandle } from "./raw/index.js";
 import {
   type BatchDatagram,
@@ -50,13 +52,7 @@ import {
   sendmsg,
 } from "./messages.js";
 
-/** Options every waiting call accepts. */
-export interface WaitOptions {
-  /** Rejects the call with an AbortError when aborted (the operation is withdrawn). */
-  signal?: AbortSignal;
-  /** Rejects the call with SocketError ETIMEDOUT after this many milliseconds. */
-  timeout?: number;
-}
+export type { WaitOptions };
 
 /** Options of send-like calls. */
 export interface SendOptions extends WaitOptions {
@@ -157,63 +153,6 @@ const leaked = new FinalizationRegistry<number>((fd) => {
   native.fdDisown(fd);
   native.close(fd);
 });
-
-function toBytes(data: unknown, syscall: string): Buffer | ArrayBufferView {
-  if (typeof data === "string") return Buffer.from(data, "utf8");
-  if (ArrayBuffer.isView(data)) return data;
-  throw codedError(
-    "ERR_INVALID_ARG_TYPE",
-    `${syscall}: data must be a Buffer, TypedArray, DataView or string, got ${describe(data)}`,
-  );
-}
-
-function checkSize(size: unknown, syscall: string): number {
-  if (typeof size !== "number" || !Number.isInteger(size)) {
-    throw codedError("ERR_INVALID_ARG_TYPE", `${syscall}: size must be an integer, got ${describe(size)}`);
-  }
-  if (size < 0 || size > 0x7fffffff)
-    throw codedError("ERR_OUT_OF_RANGE", `${syscall}: size must be in 0..2147483647, got ${size}`);
-  return size;
-}
-
-function checkFlags(flags: unknown, syscall: string): number {
-  if (flags === undefined) return 0;
-  return raw.checkInt(flags, `${syscall}: flags`);
-}
-
-function checkWait(opts: WaitOptions | undefined, syscall: string): void {
-  if (opts === undefined) return;
-  if (opts === null || typeof opts !== "object") {
-    throw codedError("ERR_INVALID_ARG_TYPE", `${syscall}: options must be an object, got ${describe(opts)}`);
-  }
-  if (opts.signal !== undefined && !(opts.signal instanceof AbortSignal)) {
-    throw codedError(
-      "ERR_INVALID_ARG_TYPE",
-      `${syscall}: options.signal must be an AbortSignal, got ${describe(opts.signal)}`,
-    );
-  }
-  if (
-    opts.timeout !== undefined &&
-    (typeof opts.timeout !== "number" || !(opts.timeout >= 0) || opts.timeout > 0x7fffffff)
-  ) {
-    throw codedError(
-      "ERR_OUT_OF_RANGE",
-      `${syscall}: options.timeout must be a number of milliseconds >= 0, got ${describe(opts.timeout)}`,
-    );
-  }
-}
-
-function contextOf(addr: SocketAddress): ErrorContext {
-  switch (addr.family) {
-    case "inet":
-    case "inet6":
-      return { address: addr.address, port: addr.port };
-    case "unix":
-      return { path: typeof addr.path === "string" ? addr.path : addr.path.toString("latin1") };
-    default:
-      return { address: formatAddress(addr) };
-  }
-}
 
 const shutdownHow: Record<string, number> = { read: SHUT.RD, write: SHUT.WR, both: SHUT.RDWR };
 
@@ -598,7 +537,7 @@ export class Socket {
 
   #sockaddr(address: AddressLike, syscall: string): { sa: Sockaddr; ctx: ErrorContext } {
     const addr = toAddress(address, this.#family, syscall);
-    return { sa: encodeSockaddr(addr, syscall), ctx: contextOf(addr) };
+    return { sa: encodeSockaddr(addr, syscall), ctx: errorContext(addr) };
   }
 
   /**
@@ -719,7 +658,7 @@ export class Socket {
    * @throws SocketError EPIPE, ECONNRESET, ENOTCONN, EDESTADDRREQ, EMSGSIZE; TypeError for bad data.
    */
   send(data: ArrayBufferView | string, options?: SendOptions): Promise<number> {
-    const buf = toBytes(data, "send");
+    const buf = toBytes(data, "send: data");
     const flags = checkFlags(options?.flags, "send");
     checkWait(options, "send");
     const fd = this.#fd;
@@ -735,7 +674,7 @@ export class Socket {
    * @throws SocketError EPIPE, ECONNRESET, ENOTCONN; AbortError; Error ERR_SOCKET_CLOSED.
    */
   sendAll(data: ArrayBufferView | string, options?: SendOptions): Promise<void> {
-    const buf = toBytes(data, "sendAll");
+    const buf = toBytes(data, "sendAll: data");
     const flags = checkFlags(options?.flags, "send");
     checkWait(options, "sendAll");
     const fd = this.#fd;
@@ -850,7 +789,7 @@ export class Socket {
    *   without SO_BROADCAST); TypeError ERR_INVALID_ADDRESS.
    */
   sendto(data: ArrayBufferView | string, address: AddressLike, options?: SendOptions): Promise<number> {
-    const buf = toBytes(data, "sendto");
+    const buf = toBytes(data, "sendto: data");
     const flags = checkFlags(options?.flags, "sendto");
     checkWait(options, "sendto");
     if (this.#closed) return Promise.reject(closedError("sendto"));

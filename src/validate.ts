@@ -1,0 +1,61 @@
+/**
+ * Argument checks shared by Socket, posix and the message calls: each throws a
+ * TypeError/RangeError with an ERR_* code at once, before any syscall.
+ */
+import { codedError } from "./errors.js";
+import { checkInt, describe } from "./raw/index.js";
+
+/** Options every waiting call accepts. */
+export interface WaitOptions {
+  /** Rejects the call with an AbortError when aborted (the operation is withdrawn). */
+  signal?: AbortSignal;
+  /** Rejects the call with SocketError ETIMEDOUT after this many milliseconds. */
+  timeout?: number;
+}
+
+/** Data to send: a string (UTF-8) or any Buffer/TypedArray/DataView. `what` names it in errors ("send: data"). */
+export function toBytes(data: unknown, what: string): ArrayBufferView {
+  if (typeof data === "string") return Buffer.from(data, "utf8");
+  if (ArrayBuffer.isView(data)) return data;
+  throw codedError(
+    "ERR_INVALID_ARG_TYPE",
+    `${what} must be a Buffer, TypedArray, DataView or string, got ${describe(data)}`,
+  );
+}
+
+/** A receive size: an integer 0..2^31-1. */
+export function checkSize(size: unknown, syscall: string): number {
+  if (typeof size !== "number" || !Number.isInteger(size)) {
+    throw codedError("ERR_INVALID_ARG_TYPE", `${syscall}: size must be an integer, got ${describe(size)}`);
+  }
+  if (size < 0 || size > 0x7fffffff)
+    throw codedError("ERR_OUT_OF_RANGE", `${syscall}: size must be in 0..2147483647, got ${size}`);
+  return size;
+}
+
+/** MSG_* flags: absent is 0. */
+export function checkFlags(flags: unknown, syscall: string): number {
+  return flags === undefined ? 0 : checkInt(flags, `${syscall}: flags`);
+}
+
+/** Checks an options object and its `signal`/`timeout`; returns it ({} when absent). */
+export function checkWait(opts: unknown, syscall: string): Record<string, unknown> {
+  if (opts === undefined) return {};
+  if (opts === null || typeof opts !== "object") {
+    throw codedError("ERR_INVALID_ARG_TYPE", `${syscall}: options must be an object, got ${describe(opts)}`);
+  }
+  const { signal, timeout } = opts as WaitOptions;
+  if (signal !== undefined && !(signal instanceof AbortSignal)) {
+    throw codedError(
+      "ERR_INVALID_ARG_TYPE",
+      `${syscall}: options.signal must be an AbortSignal, got ${describe(signal)}`,
+    );
+  }
+  if (timeout !== undefined && (typeof timeout !== "number" || !(timeout >= 0) || timeout > 0x7fffffff)) {
+    throw codedError(
+      "ERR_OUT_OF_RANGE",
+      `${syscall}: options.timeout must be a number of milliseconds >= 0, got ${describe(timeout)}`,
+    );
+  }
+  return opts as Record<string, unknown>;
+}
