@@ -36,14 +36,7 @@
 /* Messages whose headers live on the stack; larger batches use the heap. */
 #define STACK_MSGS 64
 
-#define MARGS(want)                                                           \
-  size_t argc = MSG_MAX_ARGS;                                                 \
-  napi_value argv[MSG_MAX_ARGS];                                              \
-  NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));       \
-  if (argc < (want)) {                                                        \
-    napi_throw_type_error(env, "ERR_SOCKIT_NATIVE_ARGS", __func__);           \
-    return NULL;                                                              \
-  }
+#define MARGS(want) SOCKIT_ARGS(MSG_MAX_ARGS, want)
 
 static napi_value range(napi_env env, const char *what) {
   napi_throw_range_error(env, "ERR_SOCKIT_NATIVE_RANGE", what);

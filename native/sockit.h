@@ -30,6 +30,17 @@
 
 void sockit_throw_last(napi_env env, const char *what);
 
+/* Declares argc/argv for a thunk taking up to `max` arguments, of which it needs
+ * `want`; fewer is a broken invariant (src/raw validates first): TypeError. */
+#define SOCKIT_ARGS(max, want)                                                \
+  size_t argc = (max);                                                        \
+  napi_value argv[(max)];                                                     \
+  NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));       \
+  if (argc < (want)) {                                                        \
+    napi_throw_type_error(env, "ERR_SOCKIT_NATIVE_ARGS", __func__);           \
+    return NULL;                                                              \
+  }
+
 /* Argument helpers: each returns 0 on success or throws a TypeError and returns -1. */
 int sockit_arg_int32(napi_env env, napi_value v, int32_t *out);
 int sockit_arg_int64(napi_env env, napi_value v, int64_t *out);

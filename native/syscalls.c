@@ -28,14 +28,7 @@
 #define MAX_IOV 1024
 
 /* Fetch up to MAX_ARGS arguments; `want` is how many the thunk reads. */
-#define ARGS(want)                                                            \
-  size_t argc = MAX_ARGS;                                                     \
-  napi_value argv[MAX_ARGS];                                                  \
-  NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));       \
-  if (argc < (want)) {                                                        \
-    napi_throw_type_error(env, "ERR_SOCKIT_NATIVE_ARGS", __func__);           \
-    return NULL;                                                              \
-  }
+#define ARGS(want) SOCKIT_ARGS(MAX_ARGS, want)
 
 #define INT_ARG(i, name)                                                      \
   int32_t name;                                                               \
