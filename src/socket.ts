@@ -180,6 +180,9 @@ export class Socket {
   #lastTo: AddressLike | undefined;
   #lastToBytes: Sockaddr | undefined;
   #lastToCtx: ErrorContext | undefined;
+  /** The last sender recvfrom decoded (raw bytes and the frozen object): most datagrams come from the peer before. */
+  #lastFromBytes: Buffer | undefined;
+  #lastFrom: SocketAddress | undefined;
 
   /**
    * Creates a socket. Wraps `socket(2)` (always with SOCK_NONBLOCK | SOCK_CLOEXEC).
@@ -853,7 +856,7 @@ export class Socket {
         result = {
           data: copyOut(target, got),
           address:
-            lenOut[0] === 0 && this.#family !== AF.UNIX ? this.#peerOr(fd) : decodeSockaddr(addrScratch, lenOut[0]!),
+            lenOut[0] === 0 && this.#family !== AF.UNIX ? this.#peerOr(fd) : this.#sender(lenOut[0]!),
           truncated: n > size,
           size: n,
         };
@@ -864,6 +867,21 @@ export class Socket {
       undefined,
       flags,
     );
+  }
+
+  /**
+   * The sender in addrScratch[0, len), decoded once per distinct peer: the
+   * same frozen object comes back while the bytes match, so a reply with
+   * sendto(data, address) finds its encoding cached too (no decode, no encode
+   * per datagram in a request/response loop).
+   */
+  #sender(len: number): SocketAddress {
+    const last = this.#lastFromBytes;
+    if (last !== undefined && last.length === len && addrScratch.compare(last, 0, len, 0, len) === 0) return this.#lastFrom!;
+    const addr = Object.freeze(decodeSockaddr(addrScratch, len));
+    this.#lastFromBytes = Buffer.from(addrScratch.subarray(0, len));
+    this.#lastFrom = addr;
+    return addr;
   }
 
   /** The peer's address (a connected stream socket's recvfrom reports none), or an empty address. */
