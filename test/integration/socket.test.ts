@@ -1467,3 +1467,23 @@ test("messages() on seqpacket ends when the peer closes (EOF), after every messa
   assert.deepEqual(got, ["one", "two"]);
   b.close();
 });
+
+test("AsyncLocalStorage: each waiting call resumes in the context it was made in", async () => {
+  const { AsyncLocalStorage } = await import("node:async_hooks");
+  const als = new AsyncLocalStorage<string>();
+  const [a, b] = socketpair("unix", "seqpacket");
+  const [c, d] = socketpair("unix", "seqpacket");
+  const first = als.run("first", async () => {
+    await a.recv();
+    return als.getStore();
+  });
+  const second = als.run("second", async () => {
+    await c.recv();
+    return als.getStore();
+  });
+  await d.send("2");
+  await b.send("1");
+  assert.deepEqual(await Promise.all([first, second]), ["first", "second"]);
+  assert.equal(als.getStore(), undefined);
+  for (const s of [a, b, c, d]) s.close();
+});
