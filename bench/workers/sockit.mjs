@@ -26,6 +26,7 @@ const { Socket } = sockit;
 const RECV = process.env.SOCKIT_RECV || "auto";
 const hasInto = typeof Socket.prototype.recvInto === "function";
 const useInto = RECV === "into" || (RECV === "auto" && hasInto);
+const useBatchSend = process.env.SOCKIT_SEND !== "single" && typeof Socket.prototype.sendBatch === "function";
 const useMessages = (RECV === "messages" || RECV === "auto") && typeof Socket.prototype.messages === "function";
 
 /**
@@ -197,17 +198,28 @@ async function pingPong(s, stream, secs) {
   return { ops, secs: t - t0 };
 }
 
-/** W2/W3: send as fast as the peer takes (sends wait on EAGAIN themselves). */
+/**
+ * W2/W3: send as fast as the peer takes (sends wait on EAGAIN themselves).
+ * Message sockets send batches of 64 with sendBatch (sendmmsg) where the
+ * library has it — issue 7's "batching on both ends"; SOCKIT_SEND=single
+ * sends one message per call for comparison.
+ */
 async function flood(s, buf, secs, all) {
   let sent = 0;
   const t0 = now();
   const end = t0 + secs;
   let t = t0;
+  const batch = !all && s.type !== "stream" && useBatchSend ? Array.from({ length: 64 }, () => ({ data: buf })) : null;
   while (t < end) {
-    for (let i = 0; i < 64; i++) {
-      if (all) await s.sendAll(buf);
-      else await s.send(buf);
-      sent++;
+    if (batch) {
+      await s.sendBatch(batch);
+      sent += batch.length;
+    } else {
+      for (let i = 0; i < 64; i++) {
+        if (all) await s.sendAll(buf);
+        else await s.send(buf);
+        sent++;
+      }
     }
     t = now();
   }
