@@ -36,7 +36,7 @@ import {
 import { type GetOptionOptions, type OptionInput, type OptionValue, getOption, setOption } from "./options/index.js";
 import * as raw from "./raw/index.js";
 import { type WaitOptions, checkFlags, checkSize, checkWait, toBytes } from "./validate.js";
-import { AGAIN, INPROGRESS, describe, native, type PollerHandle } from "./raw/index.js";
+import { AGAIN, describe, native, type PollerHandle } from "./raw/index.js";
 import {
   type BatchDatagram,
   type BatchMessage,
@@ -140,7 +140,9 @@ function copyOut(target: Buffer, got: number): Buffer {
 
 const addrScratch = Buffer.alloc(STRUCTS.sockaddr_storage!.size);
 const lenOut = new Int32Array(1);
-const optInt = Buffer.alloc(4);
+/** An int-sized option buffer, read in the host's byte order through optIntView. */
+const optIntView = new Int32Array(1);
+const optInt = Buffer.from(optIntView.buffer);
 
 const ENOTCONN = -ERRNO.ENOTCONN!;
 const ETIMEDOUT = -ERRNO.ETIMEDOUT!;
@@ -254,7 +256,7 @@ export class Socket {
     }
     const intOpt = (name: number): number => {
       raw.getsockopt(n, SOL.SOCKET, name, optInt);
-      return optInt.readInt32LE(0);
+      return optIntView[0]!;
     };
     let family: number, type: number, protocol: number;
     try {
@@ -612,13 +614,14 @@ export class Socket {
     }
     if (r === 0) return Promise.resolve();
     if (r === AGAIN) return this.#connectRetry(sa, ctx, options);
-    void INPROGRESS;
+    // INPROGRESS: wait for writability, then let SO_ERROR and getpeername say how it ended.
     return this.#io(
       WRITE,
       "connect",
       () => {
+        // SO_ERROR: the outcome of the handshake (reading it clears it).
         raw.getsockopt(fd, SOL.SOCKET, SO.ERROR, optInt);
-        const err = optInt.readInt32LE(0);
+        const err = optIntView[0]!;
         if (err !== 0) throw new SocketError(-err, "connect", ctx);
         const n = native.getpeername(fd, addrScratch, lenOut);
         if (n === ENOTCONN) return AGAIN;
@@ -834,7 +837,9 @@ export class Socket {
   /**
    * Receives one datagram (up to `size` bytes, default 65536) and its sender.
    * `truncated` reports a message longer than `size` (MSG_TRUNC), with its real
-   * length in `size`. Wraps `recvfrom(2)`.
+   * length in `size`. The sender's address object is frozen and shared by the
+   * results of one sender in a row (so replying with sendto reuses its
+   * encoding). Wraps `recvfrom(2)`.
    * @see https://man7.org/linux/man-pages/man2/recvfrom.2.html
    * @throws SocketError ECONNREFUSED (ICMP error on a connected UDP socket); AbortError; ERR_SOCKET_CLOSED.
    */
