@@ -8,7 +8,8 @@
         "native/poller.c",
         "native/constants_linux.c",
         "native/tcp_states_linux.c",
-        "native/msg_linux.c"
+        "native/msg_linux.c",
+        "native/packet_linux.c"
       ],
       "cflags_c": ["-std=c11", "-Wall", "-Wextra", "-Werror", "-Wno-unused-parameter", "-O2"],
       "cflags!": ["-fno-exceptions"],

@@ -70,6 +70,9 @@ static napi_status set_num(napi_env env, napi_value obj, const char *name, doubl
  * not in any user-space header. */
 #define SCM_MAX_FD 253
 
+/* ETH_P, PACKET, ICMP, ICMP6, BPF, ARPHRD and their structs (packet_linux.c). */
+napi_status sockit_packet_constants(napi_env env, napi_value consts, napi_value structs);
+
 napi_status sockit_init_constants(napi_env env, napi_value exports) {
   napi_value consts, structs;
   if (napi_create_object(env, &consts) != napi_ok) return napi_generic_failure;
@@ -293,6 +296,7 @@ napi_status sockit_init_constants(napi_env env, napi_value exports) {
   SBEGIN(timespec) F(tv_sec) F(tv_nsec) SEND
 
   if (sockit_tcp_states(env, consts) != napi_ok) return napi_generic_failure;
+  if (sockit_packet_constants(env, consts, structs) != napi_ok) return napi_generic_failure;
   if (napi_set_named_property(env, exports, "constants", consts) != napi_ok)
     return napi_generic_failure;
   return napi_set_named_property(env, exports, "structs", structs);

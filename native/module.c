@@ -92,12 +92,14 @@ napi_value sockit_int(napi_env env, int64_t v) {
 }
 
 napi_status sockit_init_msg(napi_env env, napi_value exports); /* msg_linux.c */
+napi_status sockit_init_packet(napi_env env, napi_value exports); /* packet_linux.c */
 
 NAPI_MODULE_INIT() {
   if (sockit_init_syscalls(env, exports) != napi_ok ||
       sockit_init_poller(env, exports) != napi_ok ||
       sockit_init_constants(env, exports) != napi_ok ||
-      sockit_init_msg(env, exports) != napi_ok) {
+      sockit_init_msg(env, exports) != napi_ok ||
+      sockit_init_packet(env, exports) != napi_ok) {
     sockit_throw_last(env, "sockit init");
     return NULL;
   }

@@ -28,6 +28,12 @@ const prefixes = {
   IOCTL: "",
   FCNTL: "",
   LIMITS: "",
+  ETH_P: "ETH_P_",
+  PACKET: "PACKET_",
+  ICMP: "ICMP_",
+  ICMP6: "ICMP6_",
+  BPF: "BPF_",
+  ARPHRD: "ARPHRD_",
 } as const;
 
 /** A group name accepted by {@link constantName}. */
@@ -196,6 +202,64 @@ export const FCNTL = group<
 export const LIMITS = group<"FD_SETSIZE" | "SOMAXCONN" | "IFNAMSIZ" | "IOV_MAX" | "SUN_PATH_MAX" | "SA_FAMILY_SIZE">(
   "LIMITS",
 );
+
+/** Ethernet protocol ids (`ETH_P_*`, host order: pass `htons(ETH_P.ALL)` to a packet socket) and ETH_ALEN/ETH_HLEN. */
+export const ETH_P = group<"ALL" | "IP" | "IPV6" | "ARP" | "8021Q" | "LOOP">("ETH_P");
+/** Packet-socket options, packet types, membership and fanout values (`PACKET_*`, linux/if_packet.h). */
+export const PACKET = group<
+  | "HOST"
+  | "BROADCAST"
+  | "MULTICAST"
+  | "OTHERHOST"
+  | "OUTGOING"
+  | "ADD_MEMBERSHIP"
+  | "DROP_MEMBERSHIP"
+  | "STATISTICS"
+  | "AUXDATA"
+  | "MR_PROMISC"
+  | "MR_MULTICAST"
+  | "MR_ALLMULTI"
+>("PACKET");
+/** ICMP types and codes (`ICMP_ECHO`, `ICMP_TIME_EXCEEDED`, `ICMP_PORT_UNREACH` ..., netinet/ip_icmp.h). */
+export const ICMP = group<
+  "ECHOREPLY" | "ECHO" | "DEST_UNREACH" | "TIME_EXCEEDED" | "PORT_UNREACH" | "HOST_UNREACH" | "EXC_TTL"
+>("ICMP");
+/** ICMPv6 types and codes and the ICMP6_FILTER option (`ICMP6_ECHO_REQUEST` ..., netinet/icmp6.h). */
+export const ICMP6 = group<
+  "ECHO_REQUEST" | "ECHO_REPLY" | "DST_UNREACH" | "TIME_EXCEEDED" | "PACKET_TOO_BIG" | "PARAM_PROB" | "FILTER"
+>("ICMP6");
+/** Classic BPF opcode parts and limits (`BPF_LD`, `BPF_ABS`, `BPF_JEQ`, `BPF_MAXINSNS`, `SKF_AD_*`; linux/filter.h). */
+export const BPF = group<
+  | "LD"
+  | "LDX"
+  | "ST"
+  | "STX"
+  | "ALU"
+  | "JMP"
+  | "RET"
+  | "MISC"
+  | "W"
+  | "H"
+  | "B"
+  | "IMM"
+  | "ABS"
+  | "IND"
+  | "MEM"
+  | "LEN"
+  | "MSH"
+  | "K"
+  | "X"
+  | "A"
+  | "JA"
+  | "JEQ"
+  | "JGT"
+  | "JGE"
+  | "JSET"
+  | "MAXINSNS"
+  | "MEMWORDS"
+>("BPF");
+/** Link-layer types of sockaddr_ll.sll_hatype (`ARPHRD_ETHER`, `ARPHRD_LOOPBACK` ...). */
+export const ARPHRD = group<"ETHER" | "LOOPBACK" | "NONE">("ARPHRD");
 
 /** Struct sizes and field offsets from the headers (`STRUCTS.sockaddr_in6.sin6_port`). */
 export const STRUCTS = native.structs;

@@ -22,6 +22,8 @@ import { ipprotoIpv6 } from "./ipproto-ipv6.js";
 import { ipprotoTcp } from "./ipproto-tcp.js";
 import { ipprotoUdp } from "./ipproto-udp.js";
 import { solSocket } from "./sol-socket.js";
+import { solPacket } from "./sol-packet.js";
+import { ipprotoIcmpv6 } from "./ipproto-icmpv6.js";
 import type { Access, LevelSpec, OptionSpec, OptionTable } from "./table.js";
 
 export * from "./codecs.js";
@@ -31,6 +33,8 @@ export { IPPROTO_IP_OPTIONS } from "./ipproto-ip.js";
 export { IPPROTO_IPV6_OPTIONS } from "./ipproto-ipv6.js";
 export { IPPROTO_TCP_OPTIONS } from "./ipproto-tcp.js";
 export { IPPROTO_UDP_OPTIONS } from "./ipproto-udp.js";
+export { SOL_PACKET_OPTIONS, decodePacketAuxdata, type PacketAuxdata, type PacketMembership, type PacketStatistics } from "./sol-packet.js";
+export { IPPROTO_ICMPV6_OPTIONS, type Icmp6Filter } from "./ipproto-icmpv6.js";
 
 // ---------------------------------------------------------------------------
 // Types: the value type of each option, derived from the tables.
@@ -46,6 +50,9 @@ export interface OptionTables {
   SOL_TCP: typeof ipprotoTcp.options;
   IPPROTO_UDP: typeof ipprotoUdp.options;
   SOL_UDP: typeof ipprotoUdp.options;
+  SOL_PACKET: typeof solPacket.options;
+  IPPROTO_ICMPV6: typeof ipprotoIcmpv6.options;
+  SOL_ICMPV6: typeof ipprotoIcmpv6.options;
 }
 
 /** A level name with an option table. */
@@ -122,6 +129,8 @@ export const OPTION_LEVELS: readonly LevelSpec[] = Object.freeze([
   ipprotoIpv6,
   ipprotoTcp,
   ipprotoUdp,
+  solPacket,
+  ipprotoIcmpv6,
 ]);
 
 const levelsByName = new Map<string, Level>();

@@ -65,6 +65,12 @@ export interface Binding {
   ifIndexToName(index: number): string | number;
   inetNtop(family: number, bytes: Bytes): string | number;
   inetPton(family: number, text: string, out: Bytes): number;
+  /**
+   * setsockopt(fd, level, name, &(struct sock_fprog){ count, insns }, sizeof):
+   * attaches a classic BPF program (SO_ATTACH_FILTER, PACKET_FANOUT_DATA ...);
+   * `insns` holds `count` struct sock_filter (native/packet_linux.c).
+   */
+  setsockoptFilter(fd: number, level: number, name: number, insns: Bytes, count: number): number;
 
   /**
    * recvmmsg(fd, data, slot, count, addrs, addrSlot, ctl, ctlSlot, out, flags):

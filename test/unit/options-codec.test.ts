@@ -363,7 +363,7 @@ describe("option tables", () => {
         assert.ok(spec.doc.length > 10 && !spec.doc.includes("\n"), `${n} doc`);
         assert.match(
           spec.see,
-          /^https:\/\/man7\.org\/linux\/man-pages\/man7\/(socket|ip|ipv6|tcp|udp)\.7\.html$/,
+          /^https:\/\/man7\.org\/linux\/man-pages\/man7\/(socket|ip|ipv6|tcp|udp|netlink|packet)\.7\.html$/,
           `${n} see`,
         );
       }

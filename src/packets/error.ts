@@ -1,0 +1,29 @@
+/**
+ * The one error the packet codecs throw for bytes that are not a packet of
+ * their kind (too short, wrong version, a length field past the end). Random
+ * input never makes a decoder throw anything else.
+ */
+
+/** A malformed or truncated packet; `code` is always "ERR_PACKET_MALFORMED". */
+export class PacketError extends RangeError {
+  override name = "PacketError";
+  readonly code = "ERR_PACKET_MALFORMED";
+  /** The protocol whose decoder refused the bytes: "ipv4", "tcp" ... */
+  readonly protocol: string;
+  constructor(protocol: string, message: string) {
+    super(`${protocol}: ${message}`);
+    this.protocol = protocol;
+  }
+}
+
+/** Throws PacketError unless `buf` holds at least `need` bytes. */
+export function need(protocol: string, buf: Uint8Array, need: number, what = "header"): void {
+  if (buf.byteLength < need) {
+    throw new PacketError(protocol, `${what} needs ${need} bytes, got ${buf.byteLength}`);
+  }
+}
+
+/** A Buffer view of any Uint8Array, without copying. */
+export function asBuffer(b: Uint8Array): Buffer {
+  return Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.byteLength);
+}
