@@ -126,6 +126,12 @@ napi_status sockit_init_constants(napi_env env, napi_value exports) {
   C(SO_ATTACH_REUSEPORT_CBPF) C(SO_ATTACH_REUSEPORT_EBPF) C(SO_CNX_ADVICE)
   C(SO_MEMINFO) C(SO_INCOMING_NAPI_ID) C(SO_COOKIE) C(SO_PEERGROUPS) C(SO_ZEROCOPY)
   C(SO_TXTIME) C(SO_BINDTOIFINDEX)
+  /* SO_PASSPIDFD/SO_PEERPIDFD (Linux 6.5) come from <asm-generic/socket.h>
+   * (through <sys/socket.h>) from linux-libc-dev 6.5 on; SCM_PIDFD and
+   * SCM_SECURITY are in no uapi header (the kernel keeps them in its internal
+   * include/linux/socket.h) and reach user space through glibc 2.39's
+   * <bits/socket.h>. Older headers lack them and so does the group here:
+   * src/ then reports ERR_NOT_SUPPORTED rather than use a guessed number. */
 #ifdef SO_PASSPIDFD
   C(SO_PASSPIDFD)
 #endif

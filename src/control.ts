@@ -629,6 +629,41 @@ export function decodeExtendedError(data: Uint8Array): ExtendedError {
   };
 }
 
+/**
+ * SCM_SECURITY (SO_PASSSEC): the sender's security context, the text before
+ * the first NUL (the kernel includes the NUL in the data, but an LSM need not).
+ * Never throws. Does not correspond to a syscall.
+ * @see https://man7.org/linux/man-pages/man7/unix.7.html
+ */
+export function decodeSecurity(data: Uint8Array): string {
+  const buf = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+  const end = buf.indexOf(0);
+  return buf.toString("utf8", 0, end === -1 ? buf.length : end);
+}
+
+/**
+ * SCM_PIDFD (SO_PASSPIDFD, Linux 6.5): the pidfd of the sending process, an
+ * fd the kernel installed in this process — the caller's to close, like the
+ * fds of SCM_RIGHTS (recvmsg hands it out as `pidfd` with the same ownership
+ * rules). Does not correspond to a syscall.
+ * @see https://man7.org/linux/man-pages/man7/unix.7.html
+ * @throws ControlMessageError when the data is shorter than an int.
+ */
+export function decodePidfd(data: Uint8Array): number {
+  if (data.byteLength < 4) throw short("SCM_PIDFD", 4, data.byteLength);
+  return view(data).getInt32(0, LE);
+}
+
+/**
+ * Whether a control message carries fds this process now holds (SCM_RIGHTS,
+ * and SCM_PIDFD where the headers define it): those need an owner, so the
+ * receive path hands them out or closes them, never just drops them.
+ * Does not correspond to a syscall.
+ */
+export function carriesFds(m: { level: number; type: number }): boolean {
+  return m.level === SOL.SOCKET && (m.type === SCM.RIGHTS || (SCM.PIDFD !== undefined && m.type === SCM.PIDFD));
+}
+
 // ---------------------------------------------------------------------------
 // All views at once.
 
@@ -656,12 +691,15 @@ export interface ControlViews {
   originalDestination?: SocketAddress;
   /** UDP_GRO: the segment size of a coalesced datagram. */
   groSize?: number;
+  /** SCM_SECURITY (SO_PASSSEC): the sender's security context, where an LSM provides one. */
+  security?: string;
 }
 
 /**
  * Decodes the known views of `messages` into one object; a message too short
  * for its view is left out (it stays in the raw list). SCM_RIGHTS is not
- * decoded here: fds need ownership handling (see src/messages.ts).
+ * decoded here, nor is SCM_PIDFD: fds need ownership handling (see
+ * src/messages.ts).
  * Does not correspond to a syscall.
  */
 export function decodeViews(messages: readonly ControlMessage[]): ControlViews {
@@ -674,6 +712,7 @@ export function decodeViews(messages: readonly ControlMessage[]): ControlViews {
         else if (m.type === SCM.TIMESTAMP) v.timestamp = decodeTimeval(m.data);
         else if (m.type === SCM.TIMESTAMPING)
           v.timestamping = [decodeTimespec(m.data, 0), decodeTimespec(m.data, 1), decodeTimespec(m.data, 2)];
+        else if (SCM.SECURITY !== undefined && m.type === SCM.SECURITY) v.security = decodeSecurity(m.data);
       } else if (m.level === IPPROTO.IP) {
         if (m.type === IP.PKTINFO) v.pktinfo = decodePktinfo(m.level, m.data);
         else if (m.type === IP.TTL) v.ttl = decodeInt(m.data);

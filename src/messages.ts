@@ -26,9 +26,11 @@ import {
   type PacketInfoInput,
   CMSG_SPACE,
   MSG_FACTS,
+  carriesFds,
   controlLevel,
   controlType,
   decodeCredentials,
+  decodePidfd,
   decodeRights,
   decodeViews,
   encodeControl,
@@ -140,6 +142,11 @@ export interface ReceivedMessage extends ControlViews {
   readonly control: ControlMessage[];
   /** Fds received (SCM_RIGHTS), now the caller's: adopt or close them. */
   readonly fds: number[];
+  /**
+   * SCM_PIDFD (SO_PASSPIDFD, Linux 6.5, where the headers define it): a pidfd
+   * of the sender, the caller's to close under the same rules as `fds`.
+   */
+  readonly pidfd?: number;
   /** msg_flags: MSG_TRUNC, MSG_CTRUNC, MSG_EOR, MSG_OOB, MSG_ERRQUEUE ... */
   flags: number;
   /** The message was longer than the buffers (MSG_TRUNC); `size` has its real length. */
@@ -307,6 +314,15 @@ function run(
 // ---------------------------------------------------------------------------
 // sendmsg.
 
+/** @internal One sendmsg, validated: what goes to the thunk, the control bytes built at send time. */
+interface PreparedSend {
+  buffers: ArrayBufferView[];
+  sa: { bytes: Buffer; length: number } | null;
+  ctx: ErrorContext;
+  /** The encoded control messages (fds read again now), or null for none. */
+  control: () => Buffer | null;
+}
+
 /** @internal Validates sendmsg's options and returns the attempt's pieces. */
 export function sendmsg(host: MessageHost, options: SendmsgOptions): Promise<number> {
   const o = checkWait(options, "sendmsg") as SendmsgOptions;
@@ -316,6 +332,36 @@ export function sendmsg(host: MessageHost, options: SendmsgOptions): Promise<num
       "sendmsg: options must be an object { buffers, address?, control?, fds?, ... }",
     );
   const flags = o.flags === undefined ? 0 : raw.checkInt(o.flags, "sendmsg: flags");
+  const p = prepareSend(o, host.family, host.type);
+  const fd = host.fd;
+  return run(
+    host,
+    WRITE,
+    "sendmsg",
+    () => raw.sendmsg(fd, p.buffers, p.sa ? p.sa.bytes : null, p.sa ? p.sa.length : 0, p.control(), flags, p.ctx),
+    o,
+    flags,
+  );
+}
+
+/**
+ * @internal posix.sendmsg: the same message as Socket.sendmsg, sent with one
+ * sendmsg(2) on an fd of the caller's, blocking or not as the fd is.
+ */
+export function sendmsgSync(fd: number, family: number, type: number, message: SendmsgOptions, flags: number): number {
+  if (message === null || typeof message !== "object")
+    throw codedError(
+      "ERR_INVALID_ARG_TYPE",
+      `sendmsg: the message must be an object { buffers, address?, control?, fds?, ... }, got ${describe(message)}`,
+    );
+  const p = prepareSend(message, family, type);
+  const r = raw.sendmsg(fd, p.buffers, p.sa ? p.sa.bytes : null, p.sa ? p.sa.length : 0, p.control(), flags, p.ctx);
+  // raw reports EAGAIN as a value (the event loop waits on it); here it is the answer, as in C.
+  if (r === AGAIN) throw new SocketError(r, "sendmsg", p.ctx);
+  return r;
+}
+
+function prepareSend(o: SendmsgOptions, family: number, type: number): PreparedSend {
   const list = o.buffers ?? [];
   if (!Array.isArray(list))
     throw codedError("ERR_INVALID_ARG_TYPE", `sendmsg: options.buffers must be an array, got ${describe(list)}`);
@@ -328,7 +374,7 @@ export function sendmsg(host: MessageHost, options: SendmsgOptions): Promise<num
   let sa: { bytes: Buffer; length: number } | null = null;
   let ctx: ErrorContext = {};
   if (o.address !== undefined && o.address !== null) {
-    const addr = toAddress(o.address, host.family, "sendmsg");
+    const addr = toAddress(o.address, family, "sendmsg");
     sa = encodeSockaddr(addr, "sendmsg");
     if (addr.family === "inet" || addr.family === "inet6") ctx = { address: addr.address, port: addr.port };
     else if (addr.family === "unix")
@@ -338,7 +384,7 @@ export function sendmsg(host: MessageHost, options: SendmsgOptions): Promise<num
   // Typed control messages first, then the raw ones; everything is checked now.
   const fixed: ControlMessage[] = [];
   if (o.credentials !== undefined) fixed.push(encodeCredentials(o.credentials));
-  if (o.pktinfo !== undefined) fixed.push(encodePktinfo(o.pktinfo, host.family === AF.INET6 ? "inet6" : "inet"));
+  if (o.pktinfo !== undefined) fixed.push(encodePktinfo(o.pktinfo, family === AF.INET6 ? "inet6" : "inet"));
   if (o.ttl !== undefined) fixed.push(encodeInt(SOL.IP, ipType("TTL"), o.ttl, "sendmsg: ttl"));
   if (o.tos !== undefined) fixed.push(encodeInt(SOL.IP, ipType("TOS"), o.tos, "sendmsg: tos"));
   if (o.hopLimit !== undefined) fixed.push(encodeInt(SOL.IPV6, ipv6Type("HOPLIMIT"), o.hopLimit, "sendmsg: hopLimit"));
@@ -377,34 +423,26 @@ export function sendmsg(host: MessageHost, options: SendmsgOptions): Promise<num
   }
   const readFds = o.fds !== undefined && o.fds !== null ? fdList(o.fds, "sendmsg") : null;
   const hasFds = readFds !== null && o.fds!.length > 0;
-  if (hasFds && host.family !== AF.UNIX) {
+  if (hasFds && family !== AF.UNIX) {
     throw codedError("ERR_INVALID_ARG_VALUE", "sendmsg: fds can be passed only over Unix domain sockets");
   }
   // unix(7): "at least one byte of real data must be sent" with ancillary
   // data on a stream socket — Linux otherwise sends nothing and drops it.
-  if (host.type === SOCK.STREAM && total === 0 && (hasFds || fixed.length > 0)) {
+  if (type === SOCK.STREAM && total === 0 && (hasFds || fixed.length > 0)) {
     throw codedError(
       "ERR_INVALID_ARG_VALUE",
       "sendmsg: on a stream socket, control messages (fds, credentials) need at least one byte of data",
     );
   }
   const staticControl = !hasFds ? (fixed.length > 0 ? encodeControl(fixed) : null) : null;
-
-  const fd = host.fd;
-  const s = sa;
-  return run(
-    host,
-    WRITE,
-    "sendmsg",
-    () => {
-      // The fds are read again now: a Socket closed since the call must not
-      // send whatever file reused its number.
-      const control = staticControl ?? (hasFds ? encodeControl([...fixed, encodeRights(readFds!())]) : null);
-      return raw.sendmsg(fd, buffers, s ? s.bytes : null, s ? s.length : 0, control, flags, ctx);
-    },
-    o,
-    flags,
-  );
+  return {
+    buffers,
+    sa,
+    ctx,
+    // The fds are read again at send time: a Socket closed since the call
+    // must not send whatever file reused its number.
+    control: () => staticControl ?? (hasFds ? encodeControl([...fixed, encodeRights(readFds!())]) : null),
+  };
 }
 
 function ipType(name: string): number {
@@ -423,12 +461,13 @@ function ipv6Type(name: string): number {
  * dropped unread has its fds closed by the finalization registry.
  */
 function makeResult(
-  base: Omit<ReceivedMessage, "fds" | "control">,
+  base: Omit<ReceivedMessage, "fds" | "control" | "pidfd">,
   fds: number[],
   control: ControlMessage[],
+  pidfd: number | null,
 ): ReceivedMessage {
   const m = base as ReceivedMessage;
-  if (fds.length === 0) {
+  if (fds.length === 0 && pidfd === null) {
     Object.assign(m, { control, fds });
     return m;
   }
@@ -441,23 +480,33 @@ function makeResult(
   };
   Object.defineProperty(m, "fds", { enumerable: true, configurable: true, get: () => (claim(), fds) });
   Object.defineProperty(m, "control", { enumerable: true, configurable: true, get: () => (claim(), control) });
-  unclaimed.register(m, fds, m);
+  if (pidfd !== null)
+    Object.defineProperty(m, "pidfd", { enumerable: true, configurable: true, get: () => (claim(), pidfd) });
+  unclaimed.register(m, pidfd === null ? fds : [...fds, pidfd], m);
   return m;
 }
 
-/** The fds in every SCM_RIGHTS message of a control buffer (for closing them when a receive fails half way). */
+/** The fds in every SCM_RIGHTS (and SCM_PIDFD) message of a control buffer (for closing them when a receive fails half way). */
 function rightsIn(buf: Buffer, length: number): number[] {
   const fds: number[] = [];
   for (const m of parseControl(buf, length).messages) {
-    if (m.level === SOL.SOCKET && m.type === SCM.RIGHTS) fds.push(...decodeRights(m.data));
+    if (carriesFds(m)) fds.push(...decodeRights(m.data));
   }
   return fds;
 }
 
-/** @internal recvmsg: validates, receives, decodes. */
-export function recvmsg(host: MessageHost, options?: RecvmsgOptions): Promise<ReceivedMessage> {
-  const o = checkWait(options, "recvmsg") as RecvmsgOptions;
-  let flags = o.flags === undefined ? 0 : raw.checkInt(o.flags, "recvmsg: flags");
+/** A validated recvmsg: where the data goes, and how much control data to take. */
+interface PreparedRecv {
+  iov: ArrayBufferView[];
+  capacity: number;
+  /** A Buffer allocated for this call (size > scratch), or null. */
+  own: Buffer | null;
+  userBuffers: boolean;
+  maxFds: number;
+  controlSize: number;
+}
+
+function prepareRecv(o: RecvmsgOptions): PreparedRecv {
   const maxFds = checkCount(o.maxFds, "recvmsg: maxFds", 0, SCM.MAX_FD, 0);
   const controlSize = checkCount(
     o.controlSize,
@@ -489,6 +538,14 @@ export function recvmsg(host: MessageHost, options?: RecvmsgOptions): Promise<Re
       iov = [own];
     }
   }
+  return { iov, capacity, own, userBuffers: o.buffers !== undefined, maxFds, controlSize };
+}
+
+/** @internal recvmsg: validates, receives, decodes. */
+export function recvmsg(host: MessageHost, options?: RecvmsgOptions): Promise<ReceivedMessage> {
+  const o = checkWait(options, "recvmsg") as RecvmsgOptions;
+  let flags = o.flags === undefined ? 0 : raw.checkInt(o.flags, "recvmsg: flags");
+  const { iov, capacity, own, userBuffers, maxFds, controlSize } = prepareRecv(o);
   const signal = o.signal;
   // An already-aborted signal must not consume a message (and its fds).
   if (signal?.aborted) return Promise.reject(abortError(signal));
@@ -506,7 +563,6 @@ export function recvmsg(host: MessageHost, options?: RecvmsgOptions): Promise<Re
   }
   // On message sockets ask for the real length of a truncated message.
   if (host.type !== SOCK.STREAM) flags |= MSG.TRUNC;
-  const userBuffers = o.buffers !== undefined;
   const fd = host.fd;
   const family = host.family;
   let result: ReceivedMessage | undefined;
@@ -535,6 +591,33 @@ export function recvmsg(host: MessageHost, options?: RecvmsgOptions): Promise<Re
     o,
     flags,
   ).then(() => result!);
+}
+
+/**
+ * @internal posix.recvmsg: one recvmsg(2) on an fd of the caller's, blocking
+ * or not as the fd is, decoded with the same ownership rules as
+ * Socket.recvmsg (fds beyond maxFds closed; an unread result's fds closed
+ * when it is collected).
+ */
+export function recvmsgSync(fd: number, family: number, options: RecvmsgOptions, flags: number): ReceivedMessage {
+  if (options === null || typeof options !== "object")
+    throw codedError(
+      "ERR_INVALID_ARG_TYPE",
+      `recvmsg: options must be an object { size?, buffers?, controlSize?, maxFds? }, got ${describe(options)}`,
+    );
+  const { iov, capacity, own, userBuffers, maxFds, controlSize } = prepareRecv(options);
+  const ctl = controlSize <= ctlScratch.length ? ctlScratch : (ctlScratch = Buffer.alloc(controlSize));
+  const ctlView = controlSize === ctl.length ? ctl : ctl.subarray(0, controlSize);
+  const n = raw.recvmsg(fd, iov, addrScratch, controlSize > 0 ? ctlView : null, outs, flags);
+  if (n === AGAIN) throw new SocketError(n, "recvmsg");
+  const ctlLen = outs[1]!;
+  const msgFlags = outs[2]! & ~MSG.CMSG_CLOEXEC;
+  try {
+    return buildResult(n, capacity, iov, userBuffers, own, ctlView, ctlLen, outs[0]!, msgFlags, maxFds, family);
+  } catch (e) {
+    for (const f of rightsIn(ctlView, ctlLen)) closeQuietly(f);
+    throw e;
+  }
 }
 
 function abortError(signal: AbortSignal): AbortError {
@@ -575,11 +658,13 @@ function buildResult(
 interface Taken {
   control: ControlMessage[];
   fds: number[];
+  /** SCM_PIDFD: the sender's pidfd (the first one, when a MSG_WAITALL read gathers several). */
+  pidfd: number | null;
   lost: boolean;
 }
 
 function newTaken(): Taken {
-  return { control: [], fds: [], lost: false };
+  return { control: [], fds: [], pidfd: null, lost: false };
 }
 
 /**
@@ -604,6 +689,22 @@ function takeControl(taken: Taken, ctl: Buffer, ctlLen: number, maxFds: number):
       if (kept.length > 0) taken.control.push({ level: m.level, type: m.type, data: encodeRights(kept).data });
       continue;
     }
+    if (carriesFds(m)) {
+      // SCM_PIDFD: one pidfd per message; keep the first, close any other.
+      let pidfd: number | null = null;
+      try {
+        pidfd = decodePidfd(m.data);
+      } catch {
+        taken.lost = true; // cut short by MSG_CTRUNC: the kernel installed nothing we can name
+      }
+      if (pidfd !== null) {
+        if (taken.pidfd === null) {
+          taken.pidfd = pidfd;
+          taken.control.push(m);
+        } else closeQuietly(pidfd);
+      }
+      continue;
+    }
     taken.control.push(m);
   }
 }
@@ -624,7 +725,7 @@ function finish(
     controlTruncated: (msgFlags & MSG.CTRUNC) !== 0 || taken.lost,
     ...decodeViews(taken.control),
   };
-  return makeResult(base, taken.fds, taken.control);
+  return makeResult(base, taken.fds, taken.control, taken.pidfd);
 }
 
 /**
@@ -680,6 +781,7 @@ function recvmsgAll(
     () => finish(gather(target, filled), filled, address ?? null, msgFlags, taken),
     (e: unknown) => {
       for (const f of taken.fds) closeQuietly(f);
+      if (taken.pidfd !== null) closeQuietly(taken.pidfd);
       throw e;
     },
   );
@@ -804,7 +906,8 @@ function unpackBatch(r: number, size: number, ctlSize: number, family: number): 
       const control: ControlMessage[] = [];
       let closed = 0;
       for (const m of parsed.messages) {
-        if (m.level === SOL.SOCKET && m.type === SCM.RIGHTS) {
+        if (carriesFds(m)) {
+          // SCM_RIGHTS and SCM_PIDFD: a batch hands out no fds.
           for (const f of decodeRights(m.data)) {
             closeQuietly(f);
             closed++;

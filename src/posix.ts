@@ -55,6 +55,13 @@ import { type FamilyName, type TypeName, familyNumber, protocolNumber, typeNumbe
 import { type GetOptionOptions, type OptionInput, type OptionValue, getOption, setOption } from "./options/index.js";
 import { checkFd, checkInt, describe, native } from "./raw/index.js";
 import { checkFlags, checkSize, toBytes } from "./validate.js";
+import {
+  type ReceivedMessage,
+  type RecvmsgOptions,
+  type SendmsgOptions,
+  recvmsgSync,
+  sendmsgSync,
+} from "./messages.js";
 
 const EINTR = -ERRNO.EINTR!;
 const O_NONBLOCK = FCNTL.O_NONBLOCK!;
@@ -152,6 +159,13 @@ function domainOf(fd: number): number | undefined {
   intLen[0] = 4;
   const r = native.getsockopt(fd, SOL.SOCKET, SO.DOMAIN, intBuf, intLen);
   return r >= 0 && intLen[0] === 4 ? intBuf.readInt32LE(0) : undefined;
+}
+
+/** The socket's type (SO_TYPE), or undefined when the fd is not a socket. */
+function typeOf(fd: number): number | undefined {
+  intLen[0] = 4;
+  const r = native.getsockopt(fd, SOL.SOCKET, SO.TYPE, intBuf, intLen);
+  return r >= 0 && intLen[0] === 4 ? (LITTLE_ENDIAN ? intBuf.readInt32LE(0) : intBuf.readInt32BE(0)) : undefined;
 }
 
 /**
@@ -458,6 +472,75 @@ export function recvfrom(fd: number, size: number, flags = 0): Received {
   // getpeername give it; elsewhere (connected TCP) there is no address at all.
   const address = alen > 0 ? decodeAddr(alen) : domainOf(fd) === AF.UNIX ? { family: "unix" as const, path: "" } : null;
   return { data, address, size: r };
+}
+
+export type { ReceivedMessage } from "./messages.js";
+
+/**
+ * What {@link sendmsg} sends: the `msghdr` of C as an object — the data
+ * gathered from `buffers`, the destination `address` (msg_name), and the
+ * ancillary data (msg_control), raw in `control` and typed in `fds`
+ * (SCM_RIGHTS), `credentials` (SCM_CREDENTIALS), `pktinfo`, `ttl`,
+ * `hopLimit`, `tos`, `tclass` and `segmentSize` (UDP_SEGMENT) — the same
+ * fields as `Socket.sendmsg` takes, without its wait options.
+ */
+export type Message = Omit<SendmsgOptions, "flags" | "signal" | "timeout">;
+
+/** What {@link recvmsg} receives into: `size` bytes or caller `buffers`, and room for control data. */
+export type RecvmsgBuffers = Omit<RecvmsgOptions, "flags" | "signal" | "timeout">;
+
+/**
+ * Sends one message gathered from `message.buffers`, with an optional
+ * destination and ancillary data (fds, credentials, the source address ...),
+ * and returns the bytes sent. On a blocking socket BLOCKS THE THREAD until
+ * there is buffer space; EAGAIN on a non-blocking one. Always adds
+ * MSG_NOSIGNAL. The control messages are encoded by the same codec as
+ * `Socket.sendmsg` (src/control.ts): every one is checked before the syscall.
+ * Wraps `sendmsg(2)`.
+ *
+ * Notes: fds are passed as numbers (or Sockets, net objects, FileHandles);
+ * the receiver gets duplicates and these stay open and yours. At most
+ * SCM_MAX_FD (253) in one message; on a stream socket control data needs at
+ * least one byte of data.
+ * @param flags MSG.* flags (MSG.DONTWAIT, MSG.MORE, MSG.EOR, MSG.OOB ...), default 0
+ * @see https://man7.org/linux/man-pages/man2/sendmsg.2.html
+ * @see https://man7.org/linux/man-pages/man3/cmsg.3.html
+ * @throws SocketError EPERM (credentials not yours), EBADF, EMSGSIZE, EPIPE, ETOOMANYREFS, EAGAIN,
+ *   ENOTSOCK; RangeError ERR_OUT_OF_RANGE (more than SCM_MAX_FD fds or IOV_MAX buffers);
+ *   TypeError ERR_INVALID_ARG_TYPE / ERR_INVALID_ARG_VALUE / ERR_INVALID_ADDRESS.
+ */
+export function sendmsg(fd: number, message: Message, flags = 0): number {
+  checkFd(fd, "sendmsg");
+  const f = checkFlags(flags, "sendmsg");
+  return sendmsgSync(fd, domainOf(fd) ?? AF.UNSPEC, typeOf(fd) ?? 0, message, f);
+}
+
+/**
+ * Receives one message with its sender and ancillary data, and returns it as
+ * `Socket.recvmsg` does: `data`, `size` (the syscall's value), `address`,
+ * `control` (every cmsghdr as `{ level, type, data }`, bounds-checked), the
+ * decoded views (`fds`, `credentials`, `pktinfo`, `ttl`, `timestamp`,
+ * `error` ...), `flags` (msg_flags), `truncated` (MSG_TRUNC) and
+ * `controlTruncated` (MSG_CTRUNC, or fds beyond `maxFds`). On a blocking
+ * socket BLOCKS THE THREAD until a message arrives; EAGAIN on a non-blocking
+ * one. Always adds MSG_CMSG_CLOEXEC. Wraps `recvmsg(2)`.
+ *
+ * Notes: as in C, a datagram longer than the buffers is cut and `size` is
+ * what fit (`truncated` says so); pass MSG.TRUNC to get its real length.
+ * Received fds are the caller's to close (`posix.close`) or adopt
+ * (`Socket.fromFd`); fds beyond `maxFds` (default 0) are closed at once, and
+ * those of a result nobody reads are closed when it is garbage-collected.
+ * @param options `{ size? (default 65536) | buffers?, controlSize?, maxFds? }`
+ * @param flags MSG.* flags (MSG.PEEK, MSG.WAITALL, MSG.ERRQUEUE, MSG.OOB, MSG.TRUNC ...), default 0
+ * @see https://man7.org/linux/man-pages/man2/recvmsg.2.html
+ * @see https://man7.org/linux/man-pages/man3/cmsg.3.html
+ * @throws SocketError EAGAIN, ECONNREFUSED, ECONNRESET, ENOTCONN, EBADF, ENOTSOCK;
+ *   RangeError ERR_OUT_OF_RANGE; TypeError ERR_INVALID_ARG_TYPE.
+ */
+export function recvmsg(fd: number, options: RecvmsgBuffers = {}, flags = 0): ReceivedMessage {
+  checkFd(fd, "recvmsg");
+  const f = checkFlags(flags, "recvmsg");
+  return recvmsgSync(fd, domainOf(fd) ?? AF.UNSPEC, options, f);
 }
 
 /**

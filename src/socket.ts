@@ -1065,6 +1065,22 @@ export class Socket {
     return raw.ioctlInt(this.#fd, IOCTL.FIONREAD);
   }
 
+  /**
+   * Says whether the next byte to read is the out-of-band mark of a TCP
+   * stream: the urgent byte itself with SO_OOBINLINE, else the byte that
+   * followed it. A reader of urgent data reads up to the mark (reads stop
+   * there), then checks this. Wraps `ioctl(2)` SIOCATMARK.
+   *
+   * Notes: the answer is about the bytes already received; urgent data still
+   * in flight is not seen until it arrives.
+   * @see https://man7.org/linux/man-pages/man7/tcp.7.html
+   * @throws SocketError ENOTTY (a socket without urgent data, e.g. UDP); ERR_SOCKET_CLOSED.
+   */
+  atMark(): boolean {
+    this.#check("ioctl");
+    return raw.ioctlInt(this.#fd, IOCTL.SIOCATMARK) !== 0;
+  }
+
   /** Lets the process exit while this socket waits (like Node's `unref`). Does not correspond to a syscall. */
   unref(): this {
     this.#userRef = false;

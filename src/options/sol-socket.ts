@@ -5,10 +5,17 @@
  * @see https://man7.org/linux/man-pages/man7/socket.7.html
  */
 import { SO, SOL } from "../constants.js";
-import { bool, ifindex, ifname, int, linger, timeval, u64, ucred, uint } from "./codecs.js";
+import { bool, cstring, ifindex, ifname, int, linger, timeval, u64, ucred, uint } from "./codecs.js";
 import { man, ro, rw, wo, type LevelSpec } from "./table.js";
 
 const see = man("socket", 7);
+
+/**
+ * A security context (SO_PEERSEC), e.g. "system_u:system_r:sshd_t:s0" or an
+ * AppArmor profile. The kernel caps no length in a user-space header; 4096
+ * bytes is a page, and the kernel answers ERANGE for a longer label.
+ */
+const securityContext = cstring("security context", 4096);
 
 /** SOL_SOCKET options: C name → codec, access, doc. */
 export const SOL_SOCKET_OPTIONS = {
@@ -33,8 +40,28 @@ export const SOL_SOCKET_OPTIONS = {
   SO_MARK: rw(uint, "The fwmark of the socket's packets, for policy routing (needs CAP_NET_ADMIN).", see),
   SO_OOBINLINE: rw(bool, "Places out-of-band data in the normal data stream.", see),
   SO_PASSCRED: rw(bool, "Enables SCM_CREDENTIALS control messages on a Unix socket.", see),
+  SO_PASSPIDFD: rw(
+    bool,
+    "Enables SCM_PIDFD control messages (a pidfd of the sender, the caller's to close) on a Unix socket; Linux 6.5.",
+    see,
+  ),
+  SO_PASSSEC: rw(
+    bool,
+    "Enables SCM_SECURITY control messages (the sender's security context) on a Unix socket, where an LSM provides one.",
+    see,
+  ),
   SO_PEEK_OFF: rw(int, "The offset MSG_PEEK reads from (-1 disables it).", see),
   SO_PEERCRED: ro(ucred, "The peer's credentials { pid, uid, gid } at connect(2)/socketpair(2) (Unix sockets).", see),
+  SO_PEERPIDFD: ro(
+    int,
+    "A new pidfd of the peer process (Unix sockets; Linux 6.5): an fd the caller owns and must close.",
+    see,
+  ),
+  SO_PEERSEC: ro(
+    securityContext,
+    "The peer's security context (SELinux, Smack, AppArmor); ENOPROTOOPT when no LSM provides one.",
+    see,
+  ),
   SO_PRIORITY: rw(int, "The priority of the socket's packets (0-6 without CAP_NET_ADMIN).", see),
   SO_PROTOCOL: ro(int, "The socket's protocol (IPPROTO_*).", see),
   SO_RCVBUF: rw(int, "The receive buffer size; Linux stores (and reports) twice the value set.", see),

@@ -135,6 +135,57 @@ describe("sendmsg / recvmsg", () => {
     assert.equal((await s.recvmsg({ size: 3 })).data.toString(), "abc");
   });
 
+  test("SIOCATMARK: atMark() finds urgent data, inline (SO_OOBINLINE) and out of line", async () => {
+    const l = track(new Socket("inet", "stream"));
+    l.bind("127.0.0.1:0");
+    l.listen();
+    async function pair(): Promise<[Socket, Socket]> {
+      const c = track(new Socket("inet", "stream"));
+      await c.connect(l.getsockname());
+      return [c, track(await l.accept())];
+    }
+    async function arrived(s: Socket, n: number): Promise<void> {
+      for (let i = 0; s.bytesAvailable() < n; i++) {
+        assert.ok(i < 200, `waited for ${n} bytes, have ${s.bytesAvailable()}`);
+        await new Promise((res) => setTimeout(res, 10));
+      }
+    }
+
+    // Inline: the urgent byte stays in the stream; a read stops at the mark.
+    let [c, s] = await pair();
+    s.setsockopt("SOL_SOCKET", "SO_OOBINLINE", true);
+    assert.equal(s.atMark(), false);
+    await c.send("abc");
+    await c.send("!", { flags: MSG.OOB });
+    await c.send("def");
+    await arrived(s, 7);
+    assert.equal(s.atMark(), false);
+    assert.equal((await s.recv(100)).toString(), "abc"); // stops at the mark
+    assert.equal(s.atMark(), true); // the next byte is the urgent one
+    assert.equal((await s.recv(100)).toString(), "!def");
+    assert.equal(s.atMark(), false);
+
+    // Out of line: the urgent byte is read with MSG_OOB; the mark is where it was.
+    [c, s] = await pair();
+    await c.send("xy");
+    await c.send("U", { flags: MSG.OOB });
+    await c.send("z");
+    // (FIONREAD counts only the bytes before the mark here, so wait on the mark itself.)
+    assert.equal((await s.recv(100)).toString(), "xy");
+    for (let i = 0; !s.atMark(); i++) {
+      assert.ok(i < 200, "the urgent byte never arrived");
+      await new Promise((res) => setTimeout(res, 10));
+    }
+    assert.equal((await s.recv(1, { flags: MSG.OOB })).toString(), "U");
+    assert.equal((await s.recv(100)).toString(), "z");
+    assert.equal(s.atMark(), false);
+
+    // UDP has no urgent data; a closed socket is a programmer error.
+    assert.throws(() => udp("inet").atMark(), { code: "ENOTTY", syscall: "ioctl" });
+    s.close();
+    assert.throws(() => s.atMark(), { code: "ERR_SOCKET_CLOSED" });
+  });
+
   test("MSG_MORE corks a UDP datagram until a send without it", async () => {
     const s = udp("inet");
     const c = udp("inet");
