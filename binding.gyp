@@ -5,6 +5,7 @@
       "sources": [
         "native/module.c",
         "native/syscalls.c",
+        "native/resolver.c",
         "native/poller.c",
         "native/constants_linux.c",
         "native/tcp_states_linux.c",

@@ -96,6 +96,7 @@ napi_status sockit_init_packet(napi_env env, napi_value exports); /* packet_linu
 
 NAPI_MODULE_INIT() {
   if (sockit_init_syscalls(env, exports) != napi_ok ||
+      sockit_init_resolver(env, exports) != napi_ok ||
       sockit_init_poller(env, exports) != napi_ok ||
       sockit_init_constants(env, exports) != napi_ok ||
       sockit_init_msg(env, exports) != napi_ok ||

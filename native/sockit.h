@@ -54,6 +54,7 @@ napi_value sockit_int(napi_env env, int64_t v);
 /* Registration of each part of the module. */
 napi_status sockit_init_syscalls(napi_env env, napi_value exports);
 napi_status sockit_init_poller(napi_env env, napi_value exports);
+napi_status sockit_init_resolver(napi_env env, napi_value exports); /* resolver.c */
 napi_status sockit_init_constants(napi_env env, napi_value exports);
 napi_status sockit_tcp_states(napi_env env, napi_value consts);
 

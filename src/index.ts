@@ -126,3 +126,47 @@ export type {
   RecvmsgOptions,
   SendmsgOptions,
 } from "./messages.js";
+export {
+  AI,
+  EAI,
+  NI,
+  ResolveError,
+  getaddrinfo,
+  gethostbyaddr,
+  gethostbyname,
+  gethostbyname_ex,
+  gethostname,
+  getnameinfo,
+  getprotobyname,
+  getprotobynumber,
+  getservbyname,
+  getservbyport,
+  htonl,
+  htons,
+  if_indextoname,
+  if_nameindex,
+  if_nametoindex,
+  inet_aton,
+  inet_ntoa,
+  inet_ntop,
+  inet_pton,
+  ntohl,
+  ntohs,
+} from "./resolver.js";
+export type {
+  AddrInfo,
+  AddrInfoHints,
+  HostEntry,
+  InterfaceEntry,
+  NameInfo,
+  ProtocolEntry,
+  ServiceEntry,
+} from "./resolver.js";
+export { createConnection } from "./connect.js";
+export type { ConnectionOptions, SocketOptionEntry } from "./connect.js";
+export { Server, createServer } from "./server.js";
+export type { ServerOptions } from "./server.js";
+export { EVENT_READ, EVENT_WRITE, Selector } from "./selector.js";
+export type { FileObject, SelectOptions, SelectorKey } from "./selector.js";
+export { LISTEN_FDS_START, listenFds, notify } from "./activation.js";
+export type { ActivationOptions, ListenFd, NotifyOptions, NotifyState } from "./activation.js";

@@ -124,6 +124,29 @@ function findAddon(): string {
   // src/raw/native.ts (run by tsx) and dist/src/raw/native.js (built) sit at
   // different depths; walk up to the package root that holds build/.
   let dir = dirname(fileURLToPath(import.meta.url));
+
+  // Name resolution (native/resolver.c): each lookup runs on the thread pool and
+  // resolves [eai, errno, result]; eai is 0 or an EAI_* code, errno is set for EAI_SYSTEM.
+  getaddrinfo(
+    host: string | null,
+    service: string | null,
+    flags: number,
+    family: number,
+    socktype: number,
+    protocol: number,
+  ): Promise<[number, number, unknown]>;
+  getnameinfo(sockaddr: Bytes, flags: number): Promise<[number, number, unknown]>;
+  getservbyname(name: string, proto: string | null): Promise<[number, number, unknown]>;
+  getservbyport(port: number, proto: string | null): Promise<[number, number, unknown]>;
+  getprotobyname(name: string): Promise<[number, number, unknown]>;
+  getprotobynumber(proto: number): Promise<[number, number, unknown]>;
+  gethostname(): Promise<[number, number, unknown]>;
+  gethostbyname2(name: string, family: number): Promise<[number, number, unknown]>;
+  gethostbyaddr(addr: Bytes, family: number): Promise<[number, number, unknown]>;
+  inetAton(text: string, out: Bytes): number;
+  ifNameindex(): { index: number; name: string }[] | number;
+  gaiStrerror(code: number): string;
+  readonly resolverConstants: { AI: Record<string, number>; NI: Record<string, number>; EAI: Record<string, number> };
   for (let i = 0; i < 6; i++) {
     for (const kind of ["Release", "Debug"]) {
       const candidate = join(dir, "build", kind, "sockit.node");

@@ -1,0 +1,155 @@
+/**
+ * Socket activation and readiness notification, as systemd (and s6, and
+ * systemfd/catflap in development) speak them:
+ *
+ * - `listenFds()` reads LISTEN_PID / LISTEN_FDS / LISTEN_FDNAMES and adopts the
+ *   passed descriptors (fd 3 onwards) as Sockets — of any family and type,
+ *   Unix datagram and seqpacket included;
+ * - `notify("READY=1")` sends a state string to the service manager over the
+ *   Unix datagram socket NOTIFY_SOCKET names (a path, or "@abstract").
+ *
+ * @see https://www.freedesktop.org/software/systemd/man/latest/sd_listen_fds.html
+ * @see https://www.freedesktop.org/software/systemd/man/latest/sd_notify.html
+ */
+import { FCNTL } from "./constants.js";
+import { ERRNO, SocketError, codedError } from "./errors.js";
+import * as raw from "./raw/index.js";
+import { describe } from "./raw/index.js";
+import { Socket } from "./socket.js";
+
+/** The first passed descriptor (SD_LISTEN_FDS_START). */
+export const LISTEN_FDS_START = 3;
+
+const ENOTSOCK = -ERRNO.ENOTSOCK!;
+const EINVAL = -ERRNO.EINVAL!;
+
+/** One descriptor passed by the service manager. */
+export interface ListenFd {
+  /** Its name from LISTEN_FDNAMES (FileDescriptorName=), or "unknown". */
+  name: string;
+  /** The descriptor number (3, 4, ...). */
+  fd: number;
+  /** The adopted Socket (owning the fd), or null for a descriptor that is not a socket (a FIFO, a file). */
+  socket: Socket | null;
+}
+
+/** Options of {@link notify}. */
+export interface NotifyOptions {
+  /** Remove NOTIFY_SOCKET from process.env after reading it (default false: later notifications still work). */
+  unsetEnvironment?: boolean;
+}
+
+/** Options of {@link listenFds}. */
+export interface ActivationOptions {
+  /** Remove the variables from process.env after reading them, so children do not see them (default true). */
+  unsetEnvironment?: boolean;
+}
+
+function checkActivation(o: unknown, fn: string): { unsetEnvironment?: boolean } {
+  if (o === undefined) return {};
+  if (o === null || typeof o !== "object")
+    throw codedError("ERR_INVALID_ARG_TYPE", `${fn}: options must be an object, got ${describe(o)}`);
+  return o as ActivationOptions;
+}
+
+/**
+ * Returns the descriptors the service manager passed to this process, each
+ * adopted as a non-blocking, close-on-exec Socket that owns it (or, for a
+ * non-socket, left as a plain fd made close-on-exec). Empty when the process
+ * was not socket-activated (LISTEN_FDS unset, or LISTEN_PID names another
+ * process). Does not correspond to a single syscall: reads the environment,
+ * then getsockopt(2) SO_DOMAIN/SO_TYPE/SO_PROTOCOL and fcntl(2) per fd.
+ * @see https://www.freedesktop.org/software/systemd/man/latest/sd_listen_fds.html
+ * @throws SocketError EINVAL (LISTEN_FDS or LISTEN_PID not a number), EBADF (a
+ *   listed fd is not open); TypeError ERR_INVALID_ARG_TYPE.
+ */
+export function listenFds(options?: ActivationOptions): ListenFd[] {
+  const opts = checkActivation(options, "listenFds");
+  const env = process.env;
+  const pidText = env.LISTEN_PID;
+  const countText = env.LISTEN_FDS;
+  const namesText = env.LISTEN_FDNAMES;
+  if (opts.unsetEnvironment ?? true) {
+    delete env.LISTEN_PID;
+    delete env.LISTEN_FDS;
+    delete env.LISTEN_FDNAMES;
+  }
+  if (countText === undefined) return [];
+  if (pidText !== undefined) {
+    if (!/^\d+$/.test(pidText))
+      throw new SocketError(EINVAL, "sd_listen_fds", {}, `sd_listen_fds EINVAL: LISTEN_PID=${JSON.stringify(pidText)}`);
+    if (Number(pidText) !== process.pid) return [];
+  }
+  if (!/^\d+$/.test(countText) || Number(countText) > 0x7fffffff - LISTEN_FDS_START)
+    throw new SocketError(EINVAL, "sd_listen_fds", {}, `sd_listen_fds EINVAL: LISTEN_FDS=${JSON.stringify(countText)}`);
+  const n = Number(countText);
+  const names = namesText === undefined ? [] : namesText.split(":");
+  const out: ListenFd[] = [];
+  try {
+    for (let i = 0; i < n; i++) {
+      const fd = LISTEN_FDS_START + i;
+      const name = names[i] || "unknown";
+      let socket: Socket | null = null;
+      try {
+        socket = Socket.fromFd(fd);
+      } catch (e) {
+        if (!(e instanceof SocketError && e.errno === ENOTSOCK)) throw e;
+        // Not a socket (systemd passes FIFOs and files too): close-on-exec, as sd_listen_fds does.
+        const fl = raw.fcntl(fd, FCNTL.F_GETFD!);
+        raw.fcntl(fd, FCNTL.F_SETFD!, fl | FCNTL.FD_CLOEXEC!);
+      }
+      out.push({ name, fd, socket });
+    }
+  } catch (e) {
+    // Give back what was adopted so far: the caller gets nothing, the fds stay as they were passed.
+    for (const f of out) f.socket?.detach();
+    throw e;
+  }
+  return out;
+}
+
+/** A notify state: "READY=1\nSTATUS=..." or an object { READY: 1, STATUS: "..." }. */
+export type NotifyState = string | Record<string, string | number>;
+
+/**
+ * Sends a state to the service manager over NOTIFY_SOCKET ("READY=1",
+ * "STATUS=…", "STOPPING=1", "WATCHDOG=1", "MAINPID=…"); resolves false when
+ * NOTIFY_SOCKET is unset (not started by a manager that listens), true when
+ * sent. An "@name" address is an abstract socket. Does not correspond to a
+ * single syscall: socket(2) AF_UNIX/SOCK_DGRAM, sendto(2), close(2).
+ * @see https://www.freedesktop.org/software/systemd/man/latest/sd_notify.html
+ * @throws SocketError ECONNREFUSED (nobody listens), ENOENT, EACCES, EAGAIN; SocketError
+ *   EINVAL (NOTIFY_SOCKET not an absolute path or @name); TypeError ERR_INVALID_ARG_TYPE /
+ *   ERR_INVALID_ARG_VALUE (empty state).
+ */
+export async function notify(state: NotifyState, options?: NotifyOptions): Promise<boolean> {
+  const opts = checkActivation(options, "notify");
+  let text: string;
+  if (typeof state === "string") text = state;
+  else if (state !== null && typeof state === "object")
+    text = Object.entries(state)
+      .map(([k, v]) => `${k}=${String(v)}`)
+      .join("\n");
+  else throw codedError("ERR_INVALID_ARG_TYPE", `notify: state must be a string or an object, got ${describe(state)}`);
+  if (text === "") throw codedError("ERR_INVALID_ARG_VALUE", "notify: state must not be empty");
+  const where = process.env.NOTIFY_SOCKET;
+  if (opts.unsetEnvironment === true) delete process.env.NOTIFY_SOCKET;
+  if (where === undefined || where === "") return false;
+  let path: string;
+  if (where.startsWith("@")) path = `\0${where.slice(1)}`;
+  else if (where.startsWith("/")) path = where;
+  else
+    throw new SocketError(
+      EINVAL,
+      "sd_notify",
+      {},
+      `sd_notify EINVAL: NOTIFY_SOCKET=${JSON.stringify(where)} is not a path or @name`,
+    );
+  const s = new Socket("unix", "dgram");
+  try {
+    await s.sendto(Buffer.from(text, "utf8"), { family: "unix", path });
+  } finally {
+    s.close();
+  }
+  return true;
+}
