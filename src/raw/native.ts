@@ -116,14 +116,6 @@ export interface Binding {
   fdDisown(fd: number): number;
 
   readonly UV: { READABLE: number; WRITABLE: number; DISCONNECT: number; PRIORITIZED: number };
-  readonly constants: Record<string, Record<string, number>>;
-  readonly structs: Record<string, Record<string, number> & { size: number }>;
-}
-
-function findAddon(): string {
-  // src/raw/native.ts (run by tsx) and dist/src/raw/native.js (built) sit at
-  // different depths; walk up to the package root that holds build/.
-  let dir = dirname(fileURLToPath(import.meta.url));
 
   // Name resolution (native/resolver.c): each lookup runs on the thread pool and
   // resolves [eai, errno, result]; eai is 0 or an EAI_* code, errno is set for EAI_SYSTEM.
@@ -147,6 +139,14 @@ function findAddon(): string {
   ifNameindex(): { index: number; name: string }[] | number;
   gaiStrerror(code: number): string;
   readonly resolverConstants: { AI: Record<string, number>; NI: Record<string, number>; EAI: Record<string, number> };
+  readonly constants: Record<string, Record<string, number>>;
+  readonly structs: Record<string, Record<string, number> & { size: number }>;
+}
+
+function findAddon(): string {
+  // src/raw/native.ts (run by tsx) and dist/src/raw/native.js (built) sit at
+  // different depths; walk up to the package root that holds build/.
+  let dir = dirname(fileURLToPath(import.meta.url));
   for (let i = 0; i < 6; i++) {
     for (const kind of ["Release", "Debug"]) {
       const candidate = join(dir, "build", kind, "sockit.node");
