@@ -10,7 +10,9 @@
         "native/constants_linux.c",
         "native/tcp_states_linux.c",
         "native/msg_linux.c",
-        "native/packet_linux.c"
+        "native/packet_linux.c",
+        "native/netns_linux.c",
+        "native/netlink_linux.c"
       ],
       "cflags_c": ["-std=c11", "-Wall", "-Wextra", "-Werror", "-Wno-unused-parameter", "-O2"],
       "cflags!": ["-fno-exceptions"],

@@ -303,6 +303,7 @@ napi_status sockit_init_constants(napi_env env, napi_value exports) {
 
   if (sockit_tcp_states(env, consts) != napi_ok) return napi_generic_failure;
   if (sockit_packet_constants(env, consts, structs) != napi_ok) return napi_generic_failure;
+  if (sockit_netlink_constants(env, consts, structs) != napi_ok) return napi_generic_failure;
   if (napi_set_named_property(env, exports, "constants", consts) != napi_ok)
     return napi_generic_failure;
   return napi_set_named_property(env, exports, "structs", structs);

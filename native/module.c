@@ -100,7 +100,8 @@ NAPI_MODULE_INIT() {
       sockit_init_poller(env, exports) != napi_ok ||
       sockit_init_constants(env, exports) != napi_ok ||
       sockit_init_msg(env, exports) != napi_ok ||
-      sockit_init_packet(env, exports) != napi_ok) {
+      sockit_init_packet(env, exports) != napi_ok ||
+      sockit_init_netns(env, exports) != napi_ok) {
     sockit_throw_last(env, "sockit init");
     return NULL;
   }

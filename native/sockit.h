@@ -57,5 +57,8 @@ napi_status sockit_init_poller(napi_env env, napi_value exports);
 napi_status sockit_init_resolver(napi_env env, napi_value exports); /* resolver.c */
 napi_status sockit_init_constants(napi_env env, napi_value exports);
 napi_status sockit_tcp_states(napi_env env, napi_value consts);
+napi_status sockit_init_netns(napi_env env, napi_value exports); /* netns_linux.c */
+/* Netlink constant groups and struct facts (netlink_linux.c). */
+napi_status sockit_netlink_constants(napi_env env, napi_value consts, napi_value structs);
 
 #endif

@@ -34,6 +34,34 @@ const prefixes = {
   ICMP6: "ICMP6_",
   BPF: "BPF_",
   ARPHRD: "ARPHRD_",
+  NLMSG: "NLMSG_",
+  NLM_F: "NLM_F_",
+  NLA: "NLA_",
+  NLMSGERR_ATTR: "NLMSGERR_ATTR_",
+  NETLINK_SOCKOPT: "NETLINK_",
+  RTM: "RTM_",
+  IFLA: "IFLA_",
+  VETH_INFO: "VETH_INFO_",
+  IFA: "IFA_",
+  IFA_F: "IFA_F_",
+  IFF: "IFF_",
+  IF_OPER: "IF_OPER_",
+  RTA: "RTA_",
+  RTN: "RTN_",
+  RTPROT: "RTPROT_",
+  RT_SCOPE: "RT_SCOPE_",
+  RT_TABLE: "RT_TABLE_",
+  RTNLGRP: "RTNLGRP_",
+  NDA: "NDA_",
+  NUD: "NUD_",
+  NTF: "NTF_",
+  SOCK_DIAG: "",
+  INET_DIAG: "INET_DIAG_",
+  UNIX_DIAG: "UNIX_DIAG_",
+  UDIAG_SHOW: "UDIAG_SHOW_",
+  PACKET_DIAG: "",
+  NETLINK_DIAG: "",
+  GENL: "",
 } as const;
 
 /** A group name accepted by {@link constantName}. */
@@ -260,6 +288,214 @@ export const BPF = group<
 >("BPF");
 /** Link-layer types of sockaddr_ll.sll_hatype (`ARPHRD_ETHER`, `ARPHRD_LOOPBACK` ...). */
 export const ARPHRD = group<"ETHER" | "LOOPBACK" | "NONE">("ARPHRD");
+
+/** Netlink message types (`NLMSG_DONE`, `NLMSG_ERROR` ...), NLMSG_ALIGNTO and NLMSG_HDRLEN (linux/netlink.h). */
+export const NLMSG = group<"NOOP" | "ERROR" | "DONE" | "OVERRUN" | "MIN_TYPE" | "ALIGNTO" | "HDRLEN">("NLMSG");
+/** nlmsghdr flags (`NLM_F_REQUEST`, `NLM_F_DUMP`, `NLM_F_ACK_TLVS` ...). */
+export const NLM_F = group<
+  | "REQUEST"
+  | "MULTI"
+  | "ACK"
+  | "ECHO"
+  | "DUMP_INTR"
+  | "ROOT"
+  | "MATCH"
+  | "DUMP"
+  | "REPLACE"
+  | "EXCL"
+  | "CREATE"
+  | "APPEND"
+  | "CAPPED"
+  | "ACK_TLVS"
+>("NLM_F");
+/** Netlink attribute flags and alignment (`NLA_F_NESTED`, `NLA_ALIGNTO`, `NLA_HDRLEN` ...). */
+export const NLA = group<"F_NESTED" | "F_NET_BYTEORDER" | "TYPE_MASK" | "ALIGNTO" | "HDRLEN">("NLA");
+/** Extended-ack attributes of an NLMSG_ERROR (`NLMSGERR_ATTR_MSG`, `NLMSGERR_ATTR_OFFS` ...). */
+export const NLMSGERR_ATTR = group<"MSG" | "OFFS" | "COOKIE" | "POLICY">("NLMSGERR_ATTR");
+/** SOL_NETLINK socket options (`NETLINK_ADD_MEMBERSHIP`, `NETLINK_EXT_ACK` ...). */
+export const NETLINK_SOCKOPT = group<
+  | "ADD_MEMBERSHIP"
+  | "DROP_MEMBERSHIP"
+  | "PKTINFO"
+  | "BROADCAST_ERROR"
+  | "NO_ENOBUFS"
+  | "LISTEN_ALL_NSID"
+  | "LIST_MEMBERSHIPS"
+  | "CAP_ACK"
+  | "EXT_ACK"
+  | "GET_STRICT_CHK"
+>("NETLINK_SOCKOPT");
+/** rtnetlink message types (`RTM_NEWLINK`, `RTM_GETADDR`, `RTM_DELROUTE` ...; linux/rtnetlink.h). */
+export const RTM = group<
+  | "NEWLINK"
+  | "DELLINK"
+  | "GETLINK"
+  | "SETLINK"
+  | "NEWADDR"
+  | "DELADDR"
+  | "GETADDR"
+  | "NEWROUTE"
+  | "DELROUTE"
+  | "GETROUTE"
+  | "NEWNEIGH"
+  | "DELNEIGH"
+  | "GETNEIGH"
+>("RTM");
+/** Link attributes (`IFLA_IFNAME`, `IFLA_MTU`, `IFLA_INFO_KIND` ...; linux/if_link.h). */
+export const IFLA = group<
+  | "ADDRESS"
+  | "BROADCAST"
+  | "IFNAME"
+  | "MTU"
+  | "LINK"
+  | "QDISC"
+  | "MASTER"
+  | "TXQLEN"
+  | "OPERSTATE"
+  | "LINKMODE"
+  | "LINKINFO"
+  | "IFALIAS"
+  | "GROUP"
+  | "NET_NS_FD"
+  | "PROMISCUITY"
+  | "NUM_TX_QUEUES"
+  | "NUM_RX_QUEUES"
+  | "CARRIER"
+  | "MIN_MTU"
+  | "MAX_MTU"
+  | "PERM_ADDRESS"
+  | "LINK_NETNSID"
+  | "INFO_KIND"
+  | "INFO_DATA"
+  | "INFO_SLAVE_KIND"
+>("IFLA");
+/** veth link data (`VETH_INFO_PEER`; linux/veth.h). */
+export const VETH_INFO = group<"PEER">("VETH_INFO");
+/** Address attributes (`IFA_ADDRESS`, `IFA_LOCAL`, `IFA_LABEL` ...; linux/if_addr.h). */
+export const IFA = group<
+  "ADDRESS" | "LOCAL" | "LABEL" | "BROADCAST" | "ANYCAST" | "CACHEINFO" | "MULTICAST" | "FLAGS" | "RT_PRIORITY"
+>("IFA");
+/** Address flags (`IFA_F_SECONDARY`, `IFA_F_PERMANENT`, `IFA_F_NOPREFIXROUTE` ...). */
+export const IFA_F = group<
+  | "SECONDARY"
+  | "TEMPORARY"
+  | "NODAD"
+  | "OPTIMISTIC"
+  | "DADFAILED"
+  | "HOMEADDRESS"
+  | "DEPRECATED"
+  | "TENTATIVE"
+  | "PERMANENT"
+  | "MANAGETEMPADDR"
+  | "NOPREFIXROUTE"
+  | "MCAUTOJOIN"
+  | "STABLE_PRIVACY"
+>("IFA_F");
+/** Interface flags (`IFF_UP`, `IFF_LOOPBACK`, `IFF_LOWER_UP` ...; net/if.h, linux/if.h). */
+export const IFF = group<
+  | "UP"
+  | "BROADCAST"
+  | "DEBUG"
+  | "LOOPBACK"
+  | "POINTOPOINT"
+  | "NOTRAILERS"
+  | "RUNNING"
+  | "NOARP"
+  | "PROMISC"
+  | "ALLMULTI"
+  | "MASTER"
+  | "SLAVE"
+  | "MULTICAST"
+  | "PORTSEL"
+  | "AUTOMEDIA"
+  | "DYNAMIC"
+>("IFF");
+/** RFC 2863 operational states of IFLA_OPERSTATE (`IF_OPER_UP` ...; linux/if.h). */
+export const IF_OPER = group<"UNKNOWN" | "NOTPRESENT" | "DOWN" | "LOWERLAYERDOWN" | "TESTING" | "DORMANT" | "UP">(
+  "IF_OPER",
+);
+/** Route attributes (`RTA_DST`, `RTA_GATEWAY`, `RTA_OIF`, `RTA_TABLE` ...; linux/rtnetlink.h). */
+export const RTA = group<
+  "DST" | "SRC" | "IIF" | "OIF" | "GATEWAY" | "PRIORITY" | "PREFSRC" | "METRICS" | "MULTIPATH" | "TABLE" | "PREF"
+>("RTA");
+/** Route types (`RTN_UNICAST`, `RTN_LOCAL`, `RTN_BLACKHOLE` ...). */
+export const RTN = group<
+  | "UNSPEC"
+  | "UNICAST"
+  | "LOCAL"
+  | "BROADCAST"
+  | "ANYCAST"
+  | "MULTICAST"
+  | "BLACKHOLE"
+  | "UNREACHABLE"
+  | "PROHIBIT"
+  | "THROW"
+  | "NAT"
+>("RTN");
+/** Route origins (`RTPROT_KERNEL`, `RTPROT_BOOT`, `RTPROT_STATIC` ...). */
+export const RTPROT = group<"UNSPEC" | "REDIRECT" | "KERNEL" | "BOOT" | "STATIC" | "RA" | "DHCP">("RTPROT");
+/** Route and address scopes (`RT_SCOPE_UNIVERSE`, `RT_SCOPE_LINK`, `RT_SCOPE_HOST` ...). */
+export const RT_SCOPE = group<"UNIVERSE" | "SITE" | "LINK" | "HOST" | "NOWHERE">("RT_SCOPE");
+/** Routing table ids (`RT_TABLE_MAIN`, `RT_TABLE_LOCAL` ...). */
+export const RT_TABLE = group<"UNSPEC" | "COMPAT" | "DEFAULT" | "MAIN" | "LOCAL" | "MAX">("RT_TABLE");
+/** rtnetlink multicast groups (`RTNLGRP_LINK`, `RTNLGRP_IPV4_IFADDR` ...): join with NETLINK_ADD_MEMBERSHIP. */
+export const RTNLGRP = group<
+  | "LINK"
+  | "NOTIFY"
+  | "NEIGH"
+  | "TC"
+  | "IPV4_IFADDR"
+  | "IPV4_ROUTE"
+  | "IPV4_RULE"
+  | "IPV6_IFADDR"
+  | "IPV6_ROUTE"
+  | "IPV6_RULE"
+  | "NSID"
+>("RTNLGRP");
+/** Neighbour attributes (`NDA_DST`, `NDA_LLADDR` ...; linux/neighbour.h). */
+export const NDA = group<"DST" | "LLADDR" | "CACHEINFO" | "PROBES" | "VLAN" | "PORT" | "IFINDEX" | "MASTER">("NDA");
+/** Neighbour states (`NUD_REACHABLE`, `NUD_PERMANENT` ...). */
+export const NUD = group<
+  "INCOMPLETE" | "REACHABLE" | "STALE" | "DELAY" | "PROBE" | "FAILED" | "NOARP" | "PERMANENT" | "NONE"
+>("NUD");
+/** Neighbour flags (`NTF_PROXY`, `NTF_ROUTER` ...). */
+export const NTF = group<"USE" | "SELF" | "MASTER" | "PROXY" | "ROUTER">("NTF");
+/** sock_diag request types, by C name (`SOCK_DIAG_BY_FAMILY`, `SOCK_DESTROY`; linux/sock_diag.h). */
+export const SOCK_DIAG = group<"SOCK_DIAG_BY_FAMILY" | "SOCK_DESTROY">("SOCK_DIAG");
+/** inet_diag attributes (`INET_DIAG_INFO`, `INET_DIAG_SHUTDOWN` ...; linux/inet_diag.h). */
+export const INET_DIAG = group<
+  "NONE" | "MEMINFO" | "INFO" | "CONG" | "TOS" | "TCLASS" | "SKMEMINFO" | "SHUTDOWN" | "PROTOCOL" | "SKV6ONLY" | "MARK"
+>("INET_DIAG");
+/** unix_diag attributes (`UNIX_DIAG_NAME`, `UNIX_DIAG_PEER`, `UNIX_DIAG_RQLEN` ...; linux/unix_diag.h). */
+export const UNIX_DIAG = group<"NAME" | "VFS" | "PEER" | "ICONS" | "RQLEN" | "MEMINFO" | "SHUTDOWN" | "UID">(
+  "UNIX_DIAG",
+);
+/** What a unix_diag request asks for (`UDIAG_SHOW_NAME`, `UDIAG_SHOW_PEER` ...). */
+export const UDIAG_SHOW = group<"NAME" | "VFS" | "PEER" | "ICONS" | "RQLEN" | "MEMINFO" | "UID">("UDIAG_SHOW");
+/** packet_diag attributes and show bits, by C name (`PACKET_DIAG_INFO`, `PACKET_SHOW_INFO` ...; linux/packet_diag.h). */
+export const PACKET_DIAG = group<"PACKET_DIAG_INFO" | "PACKET_DIAG_UID" | "PACKET_SHOW_INFO" | "PACKET_SHOW_MEMINFO">(
+  "PACKET_DIAG",
+);
+/** netlink_diag attributes and show bits, by C name (`NETLINK_DIAG_GROUPS`, `NDIAG_SHOW_GROUPS`, `NDIAG_PROTO_ALL` ...). */
+export const NETLINK_DIAG = group<"NETLINK_DIAG_GROUPS" | "NDIAG_SHOW_GROUPS" | "NDIAG_PROTO_ALL">("NETLINK_DIAG");
+/** Generic netlink: the controller's id, commands and attributes, by C name (`GENL_ID_CTRL`, `CTRL_CMD_GETFAMILY` ...). */
+export const GENL = group<
+  | "GENL_ID_CTRL"
+  | "GENL_HDRLEN"
+  | "GENL_NAMSIZ"
+  | "CTRL_CMD_GETFAMILY"
+  | "CTRL_ATTR_FAMILY_ID"
+  | "CTRL_ATTR_FAMILY_NAME"
+  | "CTRL_ATTR_VERSION"
+  | "CTRL_ATTR_HDRSIZE"
+  | "CTRL_ATTR_MAXATTR"
+  | "CTRL_ATTR_OPS"
+  | "CTRL_ATTR_MCAST_GROUPS"
+  | "CTRL_ATTR_OP_ID"
+  | "CTRL_ATTR_OP_FLAGS"
+  | "CTRL_ATTR_MCAST_GRP_NAME"
+  | "CTRL_ATTR_MCAST_GRP_ID"
+>("GENL");
 
 /** Struct sizes and field offsets from the headers (`STRUCTS.sockaddr_in6.sin6_port`). */
 export const STRUCTS = native.structs;

@@ -24,6 +24,7 @@ import { ipprotoUdp } from "./ipproto-udp.js";
 import { solSocket } from "./sol-socket.js";
 import { solPacket } from "./sol-packet.js";
 import { ipprotoIcmpv6 } from "./ipproto-icmpv6.js";
+import { solNetlink } from "./sol-netlink.js";
 import type { Access, LevelSpec, OptionSpec, OptionTable } from "./table.js";
 
 export * from "./codecs.js";
@@ -35,6 +36,7 @@ export { IPPROTO_TCP_OPTIONS } from "./ipproto-tcp.js";
 export { IPPROTO_UDP_OPTIONS } from "./ipproto-udp.js";
 export { SOL_PACKET_OPTIONS, decodePacketAuxdata, type PacketAuxdata, type PacketMembership, type PacketStatistics } from "./sol-packet.js";
 export { IPPROTO_ICMPV6_OPTIONS, type Icmp6Filter } from "./ipproto-icmpv6.js";
+export { SOL_NETLINK_OPTIONS } from "./sol-netlink.js";
 
 // ---------------------------------------------------------------------------
 // Types: the value type of each option, derived from the tables.
@@ -53,6 +55,7 @@ export interface OptionTables {
   SOL_PACKET: typeof solPacket.options;
   IPPROTO_ICMPV6: typeof ipprotoIcmpv6.options;
   SOL_ICMPV6: typeof ipprotoIcmpv6.options;
+  SOL_NETLINK: typeof solNetlink.options;
 }
 
 /** A level name with an option table. */
@@ -131,6 +134,7 @@ export const OPTION_LEVELS: readonly LevelSpec[] = Object.freeze([
   ipprotoUdp,
   solPacket,
   ipprotoIcmpv6,
+  solNetlink,
 ]);
 
 const levelsByName = new Map<string, Level>();

@@ -115,6 +115,14 @@ export interface Binding {
   /** Removes fd from the env's owned set (before close or detach). */
   fdDisown(fd: number): number;
 
+  /** open(path, O_RDONLY | O_CLOEXEC) of a namespace file → fd or -errno (native/netns_linux.c). */
+  nsOpen(path: string): number;
+  /** setns(fd, nstype) → 0 or -errno. */
+  setns(fd: number, nstype: number): number;
+  /** close(fd) of a namespace file → 0 or -errno. */
+  nsClose(fd: number): number;
+  /** CLONE_NEWNET from <sched.h>, the nstype of a network namespace. */
+  readonly CLONE_NEWNET: number;
   readonly UV: { READABLE: number; WRITABLE: number; DISCONNECT: number; PRIORITIZED: number };
 
   // Name resolution (native/resolver.c): each lookup runs on the thread pool and

@@ -1,0 +1,81 @@
+/**
+ * The two errors of the netlink layer: a malformed message (the codec's only
+ * error, whatever the input) and an error the kernel reported in NLMSG_ERROR.
+ */
+import { constants as osConstants } from "node:os";
+import { getSystemErrorName } from "node:util";
+
+/**
+ * Bytes that are not a well-formed netlink message or attribute: a length
+ * field past the end of the buffer, an attribute shorter than its type needs,
+ * a reply with the wrong sequence or port id. `code` is always
+ * "ERR_NETLINK_MESSAGE"; `offset` is where in the buffer decoding stopped.
+ */
+export class NetlinkMessageError extends Error {
+  override name = "NetlinkMessageError";
+  readonly code = "ERR_NETLINK_MESSAGE";
+  declare offset?: number;
+  constructor(message: string, offset?: number) {
+    super(message);
+    if (offset !== undefined) this.offset = offset;
+  }
+}
+
+const errnoNames = new Map<number, string>();
+for (const [name, value] of Object.entries(osConstants.errno as Record<string, number>)) {
+  if (!errnoNames.has(value)) errnoNames.set(value, name);
+}
+
+/** The errno name of a positive or negative errno ("EEXIST"). */
+export function errnoName(errno: number): string {
+  const n = Math.abs(errno);
+  try {
+    const libuv = getSystemErrorName(-n);
+    if (!libuv.startsWith("Unknown")) return libuv;
+  } catch {
+    /* not a libuv errno */
+  }
+  return errnoNames.get(n) ?? `E${n}`;
+}
+
+/** What the kernel said about a failed request, beyond the errno. */
+export interface NetlinkErrorDetails {
+  /** The extended-ack message (NLMSGERR_ATTR_MSG): "Nexthop device is not up". */
+  message?: string;
+  /** The byte offset, in the request, of the attribute it objected to (NLMSGERR_ATTR_OFFS). */
+  offset?: number;
+  /** NLMSGERR_ATTR_COOKIE, when the kernel sent one. */
+  cookie?: Buffer;
+}
+
+/**
+ * A request the kernel refused: NLMSG_ERROR with a negative errno (or an
+ * error in a dump's NLMSG_DONE). `op` names the request ("RTM_NEWROUTE"),
+ * `errno` is negative as in Node, `code` its name ("EEXIST"), `sequence` the
+ * request's sequence number, and `kernelMessage`/`offset` the extended ack.
+ * The message reads `RTM_NEWROUTE EEXIST: File exists (kernel: "...")`.
+ */
+export class NetlinkError extends Error {
+  override name = "NetlinkError";
+  readonly op: string;
+  readonly errno: number;
+  readonly code: string;
+  readonly sequence: number;
+  declare kernelMessage?: string;
+  declare offset?: number;
+  declare cookie?: Buffer;
+  constructor(op: string, errno: number, sequence: number, details: NetlinkErrorDetails = {}) {
+    const neg = errno > 0 ? -errno : errno;
+    const code = errnoName(neg);
+    super(
+      `${op} ${code}${details.message ? `: ${details.message}` : ""}${details.offset !== undefined ? ` (at byte ${details.offset})` : ""}`,
+    );
+    this.op = op;
+    this.errno = neg;
+    this.code = code;
+    this.sequence = sequence;
+    if (details.message !== undefined) this.kernelMessage = details.message;
+    if (details.offset !== undefined) this.offset = details.offset;
+    if (details.cookie !== undefined) this.cookie = details.cookie;
+  }
+}
