@@ -7,7 +7,17 @@
  */
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { closeSync, fstatSync, mkdtempSync, openSync, readSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import {
+  closeSync,
+  fstatSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  readSync,
+  readdirSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { open as openFile } from "node:fs/promises";
 import net from "node:net";
 import { tmpdir } from "node:os";
@@ -16,7 +26,7 @@ import { after, before, describe, test } from "node:test";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import { CMSG_LEN, CMSG_SPACE } from "../../src/control.js";
-import { MSG, SCM } from "../../src/constants.js";
+import { MSG, SCM, SO } from "../../src/constants.js";
 import { acceptAllowed, peerAllowed, peerCredentials, peerGroups, recvFds, sendFds } from "../../src/messages.js";
 import { Socket, socketpair } from "../../src/socket.js";
 
@@ -416,6 +426,108 @@ describe("credentials", () => {
     a.close();
     b.close();
   });
+
+  test(
+    "root sends another process's credentials (CAP_SYS_ADMIN for the pid); a pid that does not exist is ESRCH",
+    { skip: process.getuid!() === 0 ? false : "needs root (CAP_SYS_ADMIN, CAP_SETUID, CAP_SETGID)" },
+    async () => {
+      const [a, b] = socketpair("unix", "dgram");
+      b.setsockopt("SOL_SOCKET", "SO_PASSCRED", true);
+      const other = { pid: process.ppid, uid: 65534, gid: 65534 };
+      await a.sendmsg({ buffers: ["as my parent"], credentials: other });
+      assert.deepEqual((await b.recvmsg()).credentials, other);
+      // the kernel looks the pid up (find_get_pid): there must be such a process
+      await assert.rejects(a.sendmsg({ buffers: ["ghost"], credentials: { ...other, pid: 0x3ffffffe } }), {
+        code: "ESRCH",
+        syscall: "sendmsg",
+      });
+      a.close();
+      b.close();
+    },
+  );
+
+  test("SO_PEERSEC: the peer's security context where an LSM provides one, else ENOPROTOOPT", () => {
+    const [a, b] = socketpair("unix", "stream");
+    try {
+      let label: string | undefined;
+      try {
+        label = a.getsockopt("SOL_SOCKET", "SO_PEERSEC");
+      } catch (e) {
+        // No LSM that labels sockets (SELinux, Smack, AppArmor with af_unix
+        // mediation): security_socket_getpeersec_stream() answers ENOPROTOOPT.
+        assert.equal((e as { code?: string }).code, "ENOPROTOOPT");
+        assert.equal((e as { syscall?: string }).syscall, "getsockopt");
+      }
+      if (label !== undefined) assert.ok(typeof label === "string" && label.length > 0, `label ${label}`);
+      // SO_PASSSEC is a plain boolean (SCM_SECURITY then comes with each message, where an LSM labels them)
+      b.setsockopt("SOL_SOCKET", "SO_PASSSEC", true);
+      assert.equal(b.getsockopt("SOL_SOCKET", "SO_PASSSEC"), true);
+      assert.throws(() => a.setsockopt("SOL_SOCKET", "SO_PEERSEC", "x" as never), { code: "ERR_INVALID_ARG_VALUE" });
+    } finally {
+      a.close();
+      b.close();
+    }
+  });
+
+  test("SO_PASSPIDFD / SO_PEERPIDFD / SCM_PIDFD without header support are ERR_NOT_SUPPORTED, never a guessed number", () => {
+    const [a, b] = socketpair("unix", "stream");
+    try {
+      for (const name of ["SO_PASSPIDFD", "SO_PEERPIDFD"] as const) {
+        if (SO[name.slice(3)] === undefined) {
+          assert.throws(() => a.getsockopt("SOL_SOCKET", name), { code: "ERR_NOT_SUPPORTED" });
+        } else {
+          assert.doesNotThrow(() => b.setsockopt("SOL_SOCKET", "SO_PASSPIDFD", true));
+        }
+      }
+      if (SCM.PIDFD === undefined) {
+        assert.throws(
+          () =>
+            a.sendmsg({ buffers: ["x"], control: [{ level: "SOL_SOCKET", type: "SCM_PIDFD", data: Buffer.alloc(4) }] }),
+          {
+            code: "ERR_UNKNOWN_CONSTANT",
+          },
+        );
+      }
+    } finally {
+      a.close();
+      b.close();
+    }
+  });
+
+  test(
+    "SO_PEERPIDFD and SCM_PIDFD: a pidfd of the peer, owned by the caller",
+    {
+      skip:
+        SO.PEERPIDFD !== undefined && SO.PASSPIDFD !== undefined && SCM.PIDFD !== undefined
+          ? false
+          : "this system's headers (linux-libc-dev < 6.5, glibc < 2.39) define none of SO_PEERPIDFD, SO_PASSPIDFD, SCM_PIDFD; the kernel has them, but sockit takes numbers only from headers",
+    },
+    async () => {
+      const pidOf = (fd: number): number => {
+        const info = readFileSync(`/proc/self/fdinfo/${fd}`, "utf8");
+        return Number(/^Pid:\s*(-?\d+)/m.exec(info)?.[1]);
+      };
+      await noLeak(async () => {
+        const [a, b] = socketpair("unix", "stream");
+        const peer = a.getsockopt("SOL_SOCKET", "SO_PEERPIDFD") as number;
+        assert.equal(pidOf(peer), process.pid);
+        closeSync(peer);
+        b.setsockopt("SOL_SOCKET", "SO_PASSPIDFD", true);
+        await a.sendmsg({ buffers: ["x"] });
+        const m = await b.recvmsg();
+        assert.equal(typeof m.pidfd, "number");
+        assert.equal(pidOf(m.pidfd!), process.pid);
+        closeSync(m.pidfd!);
+        // a batch hands out no pidfd: it is closed
+        const [c, d] = socketpair("unix", "dgram");
+        d.setsockopt("SOL_SOCKET", "SO_PASSPIDFD", true);
+        await c.sendmsg({ buffers: ["y"] });
+        const [got] = await d.recvBatch({ controlSize: 256 });
+        assert.equal(got!.controlTruncated, true);
+        for (const s of [a, b, c, d]) s.close();
+      });
+    },
+  );
 
   test("acceptAllowed admits listed users and closes everyone else", async () => {
     const path = join(dir, "admit.sock");

@@ -11,6 +11,7 @@ import {
   CMSG_SPACE,
   ControlMessageError,
   MSG_FACTS,
+  carriesFds,
   controlLevel,
   controlSpace,
   controlType,
@@ -18,8 +19,10 @@ import {
   decodeCredentials,
   decodeExtendedError,
   decodeInt,
+  decodePidfd,
   decodePktinfo,
   decodeRights,
+  decodeSecurity,
   decodeTimespec,
   decodeTimeval,
   decodeViews,
@@ -338,5 +341,22 @@ describe("typed views", () => {
       tclass: 11,
       pktinfo: { family: "inet6", address: "::1", ifindex: 1 },
     });
+  });
+
+  test("SCM_SECURITY: the label before the NUL; SCM_PIDFD: an int, and an fd to own", () => {
+    assert.equal(decodeSecurity(Buffer.from("unconfined\0")), "unconfined");
+    assert.equal(decodeSecurity(Buffer.from("system_u:system_r:sshd_t:s0")), "system_u:system_r:sshd_t:s0");
+    assert.equal(decodeSecurity(Buffer.alloc(0)), "");
+    assert.equal(decodePidfd(encodeInt(SOL.SOCKET, 0, 42).data), 42);
+    assert.throws(() => decodePidfd(Buffer.alloc(2)), ControlMessageError);
+    // SCM_RIGHTS always carries fds; SCM_PIDFD does where the headers define it; nothing else does
+    assert.equal(carriesFds({ level: SOL.SOCKET, type: SCM.RIGHTS }), true);
+    assert.equal(carriesFds({ level: SOL.SOCKET, type: SCM.CREDENTIALS }), false);
+    assert.equal(carriesFds({ level: IPPROTO.IP, type: SCM.RIGHTS }), false);
+    if (SCM.PIDFD !== undefined) assert.equal(carriesFds({ level: SOL.SOCKET, type: SCM.PIDFD }), true);
+    if (SCM.SECURITY !== undefined) {
+      const v = decodeViews([{ level: SOL.SOCKET, type: SCM.SECURITY, data: Buffer.from("label\0") }]);
+      assert.equal(v.security, "label");
+    }
   });
 });
