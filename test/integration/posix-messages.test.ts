@@ -7,7 +7,7 @@
  */
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { closeSync, openSync, readSync, writeFileSync } from "node:fs";
+import { closeSync, openSync, readSync, writeFileSync, writeSync } from "node:fs";
 import { after, describe, test } from "node:test";
 import { AF, IPPROTO, MSG, SCM, SOCK } from "../../src/constants.js";
 import { CMSG_LEN } from "../../src/control.js";
@@ -260,6 +260,32 @@ describe("posix.sendmsg / posix.recvmsg", () => {
       assert.equal(posix.recvmsg(b, { size: 16 }).data.toString(), "ok");
     } finally {
       closeSync(f);
+    }
+  });
+
+  test("MSG_NOSIGNAL on every message send: a closed peer is EPIPE, never SIGPIPE", async () => {
+    let sigpipes = 0;
+    const onSigpipe = (): void => {
+      sigpipes++;
+    };
+    process.on("SIGPIPE", onSigpipe);
+    try {
+      const [a, b] = posix.socketpair(AF.UNIX, SOCK.STREAM, 0);
+      posix.close(b);
+      assert.throws(() => posix.sendmsg(a, { buffers: ["void"] }), { code: "EPIPE", syscall: "sendmsg" });
+      const s = Socket.fromFd(a);
+      try {
+        await assert.rejects(s.sendmsg({ buffers: ["void"] }), { code: "EPIPE", syscall: "sendmsg" });
+        await assert.rejects(s.sendBatch([{ data: "void" }]), { code: "EPIPE", syscall: "sendmmsg" });
+        // a control: write(2) has no MSG_NOSIGNAL and does raise SIGPIPE
+        assert.throws(() => writeSync(s.fd, "x"), /EPIPE/);
+        for (let i = 0; sigpipes === 0 && i < 500; i++) await new Promise((r) => setImmediate(r));
+        assert.equal(sigpipes, 1, "only the control write raised SIGPIPE");
+      } finally {
+        s.close();
+      }
+    } finally {
+      process.off("SIGPIPE", onSigpipe);
     }
   });
 
