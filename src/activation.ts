@@ -122,7 +122,7 @@ export type NotifyState = string | Record<string, string | number>;
  *   EINVAL (NOTIFY_SOCKET not an absolute path or @name); TypeError ERR_INVALID_ARG_TYPE /
  *   ERR_INVALID_ARG_VALUE (empty state).
  */
-export async function notify(state: NotifyState, options?: NotifyOptions): Promise<boolean> {
+export function notify(state: NotifyState, options?: NotifyOptions): Promise<boolean> {
   const opts = checkActivation(options, "notify");
   let text: string;
   if (typeof state === "string") text = state;
@@ -134,7 +134,7 @@ export async function notify(state: NotifyState, options?: NotifyOptions): Promi
   if (text === "") throw codedError("ERR_INVALID_ARG_VALUE", "notify: state must not be empty");
   const where = process.env.NOTIFY_SOCKET;
   if (opts.unsetEnvironment === true) delete process.env.NOTIFY_SOCKET;
-  if (where === undefined || where === "") return false;
+  if (where === undefined || where === "") return Promise.resolve(false);
   let path: string;
   if (where.startsWith("@")) path = `\0${where.slice(1)}`;
   else if (where.startsWith("/")) path = where;
@@ -145,6 +145,10 @@ export async function notify(state: NotifyState, options?: NotifyOptions): Promi
       {},
       `sd_notify EINVAL: NOTIFY_SOCKET=${JSON.stringify(where)} is not a path or @name`,
     );
+  return send(text, path);
+}
+
+async function send(text: string, path: string): Promise<boolean> {
   const s = new Socket("unix", "dgram");
   try {
     await s.sendto(Buffer.from(text, "utf8"), { family: "unix", path });

@@ -275,11 +275,12 @@ function hostEntry(h: RawHostent): HostEntry {
  * @throws ResolveError EAI_NONAME (HOST_NOT_FOUND), EAI_AGAIN (TRY_AGAIN), EAI_FAIL
  *   (NO_RECOVERY), EAI_NODATA (NO_DATA); TypeError ERR_INVALID_ARG_TYPE.
  */
-export async function gethostbyname(name: string): Promise<string> {
-  const e = await gethostbyname_ex(name);
-  const first = e.addresses[0];
-  if (first === undefined) throw new ResolveError(EAI.EAI_NODATA ?? EAI.EAI_NONAME, "gethostbyname", name);
-  return first;
+export function gethostbyname(name: string): Promise<string> {
+  return gethostbyname_ex(name).then((e) => {
+    const first = e.addresses[0];
+    if (first === undefined) throw new ResolveError(EAI.EAI_NODATA ?? EAI.EAI_NONAME, "gethostbyname", name);
+    return first;
+  });
 }
 
 /**

@@ -4,5 +4,6 @@
  */
 import type { CommandSpec } from "../command.js";
 import { tour } from "./tour.js";
+import { resolve } from "./resolve.js";
 
-export const commands: readonly CommandSpec[] = [tour];
+export const commands: readonly CommandSpec[] = [tour, resolve];

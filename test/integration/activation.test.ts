@@ -1,0 +1,186 @@
+/**
+ * Socket activation the way systemd does it: a parent opens the sockets, starts
+ * the service with them as fds 3, 4, 5 and LISTEN_FDS / LISTEN_PID /
+ * LISTEN_FDNAMES set (LISTEN_PID is the child's own pid: `sh -c 'LISTEN_PID=$$
+ * exec ...'`, as systemd sets it after fork), and listens on NOTIFY_SOCKET for
+ * READY=1. The service is examples/activated-server.ts.
+ */
+import assert from "node:assert/strict";
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { after, describe, test } from "node:test";
+import { Socket, createConnection, listenFds, notify } from "../../src/index.js";
+
+const ROOT = fileURLToPath(new URL("../../", import.meta.url));
+const dir = mkdtempSync(join(tmpdir(), "sockit-activation-"));
+const children = new Set<ChildProcess>();
+after(() => {
+  for (const c of children) c.kill("SIGKILL");
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** Runs `fn` with process.env changed, then restores it. */
+async function withEnv<T>(vars: Record<string, string | undefined>, fn: () => T | Promise<T>): Promise<T> {
+  const saved = Object.fromEntries(Object.keys(vars).map((k) => [k, process.env[k]]));
+  for (const [k, v] of Object.entries(vars)) {
+    if (v === undefined) delete process.env[k];
+    else process.env[k] = v;
+  }
+  try {
+    return await fn();
+  } finally {
+    for (const [k, v] of Object.entries(saved)) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+  }
+}
+
+describe("listenFds", () => {
+  test("not activated, or activated for another pid: nothing, and the variables are unset", async () => {
+    await withEnv({ LISTEN_FDS: undefined, LISTEN_PID: undefined }, () => assert.deepEqual(listenFds(), []));
+    await withEnv({ LISTEN_FDS: "2", LISTEN_PID: String(process.pid + 100000), LISTEN_FDNAMES: "a:b" }, () => {
+      assert.deepEqual(listenFds(), []);
+      assert.equal(process.env.LISTEN_FDS, undefined);
+      assert.equal(process.env.LISTEN_FDNAMES, undefined);
+    });
+    await withEnv({ LISTEN_FDS: "1", LISTEN_PID: "1" }, () => {
+      assert.deepEqual(listenFds({ unsetEnvironment: false }), []);
+      assert.equal(process.env.LISTEN_FDS, "1");
+    });
+  });
+
+  test("malformed variables are EINVAL", async () => {
+    await withEnv({ LISTEN_FDS: "x", LISTEN_PID: String(process.pid) }, () =>
+      assert.throws(() => listenFds(), { code: "EINVAL", syscall: "sd_listen_fds" }),
+    );
+    await withEnv({ LISTEN_FDS: "1", LISTEN_PID: "me" }, () => assert.throws(() => listenFds(), { code: "EINVAL" }));
+    assert.throws(() => listenFds(1 as never), { code: "ERR_INVALID_ARG_TYPE" });
+  });
+
+  test(
+    "a parent passes TCP, Unix datagram and Unix seqpacket sockets as systemd does; the service adopts and serves all three",
+    { timeout: 60_000 },
+    async () => {
+      const tcp = new Socket("inet", "stream");
+      tcp.bind("127.0.0.1:0");
+      tcp.listen();
+      const dgramPath = join(dir, "echo.dgram");
+      const dgram = new Socket("unix", "dgram");
+      dgram.bind(dgramPath);
+      const seqPath = `\0sockit-activation-${process.pid}`;
+      const seq = new Socket("unix", "seqpacket");
+      seq.bind({ family: "unix", path: seqPath });
+      seq.listen();
+      const notifyName = `@sockit-notify-${process.pid}`;
+      const notifySock = new Socket("unix", "dgram");
+      notifySock.bind(`\0${notifyName.slice(1)}`);
+
+      const child = spawn(
+        "sh",
+        ["-c", 'LISTEN_PID=$$ exec "$0" --import tsx examples/activated-server.ts', process.execPath],
+        {
+          cwd: ROOT,
+          env: { ...process.env, LISTEN_FDS: "3", LISTEN_FDNAMES: "web:echo-dgram:seq", NOTIFY_SOCKET: notifyName },
+          stdio: ["ignore", "pipe", "pipe", tcp.fd, dgram.fd, seq.fd],
+        },
+      );
+      children.add(child);
+      let out = "";
+      let err = "";
+      child.stdout!.setEncoding("utf8").on("data", (d: string) => (out += d));
+      child.stderr!.setEncoding("utf8").on("data", (d: string) => (err += d));
+      const exited = new Promise<number | null>((r) => child.on("close", (code) => r(code)));
+      // The parent's copies are no longer needed (systemd keeps its own; here the child has them).
+      const port = (tcp.getsockname() as { port: number }).port;
+      tcp.close();
+      dgram.close();
+      seq.close();
+
+      const ready = await notifySock.recv(4096, { timeout: 30_000 });
+      assert.equal(ready.toString(), "READY=1", err);
+      assert.match(out, /serving web inet\/stream on 127\.0\.0\.1:\d+/);
+      assert.match(out, /serving echo-dgram unix\/dgram/);
+      assert.match(out, /serving seq unix\/seqpacket/);
+
+      const c = await createConnection("127.0.0.1", port);
+      await c.sendAll("over tcp");
+      assert.equal((await c.recv(100, { timeout: 5000 })).toString(), "over tcp");
+      c.close();
+
+      const d = new Socket("unix", "dgram");
+      d.bind(join(dir, "client.dgram"));
+      await d.sendto("a datagram", dgramPath);
+      assert.equal((await d.recv(100, { timeout: 5000 })).toString(), "a datagram");
+      d.close();
+
+      const s = new Socket("unix", "seqpacket");
+      await s.connect({ family: "unix", path: seqPath });
+      await s.send("a record");
+      assert.equal((await s.recv(100, { timeout: 5000 })).toString(), "a record");
+      s.close();
+
+      child.kill("SIGTERM");
+      assert.equal((await notifySock.recv(4096, { timeout: 10_000 })).toString(), "STOPPING=1");
+      assert.equal(await exited, 0, err);
+      assert.match(out, /activated-server: stopped/);
+      notifySock.close();
+    },
+  );
+
+  test("stand-alone, the example opens its own server", { timeout: 60_000 }, async () => {
+    const path = join(dir, "standalone.sock");
+    const env = { ...process.env };
+    delete env.LISTEN_FDS;
+    delete env.NOTIFY_SOCKET;
+    const child = spawn(process.execPath, ["--import", "tsx", "examples/activated-server.ts", path], {
+      cwd: ROOT,
+      env,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    children.add(child);
+    let out = "";
+    child.stdout!.setEncoding("utf8").on("data", (d: string) => (out += d));
+    const exited = new Promise<number | null>((r) => child.on("close", (code) => r(code)));
+    while (!out.includes("ready")) await new Promise((r) => setTimeout(r, 20));
+    assert.match(out, /serving stand-alone on .*standalone\.sock/);
+    assert.doesNotMatch(out, /told the service manager/);
+    const c = new Socket("unix", "stream");
+    await c.connect(path);
+    await c.sendAll("hello");
+    assert.equal((await c.recv(100, { timeout: 5000 })).toString(), "hello");
+    c.close();
+    child.kill("SIGINT");
+    assert.equal(await exited, 0);
+  });
+});
+
+describe("notify", () => {
+  test("sends the state to a NOTIFY_SOCKET path; objects become KEY=value lines", async () => {
+    const path = join(dir, "notify.sock");
+    const manager = new Socket("unix", "dgram");
+    manager.bind(path);
+    await withEnv({ NOTIFY_SOCKET: path }, async () => {
+      assert.equal(await notify("READY=1"), true);
+      assert.equal((await manager.recv(100)).toString(), "READY=1");
+      assert.equal(await notify({ STATUS: "warming up", MAINPID: 42 }), true);
+      assert.equal((await manager.recv(100)).toString(), "STATUS=warming up\nMAINPID=42");
+      assert.equal(await notify("WATCHDOG=1", { unsetEnvironment: true }), true);
+      assert.equal(process.env.NOTIFY_SOCKET, undefined);
+      assert.equal(await notify("READY=1"), false);
+    });
+    manager.close();
+  });
+
+  test("errors: nobody listening, a relative path, bad state", async () => {
+    await withEnv({ NOTIFY_SOCKET: join(dir, "nobody.sock") }, () =>
+      assert.rejects(notify("READY=1"), { code: "ENOENT" }),
+    );
+    await withEnv({ NOTIFY_SOCKET: "relative.sock" }, () => assert.rejects(notify("READY=1"), { code: "EINVAL" }));
+    assert.throws(() => notify(""), { code: "ERR_INVALID_ARG_VALUE" });
+    assert.throws(() => notify(5 as never), { code: "ERR_INVALID_ARG_TYPE" });
+  });
+});

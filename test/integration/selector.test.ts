@@ -1,0 +1,230 @@
+/**
+ * Selector: CPython's selectors shape, asynchronous. Many sockets, readiness
+ * as the data arrives, modify/unregister/register while a select() waits,
+ * closed fds, plain fds (pipes), rollback of a failed register, timeouts.
+ */
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { once } from "node:events";
+import { closeSync, openSync, readdirSync } from "node:fs";
+import { describe, test } from "node:test";
+import { EVENT_READ, EVENT_WRITE, Selector, Socket, posix, socketpair } from "../../src/index.js";
+
+const fdCount = (): number => readdirSync("/proc/self/fd").length;
+const tick = (ms = 20): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** Two connected plain fds (by number, not Socket objects). */
+function pipe(): [number, number] {
+  return posix.socketpair("unix", "stream");
+}
+
+describe("Selector", () => {
+  test("select over many sockets reports exactly the ready ones, with their data", async () => {
+    const before = fdCount();
+    const sel = new Selector<number>();
+    const pairs = Array.from({ length: 64 }, () => socketpair("unix", "stream"));
+    pairs.forEach(([a], i) => sel.register(a, EVENT_READ, i));
+    assert.equal(sel.getMap().size, 64);
+    assert.deepEqual(await sel.select(0), []);
+    const pick = [3, 17, 42, 63];
+    for (const i of pick) await pairs[i]![1].send("x");
+    const ready = await sel.select(1000);
+    assert.deepEqual(
+      ready.map(([k, ev]) => [k.data, ev]).sort((x, y) => x[0]! - y[0]!),
+      pick.map((i) => [i, EVENT_READ]),
+    );
+    assert.equal(ready[0]![0].fileobj, pairs[ready[0]![0].data]![0]);
+    // Readiness is level-triggered: still ready until read.
+    assert.equal((await sel.select(0)).length, 4);
+    for (const i of pick) await pairs[i]![0].recv(10);
+    assert.deepEqual(await sel.select(0), []);
+    sel.close();
+    for (const [a, b] of pairs) {
+      a.close();
+      b.close();
+    }
+    assert.equal(fdCount(), before);
+  });
+
+  test("a waiting select wakes on the first readiness, in arrival order", async () => {
+    const sel = new Selector<string>();
+    const [a, b] = socketpair("unix", "stream");
+    const [c, d] = socketpair("unix", "stream");
+    sel.register(a, EVENT_READ, "a");
+    sel.register(c, EVENT_READ, "c");
+    const p = sel.select(5000);
+    setTimeout(() => void d.send("1"), 30);
+    setTimeout(() => void b.send("2"), 200);
+    const first = await p;
+    assert.deepEqual(
+      first.map(([k]) => k.data),
+      ["c"],
+    );
+    await c.recv(10);
+    const second = await sel.select(5000);
+    assert.deepEqual(
+      second.map(([k]) => k.data),
+      ["a"],
+    );
+    sel.close();
+    for (const s of [a, b, c, d]) s.close();
+  });
+
+  test("WRITE readiness, both events, and modify while waiting", async () => {
+    const sel = new Selector();
+    const [a, b] = socketpair("unix", "stream");
+    sel.register(a, EVENT_READ | EVENT_WRITE);
+    assert.deepEqual(
+      (await sel.select(0)).map(([, ev]) => ev),
+      [EVENT_WRITE],
+    );
+    sel.modify(a, EVENT_READ, "now read");
+    const p = sel.select(5000);
+    await tick();
+    sel.modify(a, EVENT_WRITE, "now write"); // the pending select sees it at once
+    const got = await p;
+    assert.equal(got.length, 1);
+    assert.equal(got[0]![0].data, "now write");
+    assert.equal(got[0]![1], EVENT_WRITE);
+    assert.equal(sel.getKey(a).events, EVENT_WRITE);
+    sel.close();
+    a.close();
+    b.close();
+  });
+
+  test("register and unregister while a select waits", async () => {
+    const sel = new Selector<string>();
+    const [a, b] = socketpair("unix", "stream");
+    const [c, d] = socketpair("unix", "stream");
+    sel.register(a, EVENT_READ, "a");
+    const p = sel.select(5000);
+    await tick();
+    sel.unregister(a);
+    await b.send("ignored now");
+    await tick(50);
+    sel.register(c, EVENT_READ, "c");
+    await d.send("seen");
+    const got = await p;
+    assert.deepEqual(
+      got.map(([k]) => k.data),
+      ["c"],
+    );
+    sel.close();
+    for (const s of [a, b, c, d]) s.close();
+  });
+
+  test("timeouts: fractions round up to whole ms; 0 only checks; null waits", async () => {
+    const sel = new Selector();
+    const [a, b] = socketpair("unix", "stream");
+    sel.register(a, EVENT_READ);
+    // 0.2 ms waits (1 ms), it does not become a bare check.
+    assert.deepEqual(await sel.select(0.2), []);
+    const t = performance.now();
+    assert.deepEqual(await sel.select(60), []);
+    assert.ok(performance.now() - t >= 55);
+    setTimeout(() => void b.send("x"), 30);
+    assert.equal((await sel.select(null)).length, 1);
+    const ac = new AbortController();
+    await a.recv(1);
+    const p = sel.select(undefined, { signal: ac.signal });
+    ac.abort();
+    await assert.rejects(p, { name: "AbortError" });
+    sel.close();
+    a.close();
+    b.close();
+  });
+
+  test("closed sockets: never reported, released at once, unregister still works", async () => {
+    const before = fdCount();
+    const sel = new Selector();
+    const [a, b] = socketpair("unix", "stream");
+    sel.register(a, EVENT_READ);
+    a.close();
+    // The peer sees the close: the Selector's duplicate is gone after the next select.
+    assert.deepEqual(await sel.select(0), []);
+    assert.equal((await b.recv(10)).length, 0, "the peer did not see EOF");
+    assert.equal(sel.unregister(a).fileobj, a);
+    b.close();
+    // A plain fd closed while registered: unregister is fine too.
+    const [x, y] = pipe();
+    sel.register(x, EVENT_READ);
+    posix.close(x);
+    sel.unregister(x);
+    posix.close(y);
+    sel.close();
+    assert.equal(fdCount(), before);
+  });
+
+  test("plain fds: a socket by number, and a pipe Node itself owns", async () => {
+    const sel = new Selector<string>();
+    const [x, y] = pipe();
+    sel.register(x, EVENT_READ, "x");
+    posix.send(y, "data");
+    const got = await sel.select(1000);
+    assert.equal(got[0]![0].fd, x);
+    assert.equal(got[0]![0].data, "x");
+    sel.unregister(x);
+    posix.close(x);
+    posix.close(y);
+    // The read end of a child's stdout pipe: libuv already has it (uv_pipe_t), which the
+    // Selector's duplicate does not disturb.
+    const child = spawn("sh", ["-c", "sleep 0.1; echo hi"], { stdio: ["ignore", "pipe", "ignore"] });
+    const fd = (child.stdout as unknown as { _handle: { fd: number } })._handle.fd;
+    sel.register(fd, EVENT_READ, "pipe");
+    assert.deepEqual(await sel.select(0), []);
+    const ready = await sel.select(5000);
+    assert.equal(ready[0]![0].data, "pipe");
+    sel.unregister(fd);
+    const text = await new Promise<string>((r) => child.stdout!.once("data", (b: Buffer) => r(b.toString())));
+    assert.equal(text, "hi\n");
+    await once(child, "exit");
+    sel.close();
+  });
+
+  test("a fd epoll cannot watch (a regular file) fails register with EPERM, rolled back", () => {
+    const before = fdCount();
+    const sel = new Selector();
+    const f = openSync("/proc/self/status", "r");
+    assert.throws(() => sel.register(f, EVENT_READ), { code: "EPERM" });
+    assert.equal(sel.getMap().size, 0);
+    closeSync(f);
+    sel.close();
+    assert.equal(fdCount(), before);
+  });
+
+  test("a failed register leaves nothing behind", () => {
+    const before = fdCount();
+    const sel = new Selector();
+    assert.throws(() => sel.register(987654, EVENT_READ), { code: "EBADF" });
+    assert.equal(sel.getMap().size, 0);
+    const [a, b] = socketpair("unix", "stream");
+    sel.register(a, EVENT_READ);
+    assert.throws(() => sel.register(a, EVENT_READ), { code: "ERR_INVALID_ARG_VALUE" });
+    assert.throws(() => sel.register(b, 0), { code: "ERR_INVALID_ARG_VALUE" });
+    assert.throws(() => sel.register(b, 4), { code: "ERR_INVALID_ARG_VALUE" });
+    assert.throws(() => sel.register("3" as never, EVENT_READ), { code: "ERR_INVALID_ARG_TYPE" });
+    assert.throws(() => sel.unregister(b), { code: "ERR_INVALID_ARG_VALUE" });
+    assert.throws(() => sel.modify(b, EVENT_READ), { code: "ERR_INVALID_ARG_VALUE" });
+    assert.throws(() => sel.select(Number.NaN), { code: "ERR_OUT_OF_RANGE" });
+    assert.equal(sel.getMap().size, 1);
+    sel.close();
+    a.close();
+    b.close();
+    assert.equal(fdCount(), before);
+  });
+
+  test("one select at a time; close rejects a pending select; an idle Selector keeps nothing alive", async () => {
+    const sel = new Selector();
+    const [a, b] = socketpair("unix", "stream");
+    sel.register(a, EVENT_READ);
+    const p = sel.select();
+    await assert.rejects(sel.select(), { code: "ERR_NOT_SUPPORTED" });
+    sel.close();
+    await assert.rejects(p, { code: "ERR_SOCKET_CLOSED" });
+    await assert.rejects(sel.select(), { code: "ERR_SOCKET_CLOSED" });
+    assert.throws(() => sel.register(b, EVENT_READ), { code: "ERR_SOCKET_CLOSED" });
+    a.close();
+    b.close();
+    assert.equal(new Socket("inet", "stream").closed, false);
+  });
+});

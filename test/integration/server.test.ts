@@ -1,0 +1,144 @@
+/**
+ * createServer: dual-stack wildcard, per-address sockets, reusePort, backlog,
+ * Unix socket files (mode, owner, stale file removed only when nothing
+ * listens), and the accept loop with its cap on open connections.
+ */
+import assert from "node:assert/strict";
+import { lstatSync, mkdtempSync, rmSync, statSync, writeFileSync, existsSync } from "node:fs";
+import net from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, describe, test } from "node:test";
+import { Server, Socket, SocketError, createConnection, createServer, posix } from "../../src/index.js";
+
+const dir = mkdtempSync(join(tmpdir(), "sockit-server-"));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+const portOf = (s: Server): number => (s.address() as { port: number }).port;
+
+describe("createServer: TCP", () => {
+  test("no host: one dual-stack IPv6 socket that takes IPv4 and IPv6 clients", async () => {
+    await using srv = await createServer({ port: 0 });
+    assert.equal(srv.sockets.length, 1);
+    assert.equal(srv.sockets[0]!.family, "inet6");
+    assert.equal(srv.sockets[0]!.getsockopt("IPPROTO_IPV6", "IPV6_V6ONLY"), false);
+    assert.equal(srv.sockets[0]!.getsockopt("SOL_SOCKET", "SO_REUSEADDR"), true);
+    const port = portOf(srv);
+    const c4 = await createConnection("127.0.0.1", port);
+    const a4 = (await srv.accept())!;
+    assert.equal((a4.getpeername() as { address: string }).address, "::ffff:127.0.0.1");
+    const c6 = await createConnection("::1", port);
+    const a6 = (await srv.accept())!;
+    assert.equal((a6.getpeername() as { address: string }).address, "::1");
+    for (const s of [c4, a4, c6, a6]) s.close();
+  });
+
+  test("a host: one socket per resolved address, on one port", async () => {
+    await using srv = await createServer({ host: "127.0.0.1", port: 0, backlog: 8 });
+    assert.equal(srv.sockets.length, 1);
+    assert.deepEqual(srv.address(), { family: "inet", address: "127.0.0.1", port: portOf(srv) });
+    // Node's net can connect to it.
+    const port = portOf(srv);
+    const nc = net.connect(port, "127.0.0.1");
+    const a = (await srv.accept())!;
+    nc.write("x");
+    assert.equal((await a.recv(1)).toString(), "x");
+    nc.destroy();
+    a.close();
+  });
+
+  test("reusePort lets two servers share a port", async () => {
+    await using one = await createServer({ host: "127.0.0.1", port: 0, reusePort: true });
+    await using two = await createServer({ host: "127.0.0.1", port: portOf(one), reusePort: true });
+    assert.equal(portOf(one), portOf(two));
+    assert.equal(two.sockets[0]!.getsockopt("SOL_SOCKET", "SO_REUSEPORT"), true);
+    await assert.rejects(createServer({ host: "127.0.0.1", port: portOf(one) }), { code: "EADDRINUSE" });
+  });
+
+  test("the accept loop is an async iterator capped at maxConnections; close and detach free a slot", async () => {
+    const srv = await createServer({ host: "127.0.0.1", port: 0, maxConnections: 2 });
+    const port = portOf(srv);
+    const clients = await Promise.all([1, 2, 3, 4].map(() => createConnection("127.0.0.1", port)));
+    const got: Socket[] = [];
+    const loop = (async () => {
+      for await (const conn of srv) got.push(conn);
+    })();
+    const settle = (): Promise<void> => new Promise((r) => setTimeout(r, 100));
+    await settle();
+    assert.equal(got.length, 2, "a third connection was accepted past the cap");
+    assert.equal(srv.connections, 2);
+    got[0]!.close();
+    await settle();
+    assert.equal(got.length, 3);
+    assert.equal(srv.connections, 2);
+    posix.close(got[1]!.detach());
+    await settle();
+    assert.equal(got.length, 4);
+    srv.close();
+    await loop;
+    assert.equal(await srv.accept(), null);
+    for (const s of [...got, ...clients]) s.close();
+  });
+
+  test("bad options throw at once", () => {
+    assert.throws(() => createServer({} as never), { code: "ERR_INVALID_ARG_VALUE" });
+    assert.throws(() => createServer({ port: 70000 }), { code: "ERR_OUT_OF_RANGE" });
+    assert.throws(() => createServer({ port: 1, path: "/x" }), { code: "ERR_INVALID_ARG_VALUE" });
+    assert.throws(() => createServer({ port: 0, mode: 0o600 }), { code: "ERR_INVALID_ARG_VALUE" });
+    assert.throws(() => createServer({ path: "/x", mode: 0o10000 }), { code: "ERR_OUT_OF_RANGE" });
+    assert.throws(() => createServer({ port: 0, maxConnections: 0 }), { code: "ERR_OUT_OF_RANGE" });
+    assert.throws(() => createServer({ port: 0, type: "seqpacket" }), { code: "ERR_INVALID_ARG_VALUE" });
+    assert.throws(() => createServer(null as never), { code: "ERR_INVALID_ARG_TYPE" });
+  });
+});
+
+describe("createServer: Unix", () => {
+  test("mode and owner are applied; close() removes the file", async () => {
+    const path = join(dir, "a.sock");
+    const srv = await createServer({ path, mode: 0o660, owner: { uid: process.getuid!(), gid: 0 } });
+    const st = statSync(path);
+    assert.ok(st.isSocket());
+    assert.equal(st.mode & 0o7777, 0o660);
+    assert.equal(st.gid, 0);
+    const c = new Socket("unix", "stream");
+    await c.connect(path);
+    const a = (await srv.accept())!;
+    a.close();
+    c.close();
+    srv.close();
+    assert.equal(existsSync(path), false);
+  });
+
+  test("a stale socket file is replaced; a live one is EADDRINUSE; other files are left alone", async () => {
+    const path = join(dir, "stale.sock");
+    const old = new Socket("unix", "stream");
+    old.bind(path);
+    old.close(); // the file stays, nothing listens: stale
+    const srv = await createServer({ path });
+    assert.ok(lstatSync(path).isSocket());
+    await assert.rejects(createServer({ path }), (e: unknown) => {
+      assert.ok(e instanceof SocketError);
+      assert.equal(e.code, "EADDRINUSE");
+      return true;
+    });
+    assert.ok(existsSync(path), "a live socket file was removed");
+    srv.close();
+    const file = join(dir, "plain");
+    writeFileSync(file, "data");
+    await assert.rejects(createServer({ path: file }), { code: "EADDRINUSE" });
+    assert.ok(existsSync(file));
+  });
+
+  test("abstract names and seqpacket", async () => {
+    const name = `@sockit-server-${process.pid}`;
+    await using srv = await createServer({ path: name, type: "seqpacket" });
+    assert.equal(srv.sockets[0]!.type, "seqpacket");
+    const c = new Socket("unix", "seqpacket");
+    await c.connect(name);
+    const a = (await srv.accept())!;
+    await c.send("m");
+    assert.equal((await a.recv(10)).toString(), "m");
+    a.close();
+    c.close();
+  });
+});
