@@ -172,3 +172,46 @@ export { EVENT_READ, EVENT_WRITE, Selector } from "./selector.js";
 export type { FileObject, SelectOptions, SelectorKey } from "./selector.js";
 export { LISTEN_FDS_START, listenFds, notify } from "./activation.js";
 export type { ActivationOptions, ListenFd, NotifyOptions, NotifyState } from "./activation.js";
+export { ARPHRD, BPF, ETH_P, ICMP, ICMP6, PACKET } from "./constants.js";
+export * from "./packets/index.js";
+export {
+  ACCEPT_ALL,
+  assemble,
+  attachFilter,
+  bpfInstruction,
+  compileFilter,
+  detachFilter,
+  encodeProgram,
+  formatProgram,
+  parseFilterExpression,
+  runFilter,
+  toProgram,
+} from "./bpf.js";
+export type { BpfInstruction, BpfProgramLike, FilterInput, FilterPrimitive } from "./bpf.js";
+export { icmpMessage, icmpTarget, ping, traceroute } from "./icmp.js";
+export type {
+  IcmpMode,
+  IcmpTarget,
+  PingOptions,
+  PingProblem,
+  PingReply,
+  PingResult,
+  TracerouteHop,
+  TracerouteOptions,
+  TracerouteProbe,
+  TracerouteResult,
+} from "./icmp.js";
+export { addMembership, capture, dropMembership, openPacketSocket, packetStatistics } from "./packet.js";
+export type { CaptureOptions, CapturedPacket, PacketSocketOptions } from "./packet.js";
+export {
+  LINKTYPE,
+  PcapWriter,
+  encodePcapHeader,
+  encodePcapRecord,
+  encodeSllHeader,
+  linkTypeFor,
+  parsePcap,
+} from "./pcap.js";
+export type { PcapFile, PcapHeaderOptions, PcapSink, PcapTimestamp } from "./pcap.js";
+export { IPPROTO_ICMPV6_OPTIONS, SOL_PACKET_OPTIONS, decodePacketAuxdata } from "./options/index.js";
+export type { Icmp6Filter, PacketAuxdata, PacketMembership, PacketStatistics } from "./options/index.js";

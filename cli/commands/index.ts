@@ -5,5 +5,14 @@
 import type { CommandSpec } from "../command.js";
 import { tour } from "./tour.js";
 import { resolve } from "./resolve.js";
+import { pingCommand } from "./ping.js";
+import { traceCommand } from "./trace.js";
+import { captureCommand } from "./capture.js";
 
-export const commands: readonly CommandSpec[] = [tour, resolve];
+export const commands: readonly CommandSpec[] = [
+  tour,
+  resolve,
+  pingCommand,
+  traceCommand,
+  captureCommand,
+];
