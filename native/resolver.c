@@ -442,15 +442,15 @@ static napi_value r_gethostbyaddr(napi_env env, napi_callback_info info) {
 /* inetAton(text, out[4]) -> 1 | 0 */
 static napi_value r_inet_aton(napi_env env, napi_callback_info info) {
   SOCKIT_ARGS(2, 2);
-  char *s = dup_string(env, argv[0]);
-  void *out;
-  size_t len;
-  if (!s) return sockit_int(env, 0);
-  if (sockit_arg_bytes(env, argv[1], &out, &len) || len < 4) {
-    free(s);
-    if (len < 4) napi_throw_range_error(env, "ERR_SOCKIT_NATIVE_RANGE", "inetAton");
+  void *out = NULL;
+  size_t len = 0;
+  if (sockit_arg_bytes(env, argv[1], &out, &len)) return NULL;
+  if (len < 4) {
+    napi_throw_range_error(env, "ERR_SOCKIT_NATIVE_RANGE", "inetAton");
     return NULL;
   }
+  char *s = dup_string(env, argv[0]);
+  if (!s) return sockit_int(env, 0);
   struct in_addr a;
   int r = inet_aton(s, &a);
   free(s);

@@ -138,13 +138,17 @@ export function notify(state: NotifyState, options?: NotifyOptions): Promise<boo
   let path: string;
   if (where.startsWith("@")) path = `\0${where.slice(1)}`;
   else if (where.startsWith("/")) path = where;
-  else
-    throw new SocketError(
-      EINVAL,
-      "sd_notify",
-      {},
-      `sd_notify EINVAL: NOTIFY_SOCKET=${JSON.stringify(where)} is not a path or @name`,
+  else {
+    // The environment, not an argument, is wrong: a rejection, like a failed send.
+    return Promise.reject(
+      new SocketError(
+        EINVAL,
+        "sd_notify",
+        {},
+        `sd_notify EINVAL: NOTIFY_SOCKET=${JSON.stringify(where)} is not a path or @name`,
+      ),
     );
+  }
   return send(text, path);
 }
 

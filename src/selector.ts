@@ -20,16 +20,16 @@
  * (a false positive, which libuv allows) just waits again.
  *
  * Closing. Unregister a descriptor before closing it, as with any selector. A
- * sockit Socket closed while registered is noticed at the next select(): its
- * duplicate is closed at once (so the peer sees the close), it is never
- * reported, and unregister() still succeeds. A plain fd number closed while
- * registered stays open through the duplicate until unregister().
+ * sockit Socket closed (or detached) while registered releases the Selector's
+ * duplicate at once, so the peer sees the close; it is never reported again,
+ * and unregister() still succeeds. A plain fd number closed while registered
+ * stays open through the duplicate until unregister() — unregister first.
  */
 import { AbortError, SocketError, closedError, codedError } from "./errors.js";
 import { FCNTL, POLL } from "./constants.js";
 import * as raw from "./raw/index.js";
 import { describe, native, type PollerHandle } from "./raw/index.js";
-import { Socket } from "./socket.js";
+import { Socket, releaseHooks } from "./socket.js";
 
 /** Interest in, and readiness for, reading (CPython's EVENT_READ). */
 export const EVENT_READ = 1;
@@ -64,8 +64,10 @@ interface Entry<D> {
   poller: PollerHandle;
   /** Events the watcher is started with (0 = stopped). */
   armed: number;
-  /** The dup was released because its Socket was closed. */
+  /** The dup was released (unregistered, or its Socket was closed). */
   dead: boolean;
+  /** Run when a registered Socket is closed or detached (see releaseHooks). */
+  hook: (() => void) | undefined;
 }
 
 function fdOf(fileobj: unknown, syscall: string): number {
@@ -124,8 +126,15 @@ export class Selector<D = unknown> {
       throw e;
     }
     const key: SelectorKey<D> = Object.freeze({ fileobj, fd, events: ev, data: data as D });
-    const entry: Entry<D> = { key, dup, poller, armed: 0, dead: false };
+    const entry: Entry<D> = { key, dup, poller, armed: 0, dead: false, hook: undefined };
     this.#entries.set(fd, entry);
+    if (fileobj instanceof Socket) {
+      // Closing the Socket must close the connection: drop the duplicate at once.
+      entry.hook = () => this.#release(entry);
+      let set = releaseHooks.get(fileobj);
+      if (set === undefined) releaseHooks.set(fileobj, (set = new Set()));
+      set.add(entry.hook);
+    }
     if (this.#waiting !== null) {
       // Registered while a select() waits: it watches this one too.
       try {
@@ -308,6 +317,7 @@ export class Selector<D = unknown> {
   #release(e: Entry<D>): void {
     if (e.dead) return;
     e.dead = true;
+    if (e.hook !== undefined && e.key.fileobj instanceof Socket) releaseHooks.get(e.key.fileobj)?.delete(e.hook);
     // libuv's order: stop watching, close the fd, then close the handle.
     native.pollerStop(e.poller);
     native.close(e.dup);

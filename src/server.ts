@@ -10,7 +10,7 @@ import { type SocketAddress } from "./address.js";
 import { ERRNO, SocketError, codedError } from "./errors.js";
 import { AI, getaddrinfo } from "./resolver.js";
 import { describe } from "./raw/index.js";
-import { Socket } from "./socket.js";
+import { Socket, releaseHooks } from "./socket.js";
 
 const EADDRINUSE = -ERRNO.EADDRINUSE!;
 const ECONNREFUSED = -ERRNO.ECONNREFUSED!;
@@ -210,30 +210,9 @@ export class Server implements AsyncIterable<Socket> {
       this.#active--;
       this.#slotWaiters.shift()?.();
     };
-    // Instance-level wrappers (the class methods stay untouched): close() and
-    // detach() of this connection free its slot.
-    const close = s.close.bind(s);
-    const detach = s.detach.bind(s);
-    Object.defineProperty(s, "close", {
-      value: (): void => {
-        try {
-          close();
-        } finally {
-          release();
-        }
-      },
-      configurable: true,
-      writable: true,
-    });
-    Object.defineProperty(s, "detach", {
-      value: (): number => {
-        const fd = detach();
-        release();
-        return fd;
-      },
-      configurable: true,
-      writable: true,
-    });
+    let set = releaseHooks.get(s);
+    if (set === undefined) releaseHooks.set(s, (set = new Set()));
+    set.add(release);
     return s;
   }
 

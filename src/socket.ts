@@ -156,6 +156,13 @@ const leaked = new FinalizationRegistry<number>((fd) => {
   native.close(fd);
 });
 
+/**
+ * Functions run once when a Socket is closed or detached, for modules that track
+ * sockets they do not own (the Selector releases its duplicate fd, a Server frees
+ * a connection slot). Internal: not exported from the package.
+ */
+export const releaseHooks = new WeakMap<Socket, Set<() => void>>();
+
 const shutdownHow: Record<string, number> = { read: SHUT.RD, write: SHUT.WR, both: SHUT.RDWR };
 
 /**
@@ -964,6 +971,11 @@ export class Socket {
     this.#fd = -1;
     native.fdDisown(fd);
     leaked.unregister(this);
+    const hooks = releaseHooks.get(this);
+    if (hooks !== undefined) {
+      releaseHooks.delete(this);
+      for (const hook of hooks) hook();
+    }
     for (const q of this.#queues) {
       for (const w of q.splice(0)) {
         this.#settle(w);

@@ -139,12 +139,24 @@ describe("Selector", () => {
     const sel = new Selector();
     const [a, b] = socketpair("unix", "stream");
     sel.register(a, EVENT_READ);
+    const pending = sel.select(200);
+    await tick();
     a.close();
-    // The peer sees the close: the Selector's duplicate is gone after the next select.
+    // The peer sees the close at once: the Selector's duplicate went with it.
+    assert.equal((await b.recv(10, { timeout: 100 })).length, 0, "the peer did not see EOF");
+    assert.deepEqual(await pending, []);
     assert.deepEqual(await sel.select(0), []);
-    assert.equal((await b.recv(10)).length, 0, "the peer did not see EOF");
     assert.equal(sel.unregister(a).fileobj, a);
     b.close();
+    // Detach releases it too.
+    const [c, d] = socketpair("unix", "stream");
+    sel.register(c, EVENT_READ);
+    const fd = c.detach();
+    assert.deepEqual(await sel.select(0), []);
+    sel.unregister(c);
+    posix.close(fd);
+    assert.equal((await d.recv(10, { timeout: 100 })).length, 0);
+    d.close();
     // A plain fd closed while registered: unregister is fine too.
     const [x, y] = pipe();
     sel.register(x, EVENT_READ);
