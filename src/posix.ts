@@ -158,7 +158,7 @@ function setBlocking(fd: number, nonblocking: boolean): void {
 function domainOf(fd: number): number | undefined {
   intLen[0] = 4;
   const r = native.getsockopt(fd, SOL.SOCKET, SO.DOMAIN, intBuf, intLen);
-  return r >= 0 && intLen[0] === 4 ? intBuf.readInt32LE(0) : undefined;
+  return r >= 0 && intLen[0] === 4 ? (LITTLE_ENDIAN ? intBuf.readInt32LE(0) : intBuf.readInt32BE(0)) : undefined;
 }
 
 /** The socket's type (SO_TYPE), or undefined when the fd is not a socket. */
