@@ -15,6 +15,7 @@
 #include <net/if.h>
 #include <linux/if.h>
 #include <linux/genetlink.h>
+#include <linux/icmpv6.h>
 #include <linux/if_addr.h>
 #include <linux/if_link.h>
 #include <linux/inet_diag.h>
@@ -157,12 +158,30 @@ napi_status sockit_netlink_constants(napi_env env, napi_value consts, napi_value
   C(IF_OPER_TESTING) C(IF_OPER_DORMANT) C(IF_OPER_UP)
   END
 
+  BEGIN("IF_LINK_MODE")
+  C(IF_LINK_MODE_DEFAULT) C(IF_LINK_MODE_DORMANT)
+#ifdef IF_LINK_MODE_TESTING
+  C(IF_LINK_MODE_TESTING)
+#endif
+  END
+
+  /* RTA_PREF values: an IPv6 route's router preference (RFC 4191). */
+  BEGIN("ICMPV6_ROUTER_PREF")
+  C(ICMPV6_ROUTER_PREF_LOW) C(ICMPV6_ROUTER_PREF_MEDIUM) C(ICMPV6_ROUTER_PREF_HIGH)
+  C(ICMPV6_ROUTER_PREF_INVALID)
+  END
+
   BEGIN("RTA")
   C(RTA_UNSPEC) C(RTA_DST) C(RTA_SRC) C(RTA_IIF) C(RTA_OIF) C(RTA_GATEWAY) C(RTA_PRIORITY)
   C(RTA_PREFSRC) C(RTA_METRICS) C(RTA_MULTIPATH) C(RTA_FLOW) C(RTA_CACHEINFO) C(RTA_TABLE)
   C(RTA_MARK) C(RTA_MFC_STATS) C(RTA_VIA) C(RTA_NEWDST) C(RTA_PREF) C(RTA_ENCAP_TYPE)
   C(RTA_ENCAP) C(RTA_EXPIRES) C(RTA_UID) C(RTA_TTL_PROPAGATE) C(RTA_IP_PROTO) C(RTA_SPORT)
   C(RTA_DPORT) C(RTA_NH_ID)
+  END
+
+  BEGIN("RTNH_F")
+  C(RTNH_F_DEAD) C(RTNH_F_PERVASIVE) C(RTNH_F_ONLINK) C(RTNH_F_OFFLOAD) C(RTNH_F_LINKDOWN)
+  C(RTNH_F_UNRESOLVED)
   END
 
   BEGIN("RTN")
@@ -213,6 +232,20 @@ napi_status sockit_netlink_constants(napi_env env, napi_value consts, napi_value
   /* sock_diag: the request type, and each family's attribute and "show" bits. */
   BEGIN("SOCK_DIAG")
   C(SOCK_DIAG_BY_FAMILY) C(SOCK_DESTROY)
+  END
+
+  BEGIN("SK_MEMINFO")
+  C(SK_MEMINFO_RMEM_ALLOC) C(SK_MEMINFO_RCVBUF) C(SK_MEMINFO_WMEM_ALLOC) C(SK_MEMINFO_SNDBUF)
+  C(SK_MEMINFO_FWD_ALLOC) C(SK_MEMINFO_WMEM_QUEUED) C(SK_MEMINFO_OPTMEM) C(SK_MEMINFO_BACKLOG)
+  C(SK_MEMINFO_DROPS) C(SK_MEMINFO_VARS)
+  END
+
+  /* The kernel broadcasts uevents on group 1 of NETLINK_KOBJECT_UEVENT
+   * (lib/kobject_uevent.c, netlink_broadcast(..., 1, ...)); udev re-broadcasts
+   * on group 2. No uapi header names them. */
+  BEGIN("UEVENT_GROUP")
+  set_num(env, g, "UEVENT_GROUP_KERNEL", 1);
+  set_num(env, g, "UEVENT_GROUP_UDEV", 2);
   END
 
   BEGIN("INET_DIAG")

@@ -62,6 +62,11 @@ const prefixes = {
   PACKET_DIAG: "",
   NETLINK_DIAG: "",
   GENL: "",
+  SK_MEMINFO: "SK_MEMINFO_",
+  UEVENT_GROUP: "UEVENT_GROUP_",
+  RTNH_F: "RTNH_F_",
+  IF_LINK_MODE: "IF_LINK_MODE_",
+  ICMPV6_ROUTER_PREF: "ICMPV6_ROUTER_PREF_",
 } as const;
 
 /** A group name accepted by {@link constantName}. */
@@ -496,6 +501,17 @@ export const GENL = group<
   | "CTRL_ATTR_MCAST_GRP_NAME"
   | "CTRL_ATTR_MCAST_GRP_ID"
 >("GENL");
+
+/** Next-hop flags of a route's rtm_flags (`RTNH_F_ONLINK`, `RTNH_F_LINKDOWN` ...). */
+export const RTNH_F = group<"DEAD" | "PERVASIVE" | "ONLINK" | "OFFLOAD" | "LINKDOWN">("RTNH_F");
+/** Link modes of IFLA_LINKMODE (`IF_LINK_MODE_DEFAULT`, `IF_LINK_MODE_DORMANT`; linux/if.h). */
+export const IF_LINK_MODE = group<"DEFAULT" | "DORMANT">("IF_LINK_MODE");
+/** Router preferences of RTA_PREF (`ICMPV6_ROUTER_PREF_MEDIUM` ...; linux/icmpv6.h). */
+export const ICMPV6_ROUTER_PREF = group<"LOW" | "MEDIUM" | "HIGH" | "INVALID">("ICMPV6_ROUTER_PREF");
+/** Indexes into a sock_diag meminfo array (`SK_MEMINFO_RMEM_ALLOC` ...; linux/sock_diag.h). */
+export const SK_MEMINFO = group<"RMEM_ALLOC" | "RCVBUF" | "WMEM_ALLOC" | "SNDBUF" | "VARS">("SK_MEMINFO");
+/** NETLINK_KOBJECT_UEVENT multicast groups: the kernel's (1) and udev's (2); no header names them (lib/kobject_uevent.c). */
+export const UEVENT_GROUP = group<"KERNEL" | "UDEV">("UEVENT_GROUP");
 
 /** Struct sizes and field offsets from the headers (`STRUCTS.sockaddr_in6.sin6_port`). */
 export const STRUCTS = native.structs;

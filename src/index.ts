@@ -172,6 +172,45 @@ export { EVENT_READ, EVENT_WRITE, Selector } from "./selector.js";
 export type { FileObject, SelectOptions, SelectorKey } from "./selector.js";
 export { LISTEN_FDS_START, listenFds, notify } from "./activation.js";
 export type { ActivationOptions, ListenFd, NotifyOptions, NotifyState } from "./activation.js";
+export {
+  GENL,
+  IFA,
+  IFA_F,
+  IFF,
+  IFLA,
+  IF_LINK_MODE,
+  IF_OPER,
+  ICMPV6_ROUTER_PREF,
+  INET_DIAG,
+  NDA,
+  NETLINK_DIAG,
+  NETLINK_SOCKOPT,
+  NLA,
+  NLMSG,
+  NLMSGERR_ATTR,
+  NLM_F,
+  NTF,
+  NUD,
+  PACKET_DIAG,
+  RTA,
+  RTM,
+  RTN,
+  RTNH_F,
+  RTNLGRP,
+  RTPROT,
+  RT_SCOPE,
+  RT_TABLE,
+  SK_MEMINFO,
+  SOCK_DIAG,
+  UDIAG_SHOW,
+  UEVENT_GROUP,
+  UNIX_DIAG,
+  VETH_INFO,
+} from "./constants.js";
+export * from "./netlink/index.js";
+export { NETNS_RUN_DIR, createSocket, netnsPath, runInNetns } from "./netns.js";
+export type { CreateSocketOptions, NetnsLike } from "./netns.js";
+export { SOL_NETLINK_OPTIONS } from "./options/index.js";
 export { ARPHRD, BPF, ETH_P, ICMP, ICMP6, PACKET } from "./constants.js";
 export * from "./packets/index.js";
 export {

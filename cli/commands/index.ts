@@ -8,6 +8,9 @@ import { resolve } from "./resolve.js";
 import { pingCommand } from "./ping.js";
 import { traceCommand } from "./trace.js";
 import { captureCommand } from "./capture.js";
+import { ss } from "./ss.js";
+import { ip } from "./ip.js";
+import { monitor } from "./monitor.js";
 
 export const commands: readonly CommandSpec[] = [
   tour,
@@ -15,4 +18,7 @@ export const commands: readonly CommandSpec[] = [
   pingCommand,
   traceCommand,
   captureCommand,
+  ss,
+  ip,
+  monitor,
 ];

@@ -22,6 +22,8 @@ export type Endian = "host" | "little" | "big";
 
 const HOST_LE = endianness() === "LE";
 const MAX_ATTR_LEN = 0xffff;
+/** NLA_TYPE_MASK is `~(NLA_F_NESTED | NLA_F_NET_BYTEORDER)`, a negative int in C: keep its 16 bits. */
+const TYPE_MASK = NLA.TYPE_MASK & 0xffff;
 
 function littleFor(endian: Endian | undefined): boolean {
   return endian === undefined || endian === "host" ? HOST_LE : endian === "little";
@@ -97,7 +99,7 @@ export class AttributeDecoder {
       return false;
     }
     this.#cur = {
-      type: rawType & NLA.TYPE_MASK,
+      type: rawType & TYPE_MASK,
       nested: (rawType & NLA.F_NESTED) !== 0,
       netByteOrder: (rawType & NLA.F_NET_BYTEORDER) !== 0,
       data: buf.subarray(this.#pos + NLA_HDRLEN, this.#pos + len),
@@ -377,9 +379,9 @@ export class AttributeEncoder {
       return this;
     }
     const value = inner.#concat();
-    if (!Number.isInteger(type) || type < 0 || type > NLA.TYPE_MASK) {
+    if (!Number.isInteger(type) || type < 0 || type > TYPE_MASK) {
       this.#fail(
-        Object.assign(new RangeError(`netlink attribute type must be in 0..${NLA.TYPE_MASK}, got ${String(type)}`), {
+        Object.assign(new RangeError(`netlink attribute type must be in 0..${TYPE_MASK}, got ${String(type)}`), {
           code: "ERR_OUT_OF_RANGE",
         }),
       );

@@ -13,6 +13,7 @@ import { formatIPv4, formatIPv6, parseIPv4, parseIPv6 } from "../address.js";
 import {
   AF,
   IFA,
+  ICMPV6_ROUTER_PREF,
   IFA_F,
   IFF,
   IFLA,
@@ -73,6 +74,8 @@ export interface Link {
   qdisc?: string;
   /** RFC 2863 state: "UP", "DOWN", "UNKNOWN", "LOWERLAYERDOWN" ... */
   operstate: string;
+  /** IFLA_LINKMODE: "DEFAULT" or "DORMANT". */
+  linkMode?: string;
   group: number;
   txqlen?: number;
   /** ARPHRD_* of the link layer. */
@@ -145,6 +148,8 @@ export interface Route {
   priority?: number;
   /** RTM_F_* / RTNH_F_* bits. */
   flags: number;
+  /** RTA_PREF of an IPv6 route: "medium", "high", "low". */
+  pref?: string;
 }
 
 /** A neighbour (ARP / NDP) entry (RTM_NEWNEIGH). */
@@ -385,6 +390,9 @@ export function decodeLink(m: NetlinkMessage): Link {
         link.operstate = constantName("IF_OPER", s).replace(/^IF_OPER_/, "");
         break;
       }
+      case IFLA.LINKMODE:
+        link.linkMode = constantName("IF_LINK_MODE", ad.uint8()).replace(/^IF_LINK_MODE_/, "");
+        break;
       case IFLA.GROUP:
         link.group = ad.uint32();
         break;
@@ -852,6 +860,11 @@ export function decodeRoute(m: NetlinkMessage): Route {
       case RTA.TABLE:
         r.table = ad.uint32();
         break;
+      case RTA.PREF: {
+        const p = ad.uint8();
+        r.pref = lowerName(ICMPV6_ROUTER_PREF, p) ?? String(p);
+        break;
+      }
     }
   }
   ad.finish();
@@ -1214,5 +1227,32 @@ async function* events(
   } finally {
     signal?.removeEventListener("abort", onAbort);
     conn.close();
+  }
+}
+
+/**
+ * One line describing an event, in the spirit of `ip monitor`:
+ * "link new 3 veth0 <UP,LOWER_UP> mtu 1500 state UP", "address new inet 10.0.0.1/24 if 3",
+ * "route delete 10.9.0.0/24 via 10.0.0.2 if 3", "neighbour new 10.0.0.2 lladdr 02:.. if 3 REACHABLE".
+ * Does not correspond to a syscall.
+ */
+export function formatRouteEventLine(ev: RouteEvent): string {
+  switch (ev.kind) {
+    case "link": {
+      const l = ev.link;
+      return `link ${ev.action} ${l.index} ${l.name} <${l.flagNames.join(",")}>${l.mtu !== undefined ? ` mtu ${l.mtu}` : ""} state ${l.operstate}${l.kind ? ` kind ${l.kind}` : ""}`;
+    }
+    case "address": {
+      const a = ev.address;
+      return `address ${ev.action} ${typeof a.family === "string" ? a.family : `af${a.family}`} ${a.local ?? "?"}/${a.prefixlen} if ${a.index} scope ${a.scope}${a.label ? ` ${a.label}` : ""}`;
+    }
+    case "route": {
+      const r = ev.route;
+      return `route ${ev.action} ${r.dst}${r.gateway ? ` via ${r.gateway}` : ""}${r.oif !== undefined ? ` if ${r.oif}` : ""} table ${r.table} proto ${r.protocol} scope ${r.scope}${r.type !== "unicast" ? ` type ${r.type}` : ""}`;
+    }
+    case "neighbour": {
+      const n = ev.neighbour;
+      return `neighbour ${ev.action} ${n.dst ?? "?"}${n.lladdr ? ` lladdr ${n.lladdr}` : ""} if ${n.index} ${n.state.join(",")}`;
+    }
   }
 }

@@ -1,0 +1,172 @@
+/**
+ * `sockit ss`: every socket of the system (or of a network namespace), from
+ * sock_diag, as iproute2's `ss` shows them — TCP, UDP, raw, Unix, packet and
+ * netlink — with state, queues, addresses, inode and uid, and with -p the
+ * processes that hold each socket (read from /proc where permitted).
+ */
+import { type SocketInfo, type SocketKind, type SocketOwner, listSockets, socketOwners } from "../../src/index.js";
+import { type CommandSpec, intOption } from "../command.js";
+import { UsageError } from "../errors.js";
+import type { Column } from "../output.js";
+import { runs } from "../runtime.js";
+
+interface SsOptions {
+  all?: boolean;
+  listening?: boolean;
+  tcp?: boolean;
+  udp?: boolean;
+  raw?: boolean;
+  unix?: boolean;
+  packet?: boolean;
+  netlink?: boolean;
+  ipv4?: boolean;
+  ipv6?: boolean;
+  state?: string[];
+  port?: number;
+  processes?: boolean;
+  numeric?: boolean;
+  netns?: string;
+}
+
+/** A row of `sockit ss --json`: the sock_diag record, plus its processes with -p. */
+export interface SsRow extends SocketInfo {
+  /** `ss`'s Netid: tcp, udp, raw, u_str, u_dgr, u_seq, p_raw, p_dgr, nl. */
+  netid: string;
+  processes?: SocketOwner[];
+}
+
+const STATES = [
+  "ESTAB",
+  "SYN-SENT",
+  "SYN-RECV",
+  "FIN-WAIT-1",
+  "FIN-WAIT-2",
+  "TIME-WAIT",
+  "UNCONN",
+  "CLOSE-WAIT",
+  "LAST-ACK",
+  "LISTEN",
+  "CLOSING",
+];
+/** What `ss` hides without -a: listening and unconnected sockets, and the short-lived TIME-WAIT/SYN-RECV. */
+const HIDDEN_BY_DEFAULT = new Set(["LISTEN", "UNCONN", "TIME-WAIT", "SYN-RECV"]);
+
+function netid(s: SocketInfo): string {
+  if (s.kind === "unix")
+    return s.type === "stream"
+      ? "u_str"
+      : s.type === "dgram"
+        ? "u_dgr"
+        : s.type === "seqpacket"
+          ? "u_seq"
+          : `u_${s.type}`;
+  if (s.kind === "packet") return s.type === "raw" ? "p_raw" : "p_dgr";
+  if (s.kind === "netlink") return "nl";
+  return s.kind;
+}
+
+/** Commander's collector for a repeatable, comma-separated option. */
+function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), ...value.split(",").filter((s) => s !== "")];
+}
+
+export const ss: CommandSpec = {
+  name: "ss",
+  summary: "list sockets (TCP, UDP, raw, Unix, packet, netlink) as ss does, from sock_diag",
+  description: `Lists the sockets of this network namespace (or of --netns) from the kernel's
+sock_diag interface, as iproute2's ss does: kind, state, receive and send queues,
+local and peer address, inode and owner uid. Without -a, listening and unconnected
+sockets (and TIME-WAIT) are hidden, as in ss. Kind options (-t -u -w -x -0 --netlink)
+combine; none means all kinds. -p adds the processes holding each socket, read from
+/proc/PID/fd (only those this user may read).`,
+  examples: [
+    ["sockit ss -tl", "listening TCP sockets"],
+    ["sockit ss -a -x -p", "every Unix socket with its processes"],
+    ["sockit ss -a --port 22", "sockets on port 22 (local or peer)"],
+    ["sockit ss -a --state ESTAB,CLOSE-WAIT -t", "TCP connections in these states"],
+    ["sockit ss -a --netns blue --json", "every socket of namespace blue, as JSON"],
+  ],
+  define: (cmd) =>
+    cmd
+      .option("-a, --all", "show every socket, listening and unconnected ones too")
+      .option("-l, --listening", "show only listening (and unconnected datagram) sockets")
+      .option("-t, --tcp", "TCP sockets")
+      .option("-u, --udp", "UDP sockets")
+      .option("-w, --raw", "raw IP sockets")
+      .option("-x, --unix", "Unix sockets")
+      .option("-0, --packet", "packet sockets")
+      .option("--netlink", "netlink sockets")
+      .option("-4, --ipv4", "only IPv4 (with -t/-u/-w or no kind)")
+      .option("-6, --ipv6", "only IPv6")
+      .option("--state <states>", `only these states (comma-separated: ${STATES.join(", ")})`, collect)
+      .option("--port <port>", "only sockets with this local or peer port", intOption(0, 65535))
+      .option("-p, --processes", "show the processes holding each socket")
+      .option("-n, --numeric", "numeric addresses and ports (always; accepted for ss compatibility)")
+      .option("--netns <name>", "list the sockets of this network namespace (name under /run/netns, or a path)")
+      .action(
+        runs<SsOptions>(async (ctx, opts) => {
+          const states = opts.state?.map((s) => s.toUpperCase());
+          for (const s of states ?? []) {
+            if (!STATES.includes(s)) throw new UsageError(`unknown state '${s}' (known: ${STATES.join(", ")})`);
+          }
+          const chosen: SocketKind[] = [];
+          if (opts.tcp) chosen.push("tcp");
+          if (opts.udp) chosen.push("udp");
+          if (opts.raw) chosen.push("raw");
+          if (opts.unix) chosen.push("unix");
+          if (opts.packet) chosen.push("packet");
+          if (opts.netlink) chosen.push("netlink");
+          let kinds: SocketKind[] = chosen.length ? chosen : ["tcp", "udp", "raw", "unix", "packet", "netlink"];
+          if ((opts.ipv4 || opts.ipv6) && chosen.length === 0) kinds = ["tcp", "udp", "raw"];
+          ctx.step(`sock_diag dump: ${kinds.join(", ")}${opts.netns ? ` in netns ${opts.netns}` : ""}`);
+          const list = await listSockets({
+            kinds,
+            signal: ctx.signal,
+            ...(opts.netns !== undefined ? { netns: opts.netns } : {}),
+          });
+          const rows: SsRow[] = list
+            .filter((s) => {
+              if (opts.ipv4 && !opts.ipv6 && s.family === "inet6") return false;
+              if (opts.ipv6 && !opts.ipv4 && s.family === "inet") return false;
+              if (states) return states.includes(s.state);
+              if (opts.listening) return s.state === "LISTEN" || s.state === "UNCONN";
+              if (!opts.all && HIDDEN_BY_DEFAULT.has(s.state)) return false;
+              return true;
+            })
+            .filter((s) => opts.port === undefined || s.localPort === opts.port || s.peerPort === opts.port)
+            .map((s) => ({ netid: netid(s), ...s }));
+          if (opts.processes) {
+            const owners = socketOwners();
+            for (const r of rows) {
+              const p = r.inode ? owners.get(r.inode) : undefined;
+              if (p) r.processes = p;
+            }
+          }
+          if (ctx.json) {
+            ctx.out.printJson(rows);
+            return;
+          }
+          const columns: Column<SsRow>[] = [
+            { header: "Netid", value: (r) => r.netid },
+            {
+              header: "State",
+              value: (r) => r.state,
+              color: (r) => (r.state === "LISTEN" ? "green" : r.state === "ESTAB" ? undefined : "dim"),
+            },
+            { header: "Recv-Q", value: (r) => String(r.recvQ), align: "right" },
+            { header: "Send-Q", value: (r) => String(r.sendQ), align: "right" },
+            { header: "Local", value: (r) => r.local || "*" },
+            { header: "Peer", value: (r) => r.peer || "*" },
+            { header: "Inode", value: (r) => String(r.inode), align: "right" },
+            { header: "UID", value: (r) => (r.uid === undefined ? "-" : String(r.uid)), align: "right" },
+          ];
+          if (opts.processes) {
+            columns.push({
+              header: "Process",
+              value: (r) => (r.processes ?? []).map((p) => `${p.command}(pid=${p.pid},fd=${p.fd})`).join(","),
+            });
+          }
+          ctx.out.table(columns, rows);
+        }),
+      ),
+};
