@@ -37,18 +37,38 @@ for (const [family, addrs, far, level, pktinfo, recverr] of sets) {
   const port = srv.getsockname().port;
   const c = new Socket(family, "dgram");
   c.setsockopt(level, recverr, true);
-  const errq = async () => (await c.recvmsg({ size: 64, flags: MSG.ERRQUEUE, timeout: 8000 })).error;
+  // Sends to a closed port (or an absent host) until the error queue has a
+  // report (the kernel may rate-limit an ICMP error away), then drains the
+  // queue so the next address starts clean.
+  const errq = async (address, port) => {
+    for (let i = 0; ; i++) {
+      await c.sendto("x", { family, address, port });
+      let report;
+      try {
+        report = (await c.recvmsg({ size: 64, flags: MSG.ERRQUEUE, timeout: 2000 })).error;
+      } catch (e) {
+        if (e?.code === "ETIMEDOUT" && i < 4) continue;
+        throw e;
+      }
+      for (;;) {
+        try {
+          await c.recvmsg({ size: 64, flags: MSG.ERRQUEUE | MSG.DONTWAIT });
+        } catch {
+          break;
+        }
+      }
+      return report;
+    }
+  };
   for (const address of addrs) {
     await c.sendto("q", { family, address, port });
     const m = await srv.recvmsg({ size: 64, timeout: 5000 });
     // answer from the address asked: the client sees it as the sender
     await srv.sendmsg({ buffers: ["a"], address: m.address, pktinfo: m.pktinfo });
     const r = await c.recvfrom(64, { timeout: 5000 });
-    await c.sendto("x", { family, address, port: 9 });
-    out.seen[address] = { pktinfo: m.pktinfo, replyFrom: r.address.address, error: await errq() };
+    out.seen[address] = { pktinfo: m.pktinfo, replyFrom: r.address.address, error: await errq(address, 9) };
   }
-  await c.sendto("x", { family, address: far, port: 9 });
-  out.seen[far] = { error: await errq() };
+  out.seen[far] = { error: await errq(far, 9) };
   srv.close();
   c.close();
 }
