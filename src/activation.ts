@@ -15,6 +15,7 @@ import { FCNTL } from "./constants.js";
 import { ERRNO, SocketError, codedError } from "./errors.js";
 import * as raw from "./raw/index.js";
 import { describe } from "./raw/index.js";
+import type { FdLike } from "./messages.js";
 import { Socket } from "./socket.js";
 
 /** The first passed descriptor (SD_LISTEN_FDS_START). */
@@ -37,6 +38,11 @@ export interface ListenFd {
 export interface NotifyOptions {
   /** Remove NOTIFY_SOCKET from process.env after reading it (default false: later notifications still work). */
   unsetEnvironment?: boolean;
+  /**
+   * Fds to hand to the manager with the message (SCM_RIGHTS), as sd_pid_notify_with_fds
+   * does — with "FDSTORE=1" (and "FDNAME=…") systemd keeps them across restarts. They stay yours too.
+   */
+  fds?: readonly FdLike[];
 }
 
 /** Options of {@link listenFds}. */
@@ -116,14 +122,17 @@ export type NotifyState = string | Record<string, string | number>;
  * "STATUS=…", "STOPPING=1", "WATCHDOG=1", "MAINPID=…"); resolves false when
  * NOTIFY_SOCKET is unset (not started by a manager that listens), true when
  * sent. An "@name" address is an abstract socket. Does not correspond to a
- * single syscall: socket(2) AF_UNIX/SOCK_DGRAM, sendto(2), close(2).
+ * single syscall: socket(2) AF_UNIX/SOCK_DGRAM, sendto(2) (sendmsg(2) with
+ * `fds`), close(2).
  * @see https://www.freedesktop.org/software/systemd/man/latest/sd_notify.html
  * @throws SocketError ECONNREFUSED (nobody listens), ENOENT, EACCES, EAGAIN; SocketError
  *   EINVAL (NOTIFY_SOCKET not an absolute path or @name); TypeError ERR_INVALID_ARG_TYPE /
  *   ERR_INVALID_ARG_VALUE (empty state).
  */
 export function notify(state: NotifyState, options?: NotifyOptions): Promise<boolean> {
-  const opts = checkActivation(options, "notify");
+  const opts = checkActivation(options, "notify") as NotifyOptions;
+  if (opts.fds !== undefined && !Array.isArray(opts.fds))
+    throw codedError("ERR_INVALID_ARG_TYPE", `notify: options.fds must be an array, got ${describe(opts.fds)}`);
   let text: string;
   if (typeof state === "string") text = state;
   else if (state !== null && typeof state === "object")
@@ -149,13 +158,16 @@ export function notify(state: NotifyState, options?: NotifyOptions): Promise<boo
       ),
     );
   }
-  return send(text, path);
+  return send(text, path, opts.fds);
 }
 
-async function send(text: string, path: string): Promise<boolean> {
+async function send(text: string, path: string, fds: readonly FdLike[] | undefined): Promise<boolean> {
   const s = new Socket("unix", "dgram");
   try {
-    await s.sendto(Buffer.from(text, "utf8"), { family: "unix", path });
+    const data = Buffer.from(text, "utf8");
+    const address = { family: "unix" as const, path };
+    if (fds !== undefined && fds.length > 0) await s.sendmsg({ buffers: [data], address, fds });
+    else await s.sendto(data, address);
   } finally {
     s.close();
   }

@@ -97,8 +97,9 @@ function settle<T>(
   service?: string | null,
 ): T {
   const [eai, errno, result] = triple;
-  if (eai === EAI_SYSTEM || (eai === 0 && errno !== 0)) {
-    throw new SocketError(errno || -1, syscall, host ? { address: host } : {});
+  // EAI_SYSTEM names its cause in errno; without one (it happens) it stays a ResolveError.
+  if (errno !== 0 && (eai === EAI_SYSTEM || eai === 0)) {
+    throw new SocketError(errno, syscall, host ? { address: host } : {});
   }
   if (eai !== 0) throw new ResolveError(eai, syscall, host, service);
   return result as T;

@@ -98,6 +98,8 @@ function checkEvents(events: unknown, syscall: string): number {
  */
 export class Selector<D = unknown> {
   #entries = new Map<number, Entry<D>>();
+  /** Keys of closed Sockets whose fd number was registered again: only unregister() finds them. */
+  #orphans = new Set<Entry<D>>();
   #closed = false;
   #waiting: (() => void) | null = null;
 
@@ -114,7 +116,15 @@ export class Selector<D = unknown> {
     this.#checkOpen("register");
     const fd = fdOf(fileobj, "register");
     const ev = checkEvents(events, "register");
-    if (this.#entries.has(fd)) throw codedError("ERR_INVALID_ARG_VALUE", `register: fd ${fd} is already registered`);
+    const old = this.#entries.get(fd);
+    if (old !== undefined) {
+      if (!old.dead || !(old.key.fileobj instanceof Socket))
+        throw codedError("ERR_INVALID_ARG_VALUE", `register: fd ${fd} is already registered`);
+      // The number belonged to a Socket closed while registered and now names a new
+      // file: the old key leaves the map (unregister(oldSocket) still finds it).
+      this.#entries.delete(fd);
+      this.#orphans.add(old);
+    }
     const dup = raw.fcntl(fd, FCNTL.F_DUPFD_CLOEXEC!, 0);
     let poller: PollerHandle;
     try {
@@ -158,7 +168,8 @@ export class Selector<D = unknown> {
    */
   unregister(fileobj: FileObject): SelectorKey<D> {
     const entry = this.#find(fileobj, "unregister");
-    this.#entries.delete(entry.key.fd);
+    if (this.#orphans.has(entry)) this.#orphans.delete(entry);
+    else this.#entries.delete(entry.key.fd);
     this.#release(entry);
     return entry.key;
   }
@@ -251,17 +262,26 @@ export class Selector<D = unknown> {
     return this.#find(fileobj, "getKey").key;
   }
 
-  /** Returns the registrations by fd (a snapshot). Does not correspond to a syscall. */
+  /**
+   * Returns the registrations by fd (a snapshot). Does not correspond to a syscall.
+   * @see https://docs.python.org/3/library/selectors.html#selectors.BaseSelector.get_map
+   */
   getMap(): ReadonlyMap<number, SelectorKey<D>> {
     return new Map([...this.#entries].map(([fd, e]) => [fd, e.key]));
   }
 
-  /** Unregisters everything and rejects a pending select(); idempotent. Does not close the registered fds. */
+  /**
+   * Unregisters everything and rejects a pending select() (ERR_SOCKET_CLOSED);
+   * idempotent. Does not close the registered fds, only the Selector's duplicates.
+   * Does not correspond to a single syscall.
+   * @see https://man7.org/linux/man-pages/man2/close.2.html
+   */
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
     for (const e of this.#entries.values()) this.#release(e);
     this.#entries.clear();
+    this.#orphans.clear();
     this.#waiting?.();
   }
 
@@ -283,7 +303,7 @@ export class Selector<D = unknown> {
     let entry: Entry<D> | undefined;
     if (fileobj instanceof Socket) {
       // A Socket closed since it was registered has fd -1: find it by identity.
-      for (const e of this.#entries.values()) if (e.key.fileobj === fileobj) entry = e;
+      for (const e of [...this.#entries.values(), ...this.#orphans]) if (e.key.fileobj === fileobj) entry = e;
     } else entry = this.#entries.get(raw.checkFd(fileobj, syscall));
     if (entry === undefined)
       throw codedError("ERR_INVALID_ARG_VALUE", `${syscall}: ${describe(fileobj)} is not registered`);

@@ -125,7 +125,12 @@ export class Server implements AsyncIterable<Socket> {
     }
   }
 
-  /** The address of the first listening socket (see `sockets` for every one). Wraps `getsockname(2)`. */
+  /**
+   * Returns the address of the first listening socket (see `sockets` for every one).
+   * Wraps `getsockname(2)`.
+   * @see https://man7.org/linux/man-pages/man2/getsockname.2.html
+   * @throws Error ERR_SOCKET_CLOSED after close().
+   */
   address(): SocketAddress {
     return this.sockets[0]!.getsockname();
   }
@@ -216,7 +221,12 @@ export class Server implements AsyncIterable<Socket> {
     return s;
   }
 
-  /** Accepts connections until the server is closed. */
+  /**
+   * Accepts connections until the server is closed (see {@link Server.accept}).
+   * Does not correspond to a single syscall.
+   * @see https://man7.org/linux/man-pages/man2/accept4.2.html
+   * @throws SocketError EMFILE, ENFILE.
+   */
   async *[Symbol.asyncIterator](): AsyncGenerator<Socket, void, undefined> {
     for (;;) {
       const s = await this.accept();

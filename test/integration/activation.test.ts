@@ -12,7 +12,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { after, describe, test } from "node:test";
-import { Socket, createConnection, listenFds, notify } from "../../src/index.js";
+import { Socket, createConnection, listenFds, notify, socketpair } from "../../src/index.js";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), "sockit-activation-"));
@@ -168,6 +168,17 @@ describe("notify", () => {
       assert.equal((await manager.recv(100)).toString(), "READY=1");
       assert.equal(await notify({ STATUS: "warming up", MAINPID: 42 }), true);
       assert.equal((await manager.recv(100)).toString(), "STATUS=warming up\nMAINPID=42");
+      // FDSTORE=1 with fds: the manager receives duplicates (SCM_RIGHTS); ours stay open.
+      const [x, y] = socketpair("unix", "stream");
+      assert.equal(await notify("FDSTORE=1\nFDNAME=conn", { fds: [x] }), true);
+      const m = await manager.recvmsg({ size: 100, maxFds: 4 });
+      assert.equal(m.data.toString(), "FDSTORE=1\nFDNAME=conn");
+      assert.equal(m.fds.length, 1);
+      const stored = Socket.fromFd(m.fds[0]!);
+      await stored.send("via the stored fd");
+      assert.equal((await y.recv(100)).toString(), "via the stored fd");
+      for (const s of [stored, x, y]) s.close();
+      assert.throws(() => notify("READY=1", { fds: 3 as never }), { code: "ERR_INVALID_ARG_TYPE" });
       assert.equal(await notify("WATCHDOG=1", { unsetEnvironment: true }), true);
       assert.equal(process.env.NOTIFY_SOCKET, undefined);
       assert.equal(await notify("READY=1"), false);

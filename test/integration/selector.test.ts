@@ -148,6 +148,20 @@ describe("Selector", () => {
     assert.deepEqual(await sel.select(0), []);
     assert.equal(sel.unregister(a).fileobj, a);
     b.close();
+    // The closed Socket's fd number, reused by a new socket, can be registered again;
+    // the old key still unregisters.
+    const [e, f] = socketpair("unix", "stream");
+    sel.register(e, EVENT_READ, "old");
+    const reused = e.fd;
+    e.close();
+    const g = Socket.fromFd(posix.socket("unix", "dgram"));
+    assert.equal(g.fd, reused, "the kernel gives the lowest free fd");
+    sel.register(g, EVENT_READ, "new");
+    assert.equal(sel.getKey(reused).fileobj, g);
+    assert.equal(sel.unregister(e).fileobj, e);
+    assert.equal(sel.unregister(g).fileobj, g);
+    g.close();
+    f.close();
     // Detach releases it too.
     const [c, d] = socketpair("unix", "stream");
     sel.register(c, EVENT_READ);
