@@ -12,7 +12,7 @@ import { randomInt } from "node:crypto";
 import type { Socket } from "../socket.js";
 import { NLM_F, NLMSG, SOL } from "../constants.js";
 import { ERRNO, codedError } from "../errors.js";
-import { createSocket, type NetnsLike } from "../netns.js";
+import { createSocket, netnsPath, type NetnsLike } from "../netns.js";
 import { NetlinkError, NetlinkMessageError } from "./errors.js";
 import { type NetlinkMessage, encodeMessage, parseAck, parseDone, parseMessages } from "./message.js";
 import { describe } from "../raw/index.js";
@@ -344,11 +344,12 @@ class DumpInterrupted extends Error {
  * Runs `fn` with `conn`, or with a connection of `protocol` opened for the
  * call (and closed after it). Does not correspond to a syscall.
  */
-export async function withConnection<T>(
+export function withConnection<T>(
   protocol: string,
   options: { connection?: NetlinkConnection; netns?: NetnsLike },
   fn: (conn: NetlinkConnection) => Promise<T>,
 ): Promise<T> {
+  // Bad arguments throw here, at the call; failures of the socket calls reject.
   if (options.connection !== undefined) {
     if (!(options.connection instanceof NetlinkConnection)) {
       throw codedError(
@@ -356,12 +357,16 @@ export async function withConnection<T>(
         `options.connection must be a NetlinkConnection, got ${describe(options.connection)}`,
       );
     }
-    return fn(options.connection);
+    const conn = options.connection;
+    return (async () => fn(conn))();
   }
-  const conn = NetlinkConnection.open(protocol, options.netns === undefined ? {} : { netns: options.netns });
-  try {
-    return await fn(conn);
-  } finally {
-    conn.close();
-  }
+  if (options.netns !== undefined && typeof options.netns !== "number") netnsPath(options.netns);
+  return (async () => {
+    const conn = NetlinkConnection.open(protocol, options.netns === undefined ? {} : { netns: options.netns });
+    try {
+      return await fn(conn);
+    } finally {
+      conn.close();
+    }
+  })();
 }

@@ -980,15 +980,19 @@ function routeRequest(spec: RouteSpec, forDelete: boolean): { head: Buffer; attr
   return { head: rtmsg(af, dstLen, table, protocol, scope, type), attrs: e, af };
 }
 
-async function routeChange(spec: RouteSpec, forDelete: boolean, options: RouteOptions | undefined): Promise<void> {
+function routeChange(spec: RouteSpec, forDelete: boolean, options: RouteOptions | undefined): Promise<void> {
   const r = routeRequest(spec, forDelete);
   const o = checkOptions(options);
-  await withConnection("route", o, async (conn) => {
+  return withConnection("route", o, async (conn) => {
     if (spec.link !== undefined) r.attrs.uint32(RTA.OIF, await indexOf(conn, spec.link, o));
     const req = Buffer.concat([r.head, r.attrs.encode()]);
     if (forDelete) await conn.request(RTM.DELROUTE, req, { op: "RTM_DELROUTE", ...waitOpts(o) });
     else
-      await conn.request(RTM.NEWROUTE, req, { op: "RTM_NEWROUTE", flags: NLM_F.CREATE | NLM_F.EXCL, ...waitOpts(o) });
+      await conn.request(RTM.NEWROUTE, req, {
+        op: "RTM_NEWROUTE",
+        flags: NLM_F.CREATE | NLM_F.EXCL,
+        ...waitOpts(o),
+      });
   });
 }
 
@@ -1079,7 +1083,7 @@ export interface NeighbourSpec {
   state?: string | number;
 }
 
-async function neighbourChange(spec: NeighbourSpec, del: boolean, options: RouteOptions | undefined): Promise<void> {
+function neighbourChange(spec: NeighbourSpec, del: boolean, options: RouteOptions | undefined): Promise<void> {
   if (spec === null || typeof spec !== "object")
     throw codedError("ERR_INVALID_ARG_TYPE", `spec must be an object, got ${describe(spec)}`);
   checkLinkRef(spec.link, "spec.link");
@@ -1089,7 +1093,7 @@ async function neighbourChange(spec: NeighbourSpec, del: boolean, options: Route
   else if (!del) throw codedError("ERR_INVALID_ARG_VALUE", "spec.lladdr is needed to add a neighbour");
   const state = spec.state === undefined ? (del ? 0 : NUD.PERMANENT) : fromGroup(NUD, spec.state, "spec.state", 0xffff);
   const o = checkOptions(options);
-  await withConnection("route", o, async (conn) => {
+  return withConnection("route", o, async (conn) => {
     const index = await indexOf(conn, spec.link, o);
     const req = Buffer.concat([ndmsg(p.af, index, state), e.encode()]);
     if (del) await conn.request(RTM.DELNEIGH, req, { op: "RTM_DELNEIGH", ...waitOpts(o) });

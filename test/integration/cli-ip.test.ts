@@ -1,0 +1,175 @@
+/**
+ * `sockit ip addr|link|route|neigh --json` against `ip -j`, in this namespace
+ * and in one the test creates (a veth pair, IPv4 and IPv6 addresses, a route,
+ * a neighbour); and `sockit monitor` seeing link and address events caused in
+ * that namespace. Needs root for the namespace; the host comparison runs anyway.
+ */
+import assert from "node:assert/strict";
+import { execFileSync, spawn } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { after, before, describe, test } from "node:test";
+import { which } from "../helpers.js";
+
+const ROOT = fileURLToPath(new URL("../..", import.meta.url));
+const hasIp = which("ip") !== null;
+const root = process.getuid?.() === 0;
+const NS = `sockit-cli-${process.pid}`;
+
+function ip(...args: string[]): string {
+  return execFileSync("ip", args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+}
+
+function sockit(args: string[], timeout = 20_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ["--import", "tsx", "cli/main.ts", ...args], {
+      cwd: ROOT,
+      env: { ...process.env, NO_COLOR: "1" },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
+    child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
+    const timer = setTimeout(() => {
+      child.kill("SIGKILL");
+      reject(new Error(`sockit ${args.join(" ")} did not finish in ${timeout} ms; stderr: ${stderr}`));
+    }, timeout);
+    child.on("close", (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+async function same(ours: string[], theirs: string[]): Promise<void> {
+  const r = await sockit(["--json", ...ours]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.deepEqual(
+    JSON.parse(r.stdout),
+    JSON.parse(ip("-j", ...theirs)),
+    `sockit ${ours.join(" ")} vs ip -j ${theirs.join(" ")}`,
+  );
+}
+
+describe("sockit ip", { skip: hasIp ? false : "needs iproute2's ip" }, () => {
+  test("addr, link and route of this namespace match ip -j", async () => {
+    await same(["ip", "addr"], ["addr"]);
+    await same(["ip", "link"], ["link"]);
+    await same(["ip", "route"], ["route"]);
+    await same(["ip", "route", "-6"], ["-6", "route"]);
+  });
+
+  describe("in a test namespace", { skip: root ? false : "needs root (ip netns)" }, () => {
+    before(() => {
+      ip("netns", "add", NS);
+      ip("-n", NS, "link", "set", "lo", "up");
+      ip("-n", NS, "link", "add", "scli0", "type", "veth", "peer", "name", "scli1");
+      ip("-n", NS, "link", "set", "scli0", "up");
+      ip("-n", NS, "link", "set", "scli1", "up");
+      ip("-n", NS, "addr", "add", "10.44.0.1/24", "brd", "+", "dev", "scli0");
+      ip("-n", NS, "addr", "add", "10.44.0.5/24", "dev", "scli0"); // a secondary
+      ip("-n", NS, "addr", "add", "fd44::1/64", "dev", "scli0", "nodad");
+      ip("-n", NS, "route", "add", "10.45.0.0/16", "via", "10.44.0.2", "metric", "7");
+      ip("-n", NS, "neigh", "add", "10.44.0.2", "lladdr", "02:00:00:00:44:02", "dev", "scli0");
+    });
+    after(() => {
+      try {
+        ip("netns", "del", NS);
+      } catch {
+        /* gone */
+      }
+    });
+
+    test("addr, link, route, neigh match ip -n NS -j", async () => {
+      await same(["ip", "addr", "--netns", NS], ["-n", NS, "addr"]);
+      await same(["ip", "link", "--netns", NS], ["-n", NS, "link"]);
+      await same(["ip", "route", "--netns", NS], ["-n", NS, "route"]);
+      await same(["ip", "route", "-6", "--netns", NS], ["-n", NS, "-6", "route"]);
+      await same(["ip", "neigh", "--netns", NS], ["-n", NS, "neigh"]);
+      const plain = await sockit(["ip", "addr", "--netns", NS]);
+      assert.match(plain.stdout, /inet 10\.44\.0\.1\/24 brd 10\.44\.0\.255 scope global scli0/);
+    });
+
+    test("monitor prints the link and address events caused in the namespace", async () => {
+      const child = spawn(
+        process.execPath,
+        ["--import", "tsx", "cli/main.ts", "--json", "monitor", "link", "address", "--netns", NS, "-c", "50"],
+        {
+          cwd: ROOT,
+          stdio: ["ignore", "pipe", "pipe"],
+        },
+      );
+      let stdout = "";
+      let stderr = "";
+      child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
+      const ready = new Promise<void>((resolve) => {
+        child.stderr.setEncoding("utf8").on("data", (d: string) => {
+          stderr += d;
+          if (stderr.includes("monitoring")) resolve();
+        });
+      });
+      const timer = setTimeout(() => child.kill("SIGKILL"), 15_000);
+      try {
+        await ready;
+        ip("-n", NS, "link", "add", "smoni0", "type", "veth", "peer", "name", "smoni1");
+        ip("-n", NS, "addr", "add", "10.46.0.1/24", "dev", "smoni0");
+        const deadline = Date.now() + 5000;
+        while (!stdout.includes("10.46.0.1") && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      } finally {
+        child.kill("SIGINT");
+        await new Promise((r) => child.on("close", r));
+        clearTimeout(timer);
+      }
+      const events = stdout
+        .split("\n")
+        .filter((l) => l !== "")
+        .map(
+          (l) =>
+            JSON.parse(l) as { type: string; action: string; link?: { name: string }; address?: { local: string } },
+        );
+      assert.ok(
+        events.some((e) => e.type === "link" && e.action === "new" && e.link?.name === "smoni0"),
+        stdout,
+      );
+      assert.ok(
+        events.some((e) => e.type === "address" && e.action === "new" && e.address?.local === "10.46.0.1"),
+        stdout,
+      );
+    });
+
+    test("monitor -c stops after that many events; plain lines", async () => {
+      const child = spawn(
+        process.execPath,
+        ["--import", "tsx", "cli/main.ts", "monitor", "link", "--netns", NS, "-c", "1"],
+        {
+          cwd: ROOT,
+          env: { ...process.env, NO_COLOR: "1" },
+          stdio: ["ignore", "pipe", "pipe"],
+        },
+      );
+      let stdout = "";
+      child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
+      await new Promise<void>((resolve) =>
+        child.stderr.on("data", (d: Buffer) => d.toString().includes("monitoring") && resolve()),
+      );
+      ip("-n", NS, "link", "set", "scli1", "mtu", "1300");
+      const code = await new Promise<number | null>((resolve) => {
+        const t = setTimeout(() => child.kill("SIGKILL"), 10_000);
+        child.on("close", (c) => {
+          clearTimeout(t);
+          resolve(c);
+        });
+      });
+      assert.equal(code, 0);
+      assert.match(stdout, /^link new \d+ scli1 .*mtu 1300/);
+    });
+  });
+
+  test("usage errors", async () => {
+    const r = await sockit(["monitor", "bogus"]);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /^sockit: unknown topic 'bogus'/);
+    const t = await sockit(["ip", "route", "--table", "nope"]);
+    assert.equal(t.code, 2);
+  });
+});

@@ -1,0 +1,156 @@
+/**
+ * `sockit ss` against iproute2's `ss`: the sockets this test opens (TCP, UDP,
+ * Unix, netlink) appear in both with the same inodes, states and ports; the
+ * filters, -p and --netns work. The CLI runs from source (`node --import tsx
+ * cli/main.ts`) with a timeout on every run.
+ */
+import assert from "node:assert/strict";
+import { execFileSync, spawn } from "node:child_process";
+import { readlinkSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { describe, test } from "node:test";
+import { NetlinkConnection, Socket } from "../../src/index.js";
+import { which } from "../helpers.js";
+
+const ROOT = fileURLToPath(new URL("../..", import.meta.url));
+const skip = !which("ss") ? "needs iproute2's ss" : false;
+
+interface Result {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function sockit(args: string[], timeout = 20_000): Promise<Result> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ["--import", "tsx", "cli/main.ts", ...args], {
+      cwd: ROOT,
+      env: { ...process.env, NO_COLOR: "1" },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
+    child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
+    const timer = setTimeout(() => {
+      child.kill("SIGKILL");
+      reject(new Error(`sockit ${args.join(" ")} did not finish in ${timeout} ms; stderr: ${stderr}`));
+    }, timeout);
+    child.on("close", (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+const inode = (s: Socket): number => Number(/socket:\[(\d+)\]/.exec(readlinkSync(`/proc/self/fd/${s.fd}`))![1]);
+
+/** Inodes in `ss -a -e -n` output for one kind ("ino:N" for inet, the 6th column for Unix). */
+function ssInodes(args: string[]): Set<number> {
+  const out = execFileSync("ss", ["-a", "-e", "-n", "-H", ...args], { encoding: "utf8" });
+  const set = new Set<number>();
+  for (const line of out.split("\n")) {
+    const m = /ino:(\d+)/.exec(line);
+    if (m) set.add(Number(m[1]));
+    else {
+      const cols = line.trim().split(/\s+/);
+      // Unix: Netid State Recv-Q Send-Q Local Inode Peer PeerInode
+      if (cols[0]?.startsWith("u_") && cols.length >= 6) set.add(Number(cols[5]));
+    }
+  }
+  return set;
+}
+
+describe("sockit ss", { skip }, () => {
+  test("finds the same sockets as ss -a (inodes of the sockets this test opened)", async () => {
+    const tcp = new Socket("inet", "stream");
+    tcp.bind("127.0.0.1:0");
+    tcp.listen(3);
+    const tcp6 = new Socket("inet6", "stream");
+    tcp6.bind("[::1]:0");
+    tcp6.listen();
+    const client = new Socket("inet", "stream");
+    await client.connect(tcp.getsockname());
+    const served = await tcp.accept();
+    const udp = new Socket("inet", "dgram");
+    udp.bind("127.0.0.1:0");
+    const ux = new Socket("unix", "dgram");
+    ux.bind(`@sockit-ss-${process.pid}`);
+    const nl = NetlinkConnection.open("route");
+    const mine = [tcp, tcp6, client, served, udp, ux, nl.socket!];
+    try {
+      const r = await sockit(["--json", "ss", "-a"]);
+      assert.equal(r.code, 0, r.stderr);
+      const rows = JSON.parse(r.stdout) as {
+        netid: string;
+        state: string;
+        inode: number;
+        localPort?: number;
+        path?: string;
+        recvQ: number;
+        sendQ: number;
+      }[];
+      const byInode = new Map(rows.map((x) => [x.inode, x]));
+      const theirs = new Set([...ssInodes(["-t", "-u", "-x"])]);
+      for (const s of [tcp, tcp6, client, served, udp, ux]) {
+        assert.ok(byInode.has(inode(s)), `sockit ss lists inode ${inode(s)} (${String(s.family)} ${String(s.type)})`);
+        assert.ok(theirs.has(inode(s)), `ss lists inode ${inode(s)}`);
+      }
+      assert.ok(byInode.has(inode(nl.socket!)), "the netlink socket too");
+      assert.equal(byInode.get(inode(tcp))!.state, "LISTEN");
+      assert.equal(byInode.get(inode(tcp))!.sendQ, 3);
+      assert.equal(byInode.get(inode(client))!.state, "ESTAB");
+      assert.equal(byInode.get(inode(udp))!.netid, "udp");
+      assert.equal(byInode.get(inode(ux))!.netid, "u_dgr");
+      assert.equal(byInode.get(inode(ux))!.path, `@sockit-ss-${process.pid}`);
+      // And every TCP/UDP/Unix inode ss shows, sockit shows (sockets that come
+      // and go in between aside: compare only those that are still open).
+      const again = new Set(ssInodes(["-t", "-u", "-x"]));
+      const stable = [...theirs].filter((i) => again.has(i) && i !== 0);
+      const missing = stable.filter((i) => !byInode.has(i));
+      assert.ok(missing.length <= 2, `inodes ss shows and sockit does not: ${missing.join(", ")}`);
+
+      // Filters: -t -l shows our listeners and not the connection; --port matches either end.
+      const port = (tcp.getsockname() as { port: number }).port;
+      const listening = JSON.parse((await sockit(["--json", "ss", "-t", "-l"])).stdout) as { inode: number }[];
+      assert.ok(listening.some((x) => x.inode === inode(tcp)));
+      assert.ok(!listening.some((x) => x.inode === inode(client)));
+      const onPort = JSON.parse((await sockit(["--json", "ss", "-a", "-t", "--port", String(port)])).stdout) as {
+        inode: number;
+      }[];
+      assert.deepEqual(new Set(onPort.map((x) => x.inode)), new Set([inode(tcp), inode(client), inode(served)]));
+      const est = JSON.parse((await sockit(["--json", "ss", "-t", "--state", "estab", "-4"])).stdout) as {
+        state: string;
+      }[];
+      assert.ok(est.length >= 2 && est.every((x) => x.state === "ESTAB"));
+
+      // -p: this process holds the listener.
+      const withP = JSON.parse((await sockit(["--json", "ss", "-t", "-l", "-p"])).stdout) as {
+        inode: number;
+        processes?: { pid: number; command: string; fd: number }[];
+      }[];
+      const me = withP.find((x) => x.inode === inode(tcp))!;
+      assert.deepEqual(
+        me.processes!.map((p) => [p.pid, p.fd]),
+        [[process.pid, tcp.fd]],
+      );
+      assert.equal(typeof me.processes![0]!.command, "string");
+
+      // The plain table: a header and our listener's line.
+      const plain = await sockit(["ss", "-t", "-l"]);
+      assert.match(plain.stdout, /^Netid\s+State\s+Recv-Q\s+Send-Q\s+Local\s+Peer\s+Inode\s+UID/);
+      assert.match(plain.stdout, new RegExp(`LISTEN\\s+0\\s+3\\s+127\\.0\\.0\\.1:${port}\\s`));
+    } finally {
+      for (const s of mine) s.close();
+    }
+  });
+
+  test("usage errors exit 2 with one line", async () => {
+    const r = await sockit(["ss", "--state", "BOGUS"]);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /^sockit: unknown state 'BOGUS'/);
+    const n = await sockit(["ss", "--netns", "sockit-no-such-ns"]);
+    assert.equal(n.code, 1);
+    assert.match(n.stderr, /^sockit: open ENOENT/);
+  });
+});
