@@ -4,6 +4,11 @@
  */
 import type { CommandSpec } from "../command.js";
 import { tour } from "./tour.js";
+import { relay } from "./relay.js";
+import { connect } from "./connect.js";
+import { listen } from "./listen.js";
+import { send } from "./send.js";
+import { recv } from "./recv.js";
 import { resolve } from "./resolve.js";
 import { pingCommand } from "./ping.js";
 import { traceCommand } from "./trace.js";
@@ -14,6 +19,11 @@ import { monitor } from "./monitor.js";
 
 export const commands: readonly CommandSpec[] = [
   tour,
+  relay,
+  connect,
+  listen,
+  send,
+  recv,
   resolve,
   pingCommand,
   traceCommand,

@@ -1,0 +1,170 @@
+/**
+ * WebSocket ends (RFC 6455, through the `ws` package): `ws:URL` connects,
+ * `ws-listen:[HOST:]PORT[/PATH]` serves, so a web page can reach any socket
+ * (as websockify does for VNC). Each WebSocket message is one message of the
+ * relay: boundaries are kept towards dgram/seqpacket ends. Messages are sent
+ * as binary frames; text frames received are passed on as their UTF-8 bytes.
+ * WebSocket has no half-close: the end closes (code 1000) when the relay has
+ * nothing more to send it.
+ */
+import { WebSocket, WebSocketServer } from "ws";
+import type { WsEndpoint, WsListenEndpoint } from "../address.js";
+import { CliError } from "../errors.js";
+import type { Context } from "../runtime.js";
+import { ChunkReader, type End } from "./ends.js";
+
+/** The largest message accepted from a peer (ws's default is 100 MiB). */
+const MAX_PAYLOAD = 16 * 1024 * 1024;
+
+export class WsEnd implements End {
+  readonly messages = true;
+  readonly canEof = true;
+  readonly maxWrite = MAX_PAYLOAD;
+  #reader: ChunkReader;
+  #closed = false;
+  #error: unknown;
+
+  constructor(
+    readonly name: string,
+    private readonly ws: WebSocket,
+    private readonly ctx: Context,
+  ) {
+    const reader = new ChunkReader({ on: () => undefined, pause: () => ws.pause(), resume: () => ws.resume() });
+    this.#reader = reader;
+    ws.on("message", (data, isBinary) => {
+      const buf = Buffer.isBuffer(data)
+        ? data
+        : Array.isArray(data)
+          ? Buffer.concat(data)
+          : Buffer.from(data as ArrayBuffer);
+      ctx.detail(`${name}: ${isBinary ? "binary" : "text"} message of ${buf.length} bytes`);
+      reader.push(buf);
+    });
+    ws.on("close", (code) => {
+      this.#closed = true;
+      ctx.step(`${name}: WebSocket closed (${code})`);
+      reader.end();
+    });
+    ws.on("error", (e) => {
+      this.#error ??= e;
+      reader.fail(Object.assign(e, { code: (e as { code?: string }).code ?? "ECONNRESET" }));
+    });
+  }
+
+  read(buf: Buffer): Promise<number> {
+    return this.#reader.read(buf, true);
+  }
+
+  async write(buf: Buffer, n: number): Promise<void> {
+    if (this.#error !== undefined) throw this.#error;
+    if (this.#closed) throw Object.assign(new Error(`${this.name}: the WebSocket is closed`), { code: "EPIPE" });
+    const copy = Buffer.from(buf.subarray(0, n));
+    await new Promise<void>((resolve, reject) =>
+      this.ws.send(copy, { binary: true }, (err) => (err ? reject(Object.assign(err, { code: "EPIPE" })) : resolve())),
+    );
+  }
+
+  endWrite(): void {
+    if (!this.#closed) this.ws.close(1000);
+  }
+
+  close(): void {
+    if (!this.#closed) {
+      this.#closed = true;
+      this.ws.close(1000);
+      // A peer that never answers the close frame is cut off.
+      setTimeout(() => this.ws.terminate(), 1000).unref();
+    }
+  }
+}
+
+/** Connects to a WebSocket server. */
+export async function openWs(ctx: Context, ep: WsEndpoint): Promise<WsEnd> {
+  ctx.step(`websocket connect ${ep.url} …`);
+  const ws = new WebSocket(ep.url, { perMessageDeflate: false, maxPayload: MAX_PAYLOAD });
+  await new Promise<void>((resolve, reject) => {
+    const onAbort = (): void => {
+      ws.terminate();
+      reject(ctx.signal.reason);
+    };
+    ctx.signal.addEventListener("abort", onAbort, { once: true });
+    ws.once("open", () => {
+      ctx.signal.removeEventListener("abort", onAbort);
+      resolve();
+    });
+    ws.once("error", (e: Error & { code?: string }) => {
+      ctx.signal.removeEventListener("abort", onAbort);
+      reject(e.code ? new CliError(`${ep.text}: connect ${e.code}`) : new CliError(`${ep.text}: ${e.message}`));
+    });
+  });
+  ctx.step(`websocket connected ${ep.url}`);
+  return new WsEnd(ep.text, ws, ctx);
+}
+
+/** A WebSocket server that hands out connections. */
+export class WsListener {
+  #queue: WsEnd[] = [];
+  #waiters: ((e: WsEnd) => void)[] = [];
+
+  private constructor(
+    private readonly server: WebSocketServer,
+    readonly ep: WsListenEndpoint,
+    private readonly ctx: Context,
+  ) {
+    server.on("connection", (ws, req) => {
+      const peer = `${req.socket.remoteAddress ?? "?"}:${req.socket.remotePort ?? "?"}`;
+      ctx.step(`websocket accept ${ep.path} from ${peer}`);
+      const end = new WsEnd(ep.text, ws, ctx);
+      const w = this.#waiters.shift();
+      if (w) w(end);
+      else this.#queue.push(end);
+    });
+  }
+
+  /** Listens on the endpoint's host, port and path. */
+  static async open(ctx: Context, ep: WsListenEndpoint): Promise<WsListener> {
+    const server = new WebSocketServer({
+      host: ep.host,
+      port: ep.port,
+      path: ep.path,
+      perMessageDeflate: false,
+      maxPayload: MAX_PAYLOAD,
+    });
+    await new Promise<void>((resolve, reject) => {
+      server.once("listening", resolve);
+      server.once("error", (e: Error & { code?: string; syscall?: string }) =>
+        reject(new CliError(`${ep.text}: ${e.syscall ?? "listen"} ${e.code ?? e.message} ${ep.host}:${ep.port}`)),
+      );
+    });
+    const a = server.address();
+    ctx.step(`websocket listen ${typeof a === "string" ? a : `${a.address}:${a.port}`}${ep.path}`);
+    return new WsListener(server, ep, ctx);
+  }
+
+  /** The port actually bound (for port 0). */
+  get port(): number {
+    const a = this.server.address();
+    return typeof a === "string" ? 0 : a.port;
+  }
+
+  /** Waits for the next WebSocket connection. */
+  accept(): Promise<WsEnd> {
+    const e = this.#queue.shift();
+    if (e) return Promise.resolve(e);
+    return new Promise((resolve, reject) => {
+      const onAbort = (): void => reject(this.ctx.signal.reason);
+      if (this.ctx.signal.aborted) return onAbort();
+      this.ctx.signal.addEventListener("abort", onAbort, { once: true });
+      this.#waiters.push((end) => {
+        this.ctx.signal.removeEventListener("abort", onAbort);
+        resolve(end);
+      });
+    });
+  }
+
+  /** Stops listening (connections already handed out stay open). */
+  close(): void {
+    this.server.close();
+    // ws's server.close() leaves accepted clients alone; it only stops the HTTP server.
+  }
+}
