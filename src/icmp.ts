@@ -112,7 +112,8 @@ function checkSignal(signal: unknown): AbortSignal | undefined {
 export type IcmpMode = "auto" | "dgram" | "raw";
 
 interface EchoEvents {
-  reply(seq: number, from: string, bytes: number, ttl: number | undefined, payload: Buffer): void;
+  /** `rx`: the kernel's receive time (SO_TIMESTAMPNS, ns since the epoch), when it gave one. */
+  reply(seq: number, from: string, bytes: number, ttl: number | undefined, rx: bigint | undefined): void;
   error(seq: number, from: string | null, type: number, code: number): void;
 }
 
@@ -152,6 +153,23 @@ async function sendPast(sock: Socket, data: Buffer, dest: SocketAddress): Promis
       if (i >= 4 || !(e instanceof SocketError) || !PENDING_ICMP.has(e.code)) throw e;
     }
   }
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      clearTimeout(t);
+      signal.removeEventListener("abort", done);
+      resolve();
+    };
+    const t = setTimeout(done, ms);
+    signal.addEventListener("abort", done, { once: true });
+  });
+}
+
+/** The wall clock in ns since the epoch, with the resolution of the monotonic clock (to compare with SO_TIMESTAMPNS). */
+function realtimeNs(): bigint {
+  return BigInt(Math.round((performance.timeOrigin + performance.now()) * 1e6));
 }
 
 function isPermission(e: unknown): boolean {
@@ -210,6 +228,8 @@ class EchoSession {
   readonly #events: EchoEvents;
   readonly #stop = new AbortController();
   #loops: Promise<void>[] = [];
+  /** The current back-off of the polled ordinary reads (ms), reset by each send. */
+  #delay = 1;
 
   constructor(target: IcmpTarget, mode: IcmpMode, events: EchoEvents) {
     this.v6 = target.family === "inet6";
@@ -221,10 +241,15 @@ class EchoSession {
     this.#dest = this.v6
       ? { family: "inet6", address: target.address, port: 0, flowinfo: 0, scopeId: target.scopeId ?? 0 }
       : { family: "inet", address: target.address, port: 0 };
+    // A ping socket reports ICMP errors only through the error queue
+    // (IP_RECVERR); a raw socket reads them as ordinary ICMP messages, so it
+    // needs no error queue. See #loop for why the two read differently.
+    const recverr = kind === "dgram";
     try {
+      sock.setsockopt("SOL_SOCKET", "SO_TIMESTAMPNS", true);
       if (this.v6) {
         sock.setsockopt("IPPROTO_IPV6", "IPV6_RECVHOPLIMIT", true);
-        sock.setsockopt("IPPROTO_IPV6", "IPV6_RECVERR", true);
+        if (recverr) sock.setsockopt("IPPROTO_IPV6", "IPV6_RECVERR", true);
         if (kind === "raw") {
           // A raw ICMPv6 socket sees every ICMPv6 message (neighbour discovery too):
           // let through only what answers an echo request.
@@ -234,7 +259,7 @@ class EchoSession {
         }
       } else {
         sock.setsockopt("IPPROTO_IP", "IP_RECVTTL", true);
-        sock.setsockopt("IPPROTO_IP", "IP_RECVERR", true);
+        if (recverr) sock.setsockopt("IPPROTO_IP", "IP_RECVERR", true);
       }
     } catch (e) {
       sock.close();
@@ -248,23 +273,44 @@ class EchoSession {
     else this.sock.setsockopt("IPPROTO_IP", "IP_TTL", ttl);
   }
 
-  /** Starts the receive loops (ordinary and error queue). */
+  /** Starts the receive loops (ordinary, and the error queue on a ping socket). */
   start(): void {
     const signal = this.#stop.signal;
-    this.#loops = [this.#loop(signal, false), this.#loop(signal, true)];
+    this.#loops =
+      this.kind === "dgram" ? [this.#loop(signal, false), this.#loop(signal, true)] : [this.#loop(signal, false)];
   }
 
+  /**
+   * Reads replies (or, with `errqueue`, error-queue reports) until stopped.
+   *
+   * Why a ping socket's ordinary reads poll (MSG_DONTWAIT with a 1-8 ms
+   * back-off) instead of waiting for readiness: with IP_RECVERR a queued ICMP
+   * error makes the socket report POLLERR, which libuv's uv_poll treats as a
+   * fatal error (it stops the handle and reports UV_EBADF), after which the
+   * Socket's readiness waits never wake again. Round-trip times do not suffer:
+   * they come from the kernel's receive timestamp (SO_TIMESTAMPNS).
+   */
   async #loop(signal: AbortSignal, errqueue: boolean): Promise<void> {
+    const poll = this.kind === "dgram" && !errqueue;
     for (;;) {
       let m: ReceivedMessage;
       try {
-        m = await this.sock.recvmsg({ size: 65536, signal, ...(errqueue ? { flags: MSG.ERRQUEUE } : {}) });
+        m = await this.sock.recvmsg({
+          size: 65536,
+          signal,
+          ...(errqueue ? { flags: MSG.ERRQUEUE } : poll ? { flags: MSG.DONTWAIT } : {}),
+        });
       } catch (e) {
+        if (poll && (e as { code?: unknown }).code === "EAGAIN" && !signal.aborted) {
+          await sleep(this.#delay, signal);
+          this.#delay = Math.min(this.#delay * 2, 8);
+          continue;
+        }
         if (signal.aborted || this.sock.closed) return;
         const code = (e as { code?: unknown }).code;
         // A pending error (ICMP about an earlier packet) can surface on an
         // ordinary read as that errno; the error queue has the details.
-        if (typeof code === "string" && code.startsWith("E") && !errqueue) continue;
+        if (e instanceof SocketError && PENDING_ICMP.has(e.code) && !errqueue) continue;
         throw e;
       }
       try {
@@ -301,7 +347,9 @@ class EchoSession {
     if (msg.type === replyType) {
       if (this.kind === "raw" && msg.id !== this.id) return;
       if (!this.v6 && !msg.checksumValid) return;
-      this.#events.reply(msg.sequence, from, icmp.length, ttl, msg.payload);
+      const ts = m.timestamp;
+      const rx = ts ? BigInt(ts.sec) * 1_000_000_000n + BigInt(ts.nsec) : undefined;
+      this.#events.reply(msg.sequence, from, icmp.length, ttl, rx);
       return;
     }
     if (this.kind !== "raw") return;
@@ -323,6 +371,7 @@ class EchoSession {
   /** Sends echo request `seq` with `payload`. */
   async send(seq: number, payload: Buffer): Promise<void> {
     const packet = this.v6 ? encodeEchoRequestV6(this.id, seq, payload) : encodeEchoRequest(this.id, seq, payload);
+    this.#delay = 1;
     await sendPast(this.sock, packet, this.#dest);
   }
 
@@ -539,6 +588,7 @@ async function runPing(
   },
 ): Promise<PingResult> {
   const sent = new Map<number, bigint>();
+  const sentReal = new Map<number, bigint>();
   const answered = new Set<number>();
   const settled = new Map<number, () => void>();
   const replies: PingReply[] = [];
@@ -546,10 +596,14 @@ async function runPing(
   let duplicates = 0;
   const v6 = target.family === "inet6";
   const session = new EchoSession(target, o.mode, {
-    reply(seq, from, bytes, ttl) {
+    reply(seq, from, bytes, ttl, rx) {
       const t0 = sent.get(seq);
       if (t0 === undefined) return;
-      const time = Number(process.hrtime.bigint() - t0) / 1e6;
+      // The kernel's receive time, when it gave one: reading may come later.
+      const real = sentReal.get(seq);
+      const byClock = Number(process.hrtime.bigint() - t0) / 1e6;
+      const time =
+        rx !== undefined && real !== undefined ? Math.min(byClock, Math.max(0, Number(rx - real) / 1e6)) : byClock;
       const duplicate = answered.has(seq);
       if (duplicate) duplicates++;
       answered.add(seq);
@@ -589,6 +643,7 @@ async function runPing(
       if (i > 0) await delay(o.interval, stop.signal);
       if (stop.signal.aborted) break;
       sent.set(seq, process.hrtime.bigint());
+      sentReal.set(seq, realtimeNs());
       answered.delete(seq);
       waits.push(
         new Promise<void>((resolve) => {
@@ -704,6 +759,8 @@ interface ProbeAnswer {
   from: string | null;
   type: number;
   code: number;
+  /** The kernel's receive time (ns since the epoch), when known. */
+  rx?: bigint;
 }
 
 function note(v6: boolean, type: number, code: number): string {
@@ -839,7 +896,8 @@ function icmpProber(target: IcmpTarget, mode: IcmpMode, answer: (n: number, a: P
   const v6 = target.family === "inet6";
   const echoReply = v6 ? ICMP6.ECHO_REPLY : ICMP.ECHOREPLY;
   const session = new EchoSession(target, mode, {
-    reply: (seq, from) => answer(seq, { from, type: echoReply, code: 0 }),
+    reply: (seq, from, _bytes, _ttl, rx) =>
+      answer(seq, { from, type: echoReply, code: 0, ...(rx !== undefined ? { rx } : {}) }),
     error: (seq, from, type, code) => answer(seq, { from, type, code }),
   });
   session.start();
@@ -891,6 +949,7 @@ async function runTrace(
       for (let q = 0; q < o.queries; q++) {
         const n = next++;
         const t0 = process.hrtime.bigint();
+        const real = realtimeNs();
         pending.push(
           new Promise<TracerouteProbe>((resolve) => {
             const finish = (p: TracerouteProbe): void => {
@@ -905,7 +964,10 @@ async function runTrace(
             waiting.set(n, (a) =>
               finish({
                 address: a.from,
-                time: Number(process.hrtime.bigint() - t0) / 1e6,
+                time: Math.min(
+                  Number(process.hrtime.bigint() - t0) / 1e6,
+                  a.rx !== undefined ? Math.max(0, Number(a.rx - real) / 1e6) : Infinity,
+                ),
                 type: a.type,
                 code: a.code,
                 note: note(v6, a.type, a.code),
