@@ -307,7 +307,6 @@ class EchoSession {
           continue;
         }
         if (signal.aborted || this.sock.closed) return;
-        const code = (e as { code?: unknown }).code;
         // A pending error (ICMP about an earlier packet) can surface on an
         // ordinary read as that errno; the error queue has the details.
         if (e instanceof SocketError && PENDING_ICMP.has(e.code) && !errqueue) continue;
