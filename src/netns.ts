@@ -24,7 +24,11 @@ export type NetnsLike = string | number;
 /** Where `ip netns` pins named namespaces. */
 export const NETNS_RUN_DIR = "/run/netns";
 
-/** The path of a namespace given by name or path; validates the argument. */
+/**
+ * The path of a namespace given by name or path; validates the argument.
+ * Does not correspond to a syscall.
+ * @see https://man7.org/linux/man-pages/man7/network_namespaces.7.html
+ */
 export function netnsPath(netns: unknown): string {
   if (typeof netns !== "string") {
     throw codedError("ERR_INVALID_ARG_TYPE", `netns must be a name, a path or an fd, got ${describe(netns)}`);

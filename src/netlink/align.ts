@@ -21,6 +21,7 @@ export const NLMSGERR_SIZE = STRUCTS.nlmsgerr!.size;
  * Rounds `len` up to the message alignment.
  * `#define NLMSG_ALIGN(len) ( ((len)+NLMSG_ALIGNTO-1) & ~(NLMSG_ALIGNTO-1) )`
  * Does not correspond to a syscall.
+ * @see https://man7.org/linux/man-pages/man7/netlink.7.html
  */
 export function nlmsgAlign(len: number): number {
   return Math.ceil(len / NLMSG_ALIGNTO) * NLMSG_ALIGNTO;
@@ -30,6 +31,7 @@ export function nlmsgAlign(len: number): number {
  * The total length of a message with `len` bytes of payload.
  * `#define NLMSG_LENGTH(len) ((len) + NLMSG_HDRLEN)`
  * Does not correspond to a syscall.
+ * @see https://man7.org/linux/man-pages/man7/netlink.7.html
  */
 export function nlmsgLength(len: number): number {
   return len + NLMSG_HDRLEN;
@@ -39,6 +41,7 @@ export function nlmsgLength(len: number): number {
  * Rounds `len` up to the attribute alignment.
  * `#define NLA_ALIGN(len) (((len) + NLA_ALIGNTO - 1) & ~(NLA_ALIGNTO - 1))`
  * Does not correspond to a syscall.
+ * @see https://man7.org/linux/man-pages/man7/netlink.7.html
  */
 export function nlaAlign(len: number): number {
   return Math.ceil(len / NLA_ALIGNTO) * NLA_ALIGNTO;

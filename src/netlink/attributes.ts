@@ -196,6 +196,7 @@ export class AttributeDecoder {
  * Decodes every attribute of `buf` into a list (values are views into `buf`).
  * Does not correspond to a syscall.
  * @throws NetlinkMessageError for a malformed attribute.
+ * @see https://man7.org/linux/man-pages/man7/netlink.7.html
  */
 export function parseAttributes(buf: ArrayBufferView, options: { endian?: Endian } = {}): Attribute[] {
   const d = new AttributeDecoder(buf, options);

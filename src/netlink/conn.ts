@@ -87,6 +87,8 @@ export interface RequestOptions {
 /**
  * A netlink socket with request/reply bookkeeping. Requests on one
  * connection run one at a time, in call order.
+ * Does not correspond to a syscall.
+ * @see https://man7.org/linux/man-pages/man7/netlink.7.html
  */
 export class NetlinkConnection {
   readonly #t: NetlinkTransport;
@@ -343,6 +345,7 @@ class DumpInterrupted extends Error {
 /**
  * Runs `fn` with `conn`, or with a connection of `protocol` opened for the
  * call (and closed after it). Does not correspond to a syscall.
+ * @see https://man7.org/linux/man-pages/man7/netlink.7.html
  */
 export function withConnection<T>(
   protocol: string,
@@ -369,4 +372,52 @@ export function withConnection<T>(
       conn.close();
     }
   })();
+}
+
+/**
+ * Wraps an event generator so that the resource behind it (a socket) is
+ * closed when the loop ends, breaks (return()), throws, or `signal` aborts —
+ * even if iteration never started, which a plain generator's `finally` cannot
+ * promise. Does not correspond to a syscall.
+ * @see https://man7.org/linux/man-pages/man7/netlink.7.html
+ */
+export function ownedIterator<T>(
+  inner: AsyncGenerator<T, void, undefined>,
+  close: () => void,
+  signal: AbortSignal | undefined,
+): AsyncGenerator<T, void, undefined> {
+  const onAbort = (): void => close();
+  const cleanup = (): void => {
+    signal?.removeEventListener("abort", onAbort);
+    close();
+  };
+  if (signal?.aborted) close();
+  else signal?.addEventListener("abort", onAbort, { once: true });
+  const it: AsyncGenerator<T, void, undefined> = {
+    async next() {
+      try {
+        const r = await inner.next();
+        if (r.done) cleanup();
+        return r;
+      } catch (e) {
+        cleanup();
+        throw e;
+      }
+    },
+    async return(value) {
+      cleanup();
+      return inner.return(value);
+    },
+    async throw(e) {
+      cleanup();
+      return inner.throw(e);
+    },
+    [Symbol.asyncIterator]() {
+      return it;
+    },
+    async [Symbol.asyncDispose]() {
+      await it.return(undefined);
+    },
+  };
+  return it;
 }

@@ -119,7 +119,11 @@ const SS_STATE: Record<string, string> = {
   TCP_CLOSING: "CLOSING",
 };
 
-/** The `ss` name of a TCP_* state number (used by every family sock_diag reports). */
+/**
+ * The `ss` name of a TCP_* state number (used by every family sock_diag reports).
+ * Does not correspond to a syscall.
+ * @see https://man7.org/linux/man-pages/man7/sock_diag.7.html
+ */
 export function stateName(state: number): string {
   const c = constantName("TCP_STATE", state);
   return SS_STATE[c] ?? `UNKNOWN(${state})`;
@@ -156,6 +160,7 @@ function inetRequest(af: number, protocol: number): Buffer {
 /**
  * Decodes an inet_diag_msg (a TCP, UDP or raw socket). Does not correspond to a syscall.
  * @throws NetlinkMessageError for a malformed message.
+ * @see https://man7.org/linux/man-pages/man7/sock_diag.7.html
  */
 export function decodeInetSocket(m: NetlinkMessage, kind: "tcp" | "udp" | "raw", protocol: number): SocketInfo {
   const M = S.inet_diag_msg!;
@@ -221,6 +226,7 @@ function unixRequest(): Buffer {
  * Decodes a unix_diag_msg with its attributes (path, peer, queue lengths, uid).
  * Does not correspond to a syscall.
  * @throws NetlinkMessageError for a malformed message.
+ * @see https://man7.org/linux/man-pages/man7/sock_diag.7.html
  */
 export function decodeUnixSocket(m: NetlinkMessage): SocketInfo {
   const M = S.unix_diag_msg!;
@@ -296,6 +302,7 @@ function memQueues(info: SocketInfo, q: Buffer): void {
 /**
  * Decodes a packet_diag_msg (an AF_PACKET socket). Does not correspond to a syscall.
  * @throws NetlinkMessageError for a malformed message.
+ * @see https://man7.org/linux/man-pages/man7/sock_diag.7.html
  */
 export function decodePacketSocket(m: NetlinkMessage): SocketInfo {
   const M = S.packet_diag_msg!;
@@ -344,6 +351,7 @@ function netlinkRequest(): Buffer {
 /**
  * Decodes a netlink_diag_msg (an AF_NETLINK socket). Does not correspond to a syscall.
  * @throws NetlinkMessageError for a malformed message.
+ * @see https://man7.org/linux/man-pages/man7/sock_diag.7.html
  */
 export function decodeNetlinkSocket(m: NetlinkMessage): SocketInfo {
   const M = S.netlink_diag_msg!;
@@ -501,7 +509,11 @@ export function socketOwners(): Map<number, SocketOwner[]> {
   return out;
 }
 
-/** The NETLINK_* protocol name of a number ("route", "sock_diag" ...), for display. */
+/**
+ * The NETLINK_* protocol name of a number ("route", "sock_diag" ...), for display.
+ * Does not correspond to a syscall.
+ * @see https://man7.org/linux/man-pages/man7/sock_diag.7.html
+ */
 export function netlinkProtocolName(protocol: number): string {
   const n = constantName("NETLINK", protocol);
   return n.startsWith("NETLINK_") ? n.slice(8).toLowerCase() : n;

@@ -8,8 +8,10 @@ import { getSystemErrorName } from "node:util";
 /**
  * Bytes that are not a well-formed netlink message or attribute: a length
  * field past the end of the buffer, an attribute shorter than its type needs,
- * a reply with the wrong sequence or port id. `code` is always
+ * a reply to our sequence number from a foreign port id. `code` is always
  * "ERR_NETLINK_MESSAGE"; `offset` is where in the buffer decoding stopped.
+ * Does not correspond to a syscall.
+ * @see https://man7.org/linux/man-pages/man7/netlink.7.html
  */
 export class NetlinkMessageError extends Error {
   override name = "NetlinkMessageError";
@@ -26,7 +28,11 @@ for (const [name, value] of Object.entries(osConstants.errno as Record<string, n
   if (!errnoNames.has(value)) errnoNames.set(value, name);
 }
 
-/** The errno name of a positive or negative errno ("EEXIST"). */
+/**
+ * The errno name of a positive or negative errno ("EEXIST").
+ * Does not correspond to a syscall.
+ * @see https://man7.org/linux/man-pages/man7/netlink.7.html
+ */
 export function errnoName(errno: number): string {
   const n = Math.abs(errno);
   try {
@@ -53,7 +59,10 @@ export interface NetlinkErrorDetails {
  * error in a dump's NLMSG_DONE). `op` names the request ("RTM_NEWROUTE"),
  * `errno` is negative as in Node, `code` its name ("EEXIST"), `sequence` the
  * request's sequence number, and `kernelMessage`/`offset` the extended ack.
- * The message reads `RTM_NEWROUTE EEXIST: File exists (kernel: "...")`.
+ * The message reads `RTM_NEWROUTE ENETUNREACH: Nexthop has invalid gateway`
+ * (op, code, then the extended-ack message and offset when the kernel sent them).
+ * Does not correspond to a syscall.
+ * @see https://man7.org/linux/man-pages/man7/netlink.7.html
  */
 export class NetlinkError extends Error {
   override name = "NetlinkError";

@@ -29,7 +29,11 @@ export interface GenlFamily {
   groups: { name: string; id: number }[];
 }
 
-/** Builds a generic netlink payload: struct genlmsghdr { cmd, version } then attributes. */
+/**
+ * Builds a generic netlink payload: struct genlmsghdr { cmd, version } then attributes.
+ * Does not correspond to a syscall.
+ * @see https://man7.org/linux/man-pages/man7/netlink.7.html
+ */
 export function genlHeader(cmd: number, version: number): Buffer {
   const b = Buffer.alloc(G.size);
   b[G.cmd!] = cmd;
@@ -40,6 +44,7 @@ export function genlHeader(cmd: number, version: number): Buffer {
 /**
  * Decodes a CTRL_CMD_NEWFAMILY reply. Does not correspond to a syscall.
  * @throws NetlinkMessageError for a malformed message.
+ * @see https://man7.org/linux/man-pages/man7/netlink.7.html
  */
 export function decodeGenlFamily(m: NetlinkMessage): GenlFamily {
   if (m.data.length < G.size) throw new NetlinkMessageError(`genlmsghdr truncated: ${m.data.length} bytes`);

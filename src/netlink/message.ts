@@ -197,6 +197,7 @@ export function parseDone(msg: NetlinkMessage): { errno: number } & NetlinkError
  * The NetlinkError for an NLMSG_ERROR with a non-zero errno, or undefined for an ack.
  * Does not correspond to a syscall.
  * @throws NetlinkMessageError for a truncated NLMSG_ERROR.
+ * @see https://man7.org/linux/man-pages/man7/netlink.7.html
  */
 export function ackError(msg: NetlinkMessage, op: string): NetlinkError | undefined {
   const ack = parseAck(msg);

@@ -37,7 +37,7 @@ import type { NetnsLike } from "../netns.js";
 import { describe } from "../raw/index.js";
 import { native } from "../raw/native.js";
 import { AttributeDecoder, AttributeEncoder } from "./attributes.js";
-import { NetlinkConnection, withConnection } from "./conn.js";
+import { NetlinkConnection, ownedIterator, withConnection } from "./conn.js";
 import { NetlinkMessageError } from "./errors.js";
 import type { NetlinkMessage } from "./message.js";
 
@@ -279,7 +279,11 @@ function lowerName(group: Readonly<Record<string, number | undefined>>, value: n
   return undefined;
 }
 
-/** The scope as `ip` names it (rt_scopes: 0 is "global"). */
+/**
+ * The scope as `ip` names it (rt_scopes: 0 is "global").
+ * Does not correspond to a syscall.
+ * @see https://man7.org/linux/man-pages/man7/rtnetlink.7.html
+ */
 export function scopeName(scope: number): string {
   if (scope === RT_SCOPE.UNIVERSE) return "global";
   return lowerName(RT_SCOPE, scope) ?? String(scope);
@@ -337,7 +341,11 @@ const FLAG_ORDER = [
   "ECHO",
 ] as const;
 
-/** Link flags by name in `ip`'s order, with NO-CARRIER for an up link without carrier (IFF_RUNNING unset). */
+/**
+ * Link flags by name in `ip`'s order, with NO-CARRIER for an up link without carrier (IFF_RUNNING unset).
+ * Does not correspond to a syscall.
+ * @see https://man7.org/linux/man-pages/man7/rtnetlink.7.html
+ */
 export function linkFlagNames(flags: number): string[] {
   const out: string[] = [];
   if (flags & IFF.UP && !(flags & IFF.RUNNING)) out.push("NO-CARRIER");
@@ -357,6 +365,7 @@ function arphrdName(type: number): string {
 /**
  * Decodes an RTM_NEWLINK/RTM_DELLINK message into a Link. Does not correspond to a syscall.
  * @throws NetlinkMessageError for a malformed message.
+ * @see https://man7.org/linux/man-pages/man7/rtnetlink.7.html
  */
 export function decodeLink(m: NetlinkMessage): Link {
   need(m, IFI.size, "ifinfomsg");
@@ -641,6 +650,7 @@ function ifaFlagNames(flags: number): string[] {
 /**
  * Decodes an RTM_NEWADDR/RTM_DELADDR message. Does not correspond to a syscall.
  * @throws NetlinkMessageError for a malformed message.
+ * @see https://man7.org/linux/man-pages/man7/rtnetlink.7.html
  */
 export function decodeAddress(m: NetlinkMessage): InterfaceAddress {
   need(m, IFAM.size, "ifaddrmsg");
@@ -817,6 +827,7 @@ export function deleteAddress(spec: AddressSpec, options?: RouteOptions): Promis
 /**
  * Decodes an RTM_NEWROUTE/RTM_DELROUTE message. Does not correspond to a syscall.
  * @throws NetlinkMessageError for a malformed message.
+ * @see https://man7.org/linux/man-pages/man7/rtnetlink.7.html
  */
 export function decodeRoute(m: NetlinkMessage): Route {
   need(m, RTMS.size, "rtmsg");
@@ -1021,6 +1032,7 @@ export function deleteRoute(spec: RouteSpec, options?: RouteOptions): Promise<vo
 /**
  * Decodes an RTM_NEWNEIGH/RTM_DELNEIGH message. Does not correspond to a syscall.
  * @throws NetlinkMessageError for a malformed message.
+ * @see https://man7.org/linux/man-pages/man7/rtnetlink.7.html
  */
 export function decodeNeighbour(m: NetlinkMessage): Neighbour {
   need(m, NDM.size, "ndmsg");
@@ -1151,6 +1163,7 @@ export type RouteEvent =
  * Decodes an rtnetlink notification into an event, or undefined for a
  * message type it does not know. Does not correspond to a syscall.
  * @throws NetlinkMessageError for a malformed message.
+ * @see https://man7.org/linux/man-pages/man7/rtnetlink.7.html
  */
 export function decodeRouteEvent(m: NetlinkMessage): RouteEvent | undefined {
   switch (m.type) {
@@ -1185,8 +1198,8 @@ export interface MonitorRouteOptions {
  * Opens a NETLINK_ROUTE socket joined to the chosen groups (RTNLGRP_*) and
  * returns an async iterable of the link, address, route and neighbour
  * changes the kernel announces. The socket is open (and subscribed) when this
- * returns, so a change made right after is seen. Breaking out of the loop or
- * aborting `signal` closes it. Does not correspond to a single syscall
+ * returns, so a change made right after is seen. Breaking out of the loop,
+ * return(), or aborting `signal` closes it (also before the first event). Does not correspond to a single syscall
  * (socket, bind, setsockopt NETLINK_ADD_MEMBERSHIP, then recvfrom in a loop).
  * @see https://man7.org/linux/man-pages/man7/rtnetlink.7.html
  * @throws TypeError ERR_INVALID_ARG_VALUE for an unknown group; SocketError (ENOENT for a
@@ -1214,23 +1227,16 @@ export function monitorRoute(options: MonitorRouteOptions = {}): AsyncGenerator<
     groups,
     ...(options.netns === undefined ? {} : { netns: options.netns }),
   });
-  return events(conn, options.signal);
+  return ownedIterator(events(conn, options.signal), () => conn.close(), options.signal);
 }
 
 async function* events(
   conn: NetlinkConnection,
   signal: AbortSignal | undefined,
 ): AsyncGenerator<RouteEvent, void, undefined> {
-  const onAbort = (): void => conn.close();
-  signal?.addEventListener("abort", onAbort, { once: true });
-  try {
-    for await (const m of conn.messages(signal ? { signal } : {})) {
-      const ev = decodeRouteEvent(m);
-      if (ev) yield ev;
-    }
-  } finally {
-    signal?.removeEventListener("abort", onAbort);
-    conn.close();
+  for await (const m of conn.messages(signal ? { signal } : {})) {
+    const ev = decodeRouteEvent(m);
+    if (ev) yield ev;
   }
 }
 
@@ -1239,6 +1245,7 @@ async function* events(
  * "link new 3 veth0 <UP,LOWER_UP> mtu 1500 state UP", "address new inet 10.0.0.1/24 if 3",
  * "route delete 10.9.0.0/24 via 10.0.0.2 if 3", "neighbour new 10.0.0.2 lladdr 02:.. if 3 REACHABLE".
  * Does not correspond to a syscall.
+ * @see https://man7.org/linux/man-pages/man7/rtnetlink.7.html
  */
 export function formatRouteEventLine(ev: RouteEvent): string {
   switch (ev.kind) {

@@ -10,6 +10,7 @@ import { codedError } from "../errors.js";
 import { createSocket, type NetnsLike } from "../netns.js";
 import { describe } from "../raw/index.js";
 import type { Socket } from "../socket.js";
+import { ownedIterator } from "./conn.js";
 import { NetlinkMessageError } from "./errors.js";
 
 /** One kernel uevent. */
@@ -67,7 +68,8 @@ export interface MonitorUeventsOptions {
 /**
  * Opens a NETLINK_KOBJECT_UEVENT socket bound to the kernel's uevent group
  * and returns an async iterable of the events, subscribed before it returns.
- * Breaking out of the loop or aborting closes the socket. Datagrams that are
+ * Breaking out of the loop, return(), or aborting `signal` closes the socket
+ * (also before the first event). Datagrams that are
  * not kernel uevents are skipped. Does not correspond to a single syscall
  * (socket, bind to the group, then recvfrom in a loop).
  * @see https://man7.org/linux/man-pages/man7/netlink.7.html
@@ -99,29 +101,25 @@ export function monitorUevents(options: MonitorUeventsOptions = {}): AsyncGenera
     sock.close();
     throw e;
   }
-  return uevents(sock, options.signal);
+  return ownedIterator(uevents(sock, options.signal), () => sock.close(), options.signal);
 }
 
 async function* uevents(sock: Socket, signal: AbortSignal | undefined): AsyncGenerator<Uevent, void, undefined> {
-  const onAbort = (): void => sock.close();
-  signal?.addEventListener("abort", onAbort, { once: true });
-  try {
-    while (!sock.closed && !signal?.aborted) {
-      let data: Buffer;
-      try {
-        ({ data } = await sock.recvfrom(65536, signal ? { signal } : {}));
-      } catch (e) {
-        if (sock.closed || signal?.aborted) return;
-        throw e;
-      }
-      try {
-        yield parseUevent(data);
-      } catch (e) {
-        if (!(e instanceof NetlinkMessageError)) throw e;
-      }
+  while (!sock.closed && !signal?.aborted) {
+    let data: Buffer;
+    try {
+      ({ data } = await sock.recvfrom(65536, signal ? { signal } : {}));
+    } catch (e) {
+      if (sock.closed || signal?.aborted) return;
+      throw e;
     }
-  } finally {
-    signal?.removeEventListener("abort", onAbort);
-    sock.close();
+    let ev: Uevent;
+    try {
+      ev = parseUevent(data);
+    } catch (e) {
+      if (e instanceof NetlinkMessageError) continue; // udev's or another sender's datagram
+      throw e;
+    }
+    yield ev;
   }
 }

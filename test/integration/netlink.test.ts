@@ -242,6 +242,20 @@ describe("rtnetlink in a test namespace", { skip }, () => {
     await assert.rejects(getGenlFamily("sockit-none"), { name: "NetlinkError", code: "ENOENT" });
   });
 
+  test("monitors close their socket on abort or return(), even before the first event", async () => {
+    const fds = openFds();
+    const ac = new AbortController();
+    monitorRoute({ netns: NS, signal: ac.signal });
+    monitorUevents({ netns: NS, signal: ac.signal });
+    assert.equal(newFds(fds).length, 2);
+    ac.abort();
+    assert.deepEqual(newFds(fds), []);
+    const it = monitorRoute({ groups: ["link"] });
+    await it.return(undefined);
+    assert.deepEqual(newFds(fds), []);
+    assert.deepEqual(newFds(fdsBefore), []);
+  });
+
   test("bad input is rejected at once", () => {
     assert.throws(() => addRoute({ dst: "10.0.0.0/99" }), { code: "ERR_INVALID_ADDRESS" });
     assert.throws(() => getLink(""), { code: "ERR_INVALID_ARG_VALUE" });
