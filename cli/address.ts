@@ -273,7 +273,9 @@ export function parseEndpoint(input: string): Endpoint {
     if (hasBody) fail(kindEnd, `${kind} takes nothing after it`);
   };
   const needBody = (what: string): void => {
-    if (!hasBody || body === "") fail(bodyStart, `${kind} needs ${what}: ${kind}:${what.toUpperCase()}`);
+    const article = /^[aeiou]/.test(what) ? "an" : "a";
+    const shape = what === "file descriptor number" ? "N" : what.toUpperCase();
+    if (!hasBody || body === "") fail(bodyStart, `${kind} needs ${article} ${what}: ${kind}:${shape}`);
   };
 
   if (sk) {
@@ -330,7 +332,7 @@ export function parseEndpoint(input: string): Endpoint {
       if (options.append && options.create) fail(optStart, "append and create exclude each other");
       return { kind: "file", path: body, options, text: input };
     case "fd": {
-      needBody("n");
+      needBody("file descriptor number");
       if (!/^\d{1,7}$/.test(body))
         fail(at([...body].findIndex((c) => !/\d/.test(c))), "fd:N needs a file descriptor number");
       return { kind: "fd", fd: Number(body), options, text: input };
@@ -338,8 +340,11 @@ export function parseEndpoint(input: string): Endpoint {
     case "ws":
     case "wss": {
       needBody("url");
-      const url = `${kind}:${body}`;
-      if (!body.startsWith("//")) fail(at(0), `expected ${kind}://HOST:PORT/PATH`);
+      // ws:ws://HOST/PATH (the URL after the kind) or ws://HOST/PATH itself.
+      const full = /^wss?:\/\//i.test(body);
+      const url = full ? body : `${kind}:${body}`;
+      if (!full && !body.startsWith("//"))
+        fail(at(0), `expected ${kind}:ws://HOST:PORT/PATH or ${kind}://HOST:PORT/PATH`);
       let parsed: URL;
       try {
         parsed = new URL(url);

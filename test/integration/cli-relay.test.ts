@@ -1,0 +1,516 @@
+/**
+ * sockit relay / connect / listen / send / recv, run for real
+ * (`node --import tsx cli/main.ts ...`), between Python socket peers and Node
+ * `net`/`dgram` peers on every address type: half-close, message boundaries
+ * between message ends, dgram ↔ stream, exec:, ,fork, WebSocket, Ctrl-C
+ * cleanup, --json, and usage errors.
+ */
+import assert from "node:assert/strict";
+import { type ChildProcess, spawn } from "node:child_process";
+import dgram from "node:dgram";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import net from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import fc from "fast-check";
+import { WebSocket } from "ws";
+import { ROOT } from "../helpers.js";
+
+const LIMIT_MS = 20_000;
+
+/** A running process with its output collected. */
+class Proc {
+  stdout = "";
+  stderr = "";
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  #timer: NodeJS.Timeout;
+
+  constructor(
+    readonly child: ChildProcess,
+    readonly what: string,
+  ) {
+    child.stdout?.setEncoding("utf8").on("data", (d: string) => (this.stdout += d));
+    child.stderr?.setEncoding("utf8").on("data", (d: string) => (this.stderr += d));
+    this.#timer = setTimeout(() => child.kill("SIGKILL"), LIMIT_MS);
+    this.exited = new Promise((resolve) =>
+      child.on("close", (code, signal) => {
+        clearTimeout(this.#timer);
+        resolve({ code, signal });
+      }),
+    );
+  }
+
+  /** Waits until stderr (or stdout) matches `re`. */
+  async waitFor(re: RegExp, stream: "stderr" | "stdout" = "stderr"): Promise<RegExpMatchArray> {
+    const deadline = Date.now() + LIMIT_MS;
+    for (;;) {
+      const m = re.exec(this[stream]);
+      if (m) return m;
+      if (this.child.exitCode !== null || Date.now() > deadline) {
+        throw new Error(`${this.what}: no ${re} in ${stream}; stderr:\n${this.stderr}\nstdout:\n${this.stdout}`);
+      }
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+
+  async result(): Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }> {
+    const r = await this.exited;
+    return { ...r, stdout: this.stdout, stderr: this.stderr };
+  }
+}
+
+function sockit(args: string[], stdin: "ignore" | "pipe" = "ignore"): Proc {
+  const child = spawn(process.execPath, ["--import", "tsx", "cli/main.ts", ...args], {
+    cwd: ROOT,
+    env: { ...process.env, NO_COLOR: "1" },
+    stdio: [stdin, "pipe", "pipe"],
+  });
+  return new Proc(child, `sockit ${args.join(" ")}`);
+}
+
+/** The port a `-v` relay bound: `bind fd 5 127.0.0.1:0 → 127.0.0.1:41234`. */
+async function boundPort(p: Proc): Promise<number> {
+  const m = await p.waitFor(/bind fd \d+ \S+:0 → \S+:(\d+)/);
+  await p.waitFor(/listen fd|bind fd/);
+  return Number(m[1]);
+}
+
+const PEER = String.raw`
+import socket, sys, json
+mode, fam, typ, addr = sys.argv[1:5]
+msgs = sys.argv[5:]
+F = {"inet": socket.AF_INET, "inet6": socket.AF_INET6, "unix": socket.AF_UNIX}[fam]
+T = {"stream": socket.SOCK_STREAM, "dgram": socket.SOCK_DGRAM, "seqpacket": socket.SOCK_SEQPACKET}[typ]
+def A(a):
+    if fam == "unix":
+        return "\0" + a[1:] if a.startswith("@") else a
+    h, p = a.rsplit(":", 1)
+    return (h.strip("[]"), int(p))
+s = socket.socket(F, T)
+if mode == "server":
+    s.bind(A(addr))
+    print(json.dumps({"port": s.getsockname()[1] if fam != "unix" else 0}), flush=True)
+    if T == socket.SOCK_DGRAM:
+        while True:
+            data, peer = s.recvfrom(65536)
+            s.sendto(b"<" + data + b">", peer)
+    s.listen()
+    c, _ = s.accept()
+    if T == socket.SOCK_STREAM:
+        data = b""
+        while True:
+            b = c.recv(65536)
+            if not b:
+                break
+            data += b
+        c.sendall(data.upper())  # the reply comes after our EOF: half-close
+    else:
+        while True:
+            m = c.recv(65536)
+            if not m:
+                break
+            c.send(b"<" + m + b">")
+    c.close()
+else:
+    if fam == "unix" and T == socket.SOCK_DGRAM:
+        s.bind("")  # autobind, so the relay can answer
+    s.settimeout(10)
+    s.connect(A(addr))
+    out = {"replies": []}
+    if T == socket.SOCK_STREAM:
+        for m in msgs:
+            s.sendall(m.encode())
+        s.shutdown(socket.SHUT_WR)
+        data = b""
+        while True:
+            b = s.recv(65536)
+            if not b:
+                break
+            data += b
+        out["replies"].append(data.decode())
+    else:
+        for m in msgs:
+            s.send(m.encode())
+            out["replies"].append(s.recv(65536).decode())
+        if T == socket.SOCK_SEQPACKET:
+            s.shutdown(socket.SHUT_WR)
+            out["eof"] = s.recv(100) == b""
+    print(json.dumps(out), flush=True)
+`;
+
+function pythonPeer(mode: "server" | "client", family: string, type: string, addr: string, ...msgs: string[]): Proc {
+  const child = spawn("python3", ["-u", "-c", PEER, mode, family, type, addr, ...msgs], {
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  return new Proc(child, `python ${mode} ${family} ${type} ${addr}`);
+}
+
+async function pythonServer(family: string, type: string, addr: string): Promise<{ proc: Proc; port: number }> {
+  const proc = pythonPeer("server", family, type, addr);
+  const m = await proc.waitFor(/\{"port": (\d+)\}/, "stdout");
+  return { proc, port: Number(m[1]) };
+}
+
+async function pythonClient(
+  family: string,
+  type: string,
+  addr: string,
+  ...msgs: string[]
+): Promise<{ replies: string[]; eof?: boolean }> {
+  const p = pythonPeer("client", family, type, addr, ...msgs);
+  const r = await p.result();
+  assert.equal(r.code, 0, `python client failed: ${r.stderr}`);
+  return JSON.parse(r.stdout) as { replies: string[]; eof?: boolean };
+}
+
+let dir: string;
+let seq = 0;
+const path = (name: string): string => join(dir, `${name}-${++seq}.sock`);
+const abstract = (name: string): string => `sockit-test-${process.pid}-${name}-${++seq}`;
+
+const hasIPv6 = ((): boolean => {
+  try {
+    return readFileSync("/proc/net/if_inet6", "utf8").includes("00000000000000000000000000000001");
+  } catch {
+    return false;
+  }
+})();
+
+before(() => {
+  dir = mkdtempSync(join(tmpdir(), "sockit-relay-"));
+});
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+describe("sockit relay between Python peers", () => {
+  it("tcp-listen → tcp: bytes both ways, the reply after a half-close", async () => {
+    const server = await pythonServer("inet", "stream", "127.0.0.1:0");
+    const relay = sockit(["-v", "relay", "tcp-listen:127.0.0.1:0", `tcp:127.0.0.1:${server.port}`]);
+    const port = await boundPort(relay);
+    const got = await pythonClient("inet", "stream", `127.0.0.1:${port}`, "hello ", "world");
+    assert.deepEqual(got.replies, ["HELLO WORLD"]);
+    const r = await relay.result();
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /shutdown fd \d+ write/);
+  });
+
+  it("tcp6-listen → tcp6 over [::1]", { skip: hasIPv6 ? false : "no IPv6 loopback here" }, async () => {
+    const server = await pythonServer("inet6", "stream", "[::1]:0");
+    const relay = sockit(["-v", "relay", "tcp6-listen:[::1]:0", `tcp6:[::1]:${server.port}`]);
+    const port = await boundPort(relay);
+    const got = await pythonClient("inet6", "stream", `[::1]:${port}`, "six");
+    assert.deepEqual(got.replies, ["SIX"]);
+    assert.equal((await relay.result()).code, 0);
+  });
+
+  it("unix-listen → unix, and the socket file it created is removed", async () => {
+    const a = path("a");
+    const b = path("b");
+    await pythonServer("unix", "stream", b);
+    const relay = sockit(["-v", "relay", `unix-listen:${a},mode=0600`, `unix:${b}`]);
+    await relay.waitFor(/listen fd/);
+    const got = await pythonClient("unix", "stream", a, "over ", "unix");
+    assert.deepEqual(got.replies, ["OVER UNIX"]);
+    const r = await relay.result();
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(existsSync(a), false, "the relay removes its socket file");
+  });
+
+  it("abstract-listen → abstract", async () => {
+    const a = abstract("a");
+    const b = abstract("b");
+    await pythonServer("unix", "stream", `@${b}`);
+    const relay = sockit(["-v", "relay", `abstract-listen:${a}`, `abstract:${b}`]);
+    await relay.waitFor(/listen fd/);
+    assert.deepEqual((await pythonClient("unix", "stream", `@${a}`, "abs")).replies, ["ABS"]);
+    assert.equal((await relay.result()).code, 0);
+  });
+
+  it("unix-seqpacket ↔ unix-seqpacket keeps message boundaries and passes EOF", async () => {
+    const a = path("sa");
+    const b = path("sb");
+    await pythonServer("unix", "seqpacket", b);
+    const relay = sockit(["-v", "relay", `unix-seqpacket-listen:${a}`, `unix-seqpacket:${b}`]);
+    await relay.waitFor(/listen fd/);
+    const got = await pythonClient("unix", "seqpacket", a, "a", "bb", "ccc");
+    assert.deepEqual(got.replies, ["<a>", "<bb>", "<ccc>"]);
+    assert.equal(got.eof, true);
+    assert.equal((await relay.result()).code, 0);
+  });
+
+  it("abstract-seqpacket ↔ abstract-seqpacket", async () => {
+    const a = abstract("sa");
+    const b = abstract("sb");
+    await pythonServer("unix", "seqpacket", `@${b}`);
+    const relay = sockit(["-v", "relay", `abstract-seqpacket-listen:${a}`, `abstract-seqpacket:${b}`]);
+    await relay.waitFor(/listen fd/);
+    const got = await pythonClient("unix", "seqpacket", `@${a}`, "x", "yy");
+    assert.deepEqual(got.replies, ["<x>", "<yy>"]);
+    assert.equal((await relay.result()).code, 0);
+  });
+
+  it("udp-listen → udp: datagrams both ways; Ctrl-C ends it with 130", async () => {
+    const server = await pythonServer("inet", "dgram", "127.0.0.1:0");
+    const relay = sockit(["-v", "relay", "udp-listen:127.0.0.1:0", `udp:127.0.0.1:${server.port}`]);
+    const port = await boundPort(relay);
+    const got = await pythonClient("inet", "dgram", `127.0.0.1:${port}`, "one", "two", "three");
+    assert.deepEqual(got.replies, ["<one>", "<two>", "<three>"]);
+    relay.child.kill("SIGINT");
+    const r = await relay.result();
+    assert.equal(r.code, 130, r.stderr);
+    server.proc.child.kill();
+  });
+
+  it("unix-dgram-listen → unix-seqpacket: one datagram is one message", async () => {
+    const a = path("da");
+    const b = path("sb");
+    await pythonServer("unix", "seqpacket", b);
+    const relay = sockit(["-v", "relay", `unix-dgram-listen:${a}`, `unix-seqpacket:${b}`]);
+    await relay.waitFor(/bind fd/);
+    const got = await pythonClient("unix", "dgram", a, "m1", "message2");
+    assert.deepEqual(got.replies, ["<m1>", "<message2>"]);
+    relay.child.kill("SIGINT");
+    assert.equal((await relay.result()).code, 130);
+    assert.equal(existsSync(a), false, "Ctrl-C removes the socket file");
+  });
+});
+
+describe("sockit relay with Node net/dgram peers", () => {
+  it("tcp-listen → unix (a Node net server): half-close both ways", async () => {
+    const b = path("node");
+    const server = net.createServer({ allowHalfOpen: true }, (c) => {
+      let data = "";
+      c.setEncoding("utf8").on("data", (d: string) => (data += d));
+      c.on("end", () => c.end(`[${data}]`));
+    });
+    await new Promise<void>((r) => server.listen(b, r));
+    const relay = sockit(["-v", "relay", "tcp-listen:127.0.0.1:0", `unix:${b}`]);
+    const port = await boundPort(relay);
+    const reply = await new Promise<string>((resolve, reject) => {
+      const c = net.connect({ port, host: "127.0.0.1", allowHalfOpen: true }, () => c.end("from node"));
+      let data = "";
+      c.setEncoding("utf8").on("data", (d: string) => (data += d));
+      c.on("end", () => resolve(data));
+      c.on("error", reject);
+    });
+    assert.equal(reply, "[from node]");
+    assert.equal((await relay.result()).code, 0);
+    server.close();
+  });
+
+  it("udp-listen → tcp (dgram ↔ stream): each datagram's bytes go through, each read comes back as a datagram", async () => {
+    const server = net.createServer((c) => c.on("data", (d) => c.write(`[${d.toString()}]`)));
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    const tcpPort = (server.address() as net.AddressInfo).port;
+    const relay = sockit(["-v", "relay", "udp-listen:127.0.0.1:0", `tcp:127.0.0.1:${tcpPort}`]);
+    const port = await boundPort(relay);
+    const sock = dgram.createSocket("udp4");
+    const replies: string[] = [];
+    for (const m of ["alpha", "beta"]) {
+      const reply = new Promise<string>((r) => sock.once("message", (d) => r(d.toString())));
+      sock.send(m, port, "127.0.0.1");
+      replies.push(await reply);
+    }
+    assert.deepEqual(replies, ["[alpha]", "[beta]"]);
+    sock.close();
+    relay.child.kill("SIGINT");
+    assert.equal((await relay.result()).code, 130);
+    server.close();
+  });
+
+  it("tcp-listen → udp (stream → dgram): the relay ends --linger ms after the stream's EOF", async () => {
+    const server = await pythonServer("inet", "dgram", "127.0.0.1:0");
+    const relay = sockit(["-v", "relay", "--linger", "300", "tcp-listen:127.0.0.1:0", `udp:127.0.0.1:${server.port}`]);
+    const port = await boundPort(relay);
+    const reply = await new Promise<string>((resolve, reject) => {
+      const c = net.connect({ port, host: "127.0.0.1" }, () => c.write("ping"));
+      c.setEncoding("utf8").once("data", (d: string) => {
+        c.end();
+        resolve(d);
+      });
+      c.on("error", reject);
+    });
+    assert.equal(reply, "<ping>");
+    const r = await relay.result();
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /no datagram for 300 ms/);
+    server.proc.child.kill();
+  });
+});
+
+/** Sends `data` to 127.0.0.1:port, half-closes, and returns everything read until EOF. */
+function tcpExchange(port: number, data: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const c = net.connect({ port, host: "127.0.0.1", allowHalfOpen: true }, () => c.end(data));
+    let got = "";
+    c.setEncoding("utf8").on("data", (d: string) => (got += d));
+    c.on("end", () => resolve(got));
+    c.on("error", reject);
+  });
+}
+
+describe("sockit relay: exec, fork, file, stats", () => {
+  it("exec: a child's stdin and stdout", async () => {
+    const relay = sockit(["-v", "relay", "tcp-listen:127.0.0.1:0", "exec:tr a-z A-Z"]);
+    const port = await boundPort(relay);
+    assert.equal(await tcpExchange(port, "shout"), "SHOUT");
+    const r = await relay.result();
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /exec sh -c "tr a-z A-Z" → pid \d+/);
+  });
+
+  it(",fork serves connections concurrently, each with its own child", async () => {
+    const relay = sockit(["-v", "listen", "tcp-listen:127.0.0.1:0", "--keep-open", "--exec", "cat"]);
+    const port = await boundPort(relay);
+    const answers = await Promise.all(["one", "two", "three"].map((m) => tcpExchange(port, m)));
+    assert.deepEqual(answers, ["one", "two", "three"]);
+    relay.child.kill("SIGINT");
+    assert.equal((await relay.result()).code, 130);
+  });
+
+  it("file: writes what arrives; --stats --json prints a summary that parses", async () => {
+    const out = join(dir, "upload.bin");
+    const relay = sockit(["-v", "--json", "relay", "--stats", "tcp-listen:127.0.0.1:0", `file:${out}`]);
+    const port = await boundPort(relay);
+    const payload = "x".repeat(300_000);
+    assert.equal(await tcpExchange(port, payload), "");
+    const r = await relay.result();
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(readFileSync(out, "utf8"), payload);
+    const summary = JSON.parse(r.stderr.trim().split("\n").at(-1)!) as { forward: { bytes: number } };
+    assert.equal(summary.forward.bytes, 300_000);
+  });
+
+  it("file: reads an existing file", async () => {
+    const src = join(dir, "source.txt");
+    writeFileSync(src, "file contents\n");
+    const server = net.createServer((c) => {
+      let d = "";
+      c.setEncoding("utf8").on("data", (x: string) => (d += x));
+      c.on("end", () => {
+        c.end();
+        server.emit("got", d);
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    const got = new Promise<string>((r) => server.once("got", r));
+    const port = (server.address() as net.AddressInfo).port;
+    const r = await sockit(["relay", `file:${src}`, `tcp:127.0.0.1:${port}`]).result();
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(await got, "file contents\n");
+    server.close();
+  });
+
+  it("connect: stdin to the address, the address to stdout", async () => {
+    const server = await pythonServer("inet", "stream", "127.0.0.1:0");
+    const p = sockit(["connect", `tcp:127.0.0.1:${server.port}`], "pipe");
+    p.child.stdin!.end("via stdin");
+    const r = await p.result();
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout, "VIA STDIN");
+  });
+});
+
+describe("sockit relay: WebSocket", () => {
+  it("ws-listen → unix-seqpacket: each WebSocket message is one seqpacket message", async () => {
+    const b = path("ws");
+    await pythonServer("unix", "seqpacket", b);
+    const relay = sockit(["-v", "relay", "ws-listen:127.0.0.1:0/chat", `unix-seqpacket:${b}`]);
+    const m = await relay.waitFor(/websocket listen 127\.0\.0\.1:(\d+)\/chat/);
+    const ws = new WebSocket(`ws://127.0.0.1:${m[1]}/chat`);
+    await new Promise<void>((r, j) => {
+      ws.once("open", r);
+      ws.once("error", j);
+    });
+    const replies: string[] = [];
+    for (const msg of ["hi", "there"]) {
+      const reply = new Promise<string>((r) => ws.once("message", (d: Buffer) => r(d.toString())));
+      ws.send(msg);
+      replies.push(await reply);
+    }
+    assert.deepEqual(replies, ["<hi>", "<there>"]);
+    ws.close();
+    const r = await relay.result();
+    assert.equal(r.code, 0, r.stderr);
+  });
+});
+
+describe("sockit send / recv", () => {
+  it("recv --json prints each datagram as a JSON line; send delivers one", async () => {
+    const recv = sockit(["-v", "--json", "recv", "-c", "2", "udp-listen:127.0.0.1:0"]);
+    const port = await boundPort(recv);
+    assert.equal((await sockit(["send", `udp:127.0.0.1:${port}`, "hello"]).result()).code, 0);
+    assert.equal((await sockit(["send", "--hex", `udp:127.0.0.1:${port}`, "00ff"]).result()).code, 0);
+    const r = await recv.result();
+    assert.equal(r.code, 0, r.stderr);
+    const lines = r.stdout
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    assert.equal(lines[0]!.text, "hello");
+    assert.match(String(lines[0]!.from), /^127\.0\.0\.1:\d+$/);
+    assert.equal(lines[1]!.hex, "00ff");
+  });
+
+  it("send --reply --json to a seqpacket service", async () => {
+    const b = path("q");
+    await pythonServer("unix", "seqpacket", b);
+    const r = await sockit(["--json", "send", "--reply", `unix-seqpacket:${b}`, "status?"]).result();
+    assert.equal(r.code, 0, r.stderr);
+    const out = JSON.parse(r.stdout) as { bytes: number; reply: { text: string } };
+    assert.equal(out.bytes, 7);
+    assert.equal(out.reply.text, "<status?>");
+  });
+
+  it("recv -t gives up with a one-line ETIMEDOUT error naming the address", async () => {
+    const r = await sockit(["recv", "-t", "200", "udp-listen:127.0.0.1:0"]).result();
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /^sockit: udp-listen:127\.0\.0\.1:0: nothing received within 200 ms \(ETIMEDOUT\)\n$/);
+  });
+
+  it("a refused connection is one line with the address and errno code", async () => {
+    const r = await sockit(["send", "tcp:127.0.0.1:9", "x"]).result();
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /^sockit: connect ECONNREFUSED 127\.0\.0\.1:9\n$/);
+  });
+});
+
+describe("sockit relay: usage errors", () => {
+  function assertUsage(r: { code: number | null; stderr: string }, text: string): void {
+    assert.equal(r.code, 2, `${JSON.stringify(text)}: ${r.stderr}`);
+    const lines = r.stderr.split("\n");
+    assert.match(lines[0]!, /^sockit: invalid address /, r.stderr);
+    assert.equal(lines.length, 4, r.stderr);
+    assert.match(lines[2]!, /^ *\^$/);
+    assert.doesNotMatch(r.stderr, /^\s+at /m, "no stack trace");
+  }
+
+  it("bad addresses (fuzzed) exit 2 with the error, the address and a caret — no stack trace", async () => {
+    const samples = fc.sample(
+      fc.oneof(
+        fc
+          .constantFrom("tcp:", "udp-listen:", "unix-listen:", "abstract:", "fd:", "ws-listen:", "tcp6:")
+          .chain((k) => fc.string({ minLength: 1, maxLength: 10 }).map((s) => `${k}[${s}`)),
+        fc.string({ minLength: 1, maxLength: 8 }).map((s) => `bogus${s.replace(/^-/, "x")}`),
+      ),
+      { numRuns: 8, seed: 6 },
+    );
+    for (const text of [...samples, "tcp:127.0.0.1:99999", "unix-listen:/x,mode=9"]) {
+      assertUsage(await sockit(["relay", text, "stdio"]).result(), text);
+    }
+  });
+
+  it("listen refuses a connect address with exit 2", async () => {
+    const r = await sockit(["listen", "tcp:127.0.0.1:80"]).result();
+    assertUsage(r, "tcp:127.0.0.1:80");
+  });
+
+  it("every new command has --help with examples", async () => {
+    for (const c of ["relay", "connect", "listen", "send", "recv"]) {
+      const r = await sockit([c, "--help"]).result();
+      assert.equal(r.code, 0);
+      assert.match(r.stdout, /Examples:\n {2}# /);
+      assert.match(r.stdout, /Addresses \(KIND:BODY/);
+    }
+  });
+});
