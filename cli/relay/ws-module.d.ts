@@ -11,7 +11,7 @@ declare module "ws" {
     readonly readyState: number;
     readonly bufferedAmount: number;
     binaryType: "nodebuffer" | "arraybuffer" | "fragments";
-    send(data: Buffer | string, options: { binary?: boolean }, cb?: (err?: Error) => void): void;
+    send(data: Buffer | string, options?: { binary?: boolean }, cb?: (err?: Error) => void): void;
     close(code?: number, reason?: string): void;
     terminate(): void;
     pause(): void;
@@ -22,6 +22,7 @@ declare module "ws" {
     on(event: "error", listener: (err: Error) => void): this;
     on(event: "unexpected-response", listener: (req: unknown, res: IncomingMessage) => void): this;
     once(event: "open", listener: () => void): this;
+    once(event: "message", listener: (data: Buffer, isBinary: boolean) => void): this;
     once(event: "error", listener: (err: Error) => void): this;
     once(event: "close", listener: (code: number, reason: Buffer) => void): this;
     static readonly OPEN: number;
