@@ -69,8 +69,9 @@ export function describeError(err: unknown): { message: string; exitCode: number
     if (typeof code === "string" && USAGE_CODES.has(code))
       return { message: oneLine(err.message), exitCode: EXIT.USAGE };
     if (err.name === "AbortError") return { message: "interrupted", exitCode: EXIT.INTERRUPTED };
-    // A system error from Node itself (fs, child_process) carries a code too.
-    if (typeof code === "string" && /^E[A-Z0-9]+$/.test(code))
+    // A system error from Node itself (fs, child_process) carries a code too, as
+    // do the resolver's (EAI_NONAME) and netlink's errors.
+    if (typeof code === "string" && /^E[A-Z0-9_]+$/.test(code))
       return { message: oneLine(err.message), exitCode: EXIT.FAILURE };
     return {
       message: `internal error: ${oneLine(`${err.name}: ${err.message}`)} (SOCKIT_DEBUG=1 shows the stack)`,
