@@ -256,15 +256,16 @@ async function showNeigh(ctx: Context, opts: IpOptions): Promise<void> {
 export const ip: CommandSpec = {
   name: "ip",
   summary: "show interfaces, addresses, routes and neighbours (ip addr|link|route|neigh), from rtnetlink",
-  description: `Shows what iproute2's ip shows, read over rtnetlink: 'ip addr' (interfaces with
-their addresses), 'ip link', 'ip route' (the main table; --table local|all|N) and
-'ip neigh'. With --json the output has the keys of 'ip -j'. --netns looks inside a
-network namespace without entering it (the netlink socket is created there).`,
+  description: `Shows what iproute2's ip shows, read over rtnetlink: 'ip addr' (the
+default: interfaces with their addresses), 'ip link', 'ip route' (the main
+table; --table local|all|N) and 'ip neigh'. With --json the output has the
+keys of 'ip -j'. --netns looks inside a network namespace without entering it
+(the netlink socket is created there).`,
   examples: [
     ["sockit ip addr", "interfaces and their addresses"],
     ["sockit --json ip addr", "the same as JSON, keyed as ip -j addr"],
     ["sockit ip route --netns blue", "the main routing table of namespace blue"],
-    ["sockit ip -6 route --table all", "every IPv6 route of every table"],
+    ["sockit ip route -6 --table all", "every IPv6 route of every table"],
   ],
   define: (cmd) => {
     // `sockit ip` alone lists addresses, as `ip` users expect from `ip a`.
@@ -272,6 +273,7 @@ network namespace without entering it (the netlink socket is created there).`,
       common(
         cmd.createCommand("addr").alias("a").alias("address").description("interfaces and their addresses"),
       ).action(runs<IpOptions>((ctx, opts) => showAddr(ctx, opts))),
+      { isDefault: true },
     );
     cmd.addCommand(
       common(cmd.createCommand("link").alias("l").description("interfaces")).action(

@@ -38,11 +38,11 @@ export const monitor: CommandSpec = {
   name: "monitor",
   summary: "print link, address, route, neighbour changes and kernel uevents as they happen",
   description: `Joins the rtnetlink multicast groups (and, with 'uevent', the kernel's
-NETLINK_KOBJECT_UEVENT group) and prints each change the kernel announces. TOPICs:
-link, address, route, neighbour, uevent (default: all). With --netns, watches a
-network namespace (uevents of network devices are only sent to their own
-namespace). The line "monitoring ..." goes to stderr once subscribed. Runs until
-Ctrl-C, or until -c events were printed.`,
+NETLINK_KOBJECT_UEVENT group) and prints each change the kernel announces.
+TOPICs: link, address, route, neighbour, uevent (default: all). With
+--netns, watches a network namespace (uevents of network devices are only
+sent to their own namespace). The line "monitoring ..." goes to stderr once
+subscribed. Runs until Ctrl-C, or until -c events were printed.`,
   examples: [
     ["sockit monitor", "every change, until Ctrl-C"],
     ["sockit monitor link address --netns blue", "interfaces and addresses of namespace blue"],

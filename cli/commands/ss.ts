@@ -73,12 +73,13 @@ function collect(value: string, previous: string[] | undefined): string[] {
 export const ss: CommandSpec = {
   name: "ss",
   summary: "list sockets (TCP, UDP, raw, Unix, packet, netlink) as ss does, from sock_diag",
-  description: `Lists the sockets of this network namespace (or of --netns) from the kernel's
-sock_diag interface, as iproute2's ss does: kind, state, receive and send queues,
-local and peer address, inode and owner uid. Without -a, listening and unconnected
-sockets (and TIME-WAIT) are hidden, as in ss. Kind options (-t -u -w -x -0 --netlink)
-combine; none means all kinds. -p adds the processes holding each socket, read from
-/proc/PID/fd (only those this user may read).`,
+  description: `Lists the sockets of this network namespace (or of --netns) from the
+kernel's sock_diag interface, as iproute2's ss does: kind, state, receive
+and send queues, local and peer address, inode and owner uid. Without -a,
+listening and unconnected sockets (and TIME-WAIT) are hidden, as in ss. Kind
+options (-t -u -w -x -0 --netlink) combine; none means all kinds. -p adds
+the processes holding each socket, read from /proc/PID/fd (only those this
+user may read).`,
   examples: [
     ["sockit ss -tl", "listening TCP sockets"],
     ["sockit ss -a -x -p", "every Unix socket with its processes"],
