@@ -20,7 +20,6 @@ import {
   encodeIPv4,
   encodeUDP,
   openPacketSocket,
-  packetStatistics,
 } from "../../src/index.js";
 import { CAP_NET_RAW, hasCap, openFds, newFds, tempDir } from "../helpers.js";
 import { NET, lineUp, netnsSkip, runIn, type Line } from "./icmp-netns.js";
