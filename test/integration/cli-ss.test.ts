@@ -9,7 +9,7 @@ import { execFileSync, spawn } from "node:child_process";
 import { readlinkSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { describe, test } from "node:test";
-import { NetlinkConnection, Socket } from "../../src/index.js";
+import { NetlinkConnection, Socket, createSocket } from "../../src/index.js";
 import { which } from "../helpers.js";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
@@ -144,6 +144,36 @@ describe("sockit ss", { skip }, () => {
       for (const s of mine) s.close();
     }
   });
+
+  test(
+    "--netns lists the sockets of that namespace only",
+    { skip: process.getuid?.() === 0 ? false : "needs root (ip netns)" },
+    async () => {
+      const ns = `sockit-ss-${process.pid}`;
+      execFileSync("ip", ["netns", "add", ns]);
+      try {
+        execFileSync("ip", ["-n", ns, "link", "set", "lo", "up"]);
+        const srv = createSocket("inet", "stream", "tcp", { netns: ns });
+        try {
+          srv.bind("127.0.0.1:0");
+          srv.listen();
+          const inside = JSON.parse((await sockit(["--json", "ss", "-t", "-l", "--netns", ns])).stdout) as {
+            inode: number;
+          }[];
+          assert.deepEqual(
+            inside.map((x) => x.inode),
+            [inode(srv)],
+          );
+          const outside = JSON.parse((await sockit(["--json", "ss", "-t", "-l"])).stdout) as { inode: number }[];
+          assert.ok(!outside.some((x) => x.inode === inode(srv)));
+        } finally {
+          srv.close();
+        }
+      } finally {
+        execFileSync("ip", ["netns", "del", ns]);
+      }
+    },
+  );
 
   test("usage errors exit 2 with one line", async () => {
     const r = await sockit(["ss", "--state", "BOGUS"]);
