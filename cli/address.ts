@@ -16,8 +16,8 @@
  *   stdio  -  exec:CMD  file:PATH  fd:N  ws:URL  ws-listen:[HOST:]PORT[/PATH]
  *
  * HOST is a numeric IPv4 address, an IPv6 address in brackets (`[::1]`,
- * `[fe80::1%eth0]`), or `localhost` (127.0.0.1 for tcp/udp, ::1 for tcp6/udp6).
- * Other host names are refused until the CLI uses the library's resolver.
+ * `[fe80::1%eth0]`), `localhost` (127.0.0.1 for tcp/udp, ::1 for tcp6/udp6),
+ * or a host name, resolved with getaddrinfo when the address is opened.
  * A Unix PATH starting with `@` is an abstract name (`unix:@name` = `abstract:name`).
  *
  * A comma ends the body; write `\,` for a comma and `\\` for a backslash inside
@@ -95,6 +95,12 @@ export interface SocketEndpoint {
   type: SocketType;
   listen: boolean;
   address: SocketAddress;
+  /**
+   * A host name to resolve (getaddrinfo) when the address is opened; `address`
+   * then holds only the port. tcp:/udp: names may resolve to IPv4 or IPv6,
+   * tcp6:/udp6: to IPv6 only.
+   */
+  host?: string;
   options: AddressOptions;
   text: string;
 }
@@ -281,8 +287,9 @@ export function parseEndpoint(input: string): Endpoint {
   if (sk) {
     if (sk.body === "inet") {
       needBody(sk.listen ? "port" : "host:port");
-      const address = parseInet(body, sk, at, fail);
+      const { hostname, ...address } = parseInet(body, sk, at, fail);
       return {
+        ...(hostname !== undefined ? { host: hostname } : {}),
         kind: "socket",
         name: kind,
         family: address.family as SocketFamily,
@@ -361,11 +368,21 @@ export function parseEndpoint(input: string): Endpoint {
       const path = slash === -1 ? "/" : body.slice(slash);
       if (/[\s?#]/.test(path)) fail(at(slash + path.search(/[\s?#]/)), "the path may not contain spaces, '?' or '#'");
       const address = parseInet(hostPort, { family: "inet", type: "stream", listen: true, body: "inet" }, at, fail);
-      return { kind: "ws-listen", host: address.address, port: address.port, path, options, text: input };
+      return {
+        kind: "ws-listen",
+        host: address.hostname ?? address.address,
+        port: address.port,
+        path,
+        options,
+        text: input,
+      };
     }
   }
   return fail(0, "unknown address kind");
 }
+
+/** An inet address, or a host name to resolve (`hostname`) with the port. */
+type ParsedInet = (InetAddress | Inet6Address) & { hostname?: string };
 
 /** Parses HOST:PORT (or PORT alone for listen kinds) into an inet/inet6 address. */
 function parseInet(
@@ -373,7 +390,7 @@ function parseInet(
   sk: SocketKind,
   at: (i: number) => number,
   fail: (column: number, reason: string) => never,
-): InetAddress | Inet6Address {
+): ParsedInet {
   let host: string;
   let portText: string;
   let portAt: number;
@@ -431,13 +448,13 @@ function parseInet(
   }
   const v4 = parseIPv4(host);
   if (!v4) {
-    const numeric = /^[\d.]+$/.test(host);
-    fail(
-      at(hostAt),
-      numeric
-        ? `${JSON.stringify(host)} is not an IPv4 address`
-        : `${JSON.stringify(host)}: host names are not resolved yet (use a numeric address or localhost)`,
-    );
+    if (/^[\d.]+$/.test(host)) fail(at(hostAt), `${JSON.stringify(host)} is not an IPv4 address`);
+    // A host name, resolved with getaddrinfo when the address is opened.
+    const bad = [...host].findIndex((c) => !/[A-Za-z0-9.-]/.test(c));
+    if (bad !== -1) fail(at(hostAt + bad), "a host name has only letters, digits, '-' and '.'");
+    if (host.startsWith("-") || host.startsWith(".") || host.includes(".."))
+      fail(at(hostAt), `${JSON.stringify(host)} is not a valid host name`);
+    return { family: v6 ? "inet6" : "inet", address: v6 ? "::" : "0.0.0.0", port, hostname: host };
   }
   if (v6) return { family: "inet6", address: `::ffff:${formatIPv4(v4!)}`, port };
   return { family: "inet", address: formatIPv4(v4!), port };
@@ -521,7 +538,9 @@ function parseBind(text: string, col: number, fail: (column: number, reason: str
     body: "inet",
   };
   // A bare port means any address; HOST:0 lets the kernel choose the port.
-  return parseInet(text, listenish, (i) => col + i, fail);
+  const { hostname, ...address } = parseInet(text, listenish, (i) => col + i, fail);
+  if (hostname !== undefined) fail(col, "bind= takes a numeric address");
+  return address;
 }
 
 /** so=LEVEL:NAME=VALUE, e.g. so=SOL_SOCKET:SO_RCVBUF=1048576, so=IPPROTO_TCP:TCP_NODELAY=1. */

@@ -82,7 +82,7 @@ async function runRecv(ctx: Context, opts: RecvOptions, text: string): Promise<n
     return EXIT.OK;
   }
 
-  const listener = listenOn(ctx, ep as SocketEndpoint);
+  const listener = await listenOn(ctx, ep as SocketEndpoint);
   try {
     while (more()) {
       const conn = await listener.accept(wait).catch(timedOut);

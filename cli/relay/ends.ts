@@ -16,9 +16,9 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { createReadStream, createWriteStream, fstatSync, statSync, unlinkSync } from "node:fs";
 import type { Readable, Writable } from "node:stream";
-import { Socket, type SocketAddress, type WaitOptions } from "../../src/index.js";
+import { Socket, type SocketAddress, type WaitOptions, getaddrinfo } from "../../src/index.js";
 import type { Endpoint, SocketEndpoint } from "../address.js";
-import { CliError } from "../errors.js";
+import { CliError, errorText } from "../errors.js";
 import type { Context } from "../runtime.js";
 import {
   acceptSocket,
@@ -220,8 +220,58 @@ export class Listener {
   }
 }
 
-/** Creates, binds and listens (stream/seqpacket listen addresses). */
-export function listenOn(ctx: Context, ep: SocketEndpoint): Listener {
+/**
+ * The endpoints to try for `ep`: itself, or — when it names a host — one per
+ * address getaddrinfo returns (tcp:/udp: any family, tcp6:/udp6: IPv6 only).
+ */
+async function resolveEndpoint(ctx: Context, ep: SocketEndpoint): Promise<SocketEndpoint[]> {
+  if (ep.host === undefined || ep.family === "unix") return [ep];
+  const port = ep.address.family === "inet" || ep.address.family === "inet6" ? ep.address.port : 0;
+  const family = /6/.test(ep.name) ? "inet6" : "unspec";
+  ctx.step(`getaddrinfo ${ep.host} ${port} ${family} ${ep.type} …`);
+  let infos;
+  try {
+    infos = await getaddrinfo(ep.host, port, { family, socktype: ep.type === "dgram" ? "dgram" : "stream" });
+  } catch (e) {
+    throw new CliError(`${ep.text}: ${errorText(e)}`);
+  }
+  const seen = new Set<string>();
+  const out: SocketEndpoint[] = [];
+  for (const info of infos) {
+    const a = info.address;
+    if (a.family !== "inet" && a.family !== "inet6") continue;
+    const key = showAddress(a);
+    if (seen.has(key)) continue;
+    seen.add(key);
+    out.push({ ...ep, family: a.family, address: a, host: undefined });
+  }
+  ctx.step(`getaddrinfo ${ep.host} → ${[...seen].join(", ") || "(none)"}`);
+  if (out.length === 0) throw new CliError(`${ep.text}: ${ep.host} has no ${family === "inet6" ? "IPv6 " : ""}address`);
+  return out;
+}
+
+/** Tries `open` on each endpoint `ep` resolves to, in order; the first success wins. */
+async function firstOf<T>(ctx: Context, ep: SocketEndpoint, open: (e: SocketEndpoint) => Promise<T>): Promise<T> {
+  const candidates = await resolveEndpoint(ctx, ep);
+  let last: unknown;
+  for (const [i, c] of candidates.entries()) {
+    try {
+      return await open(c);
+    } catch (e) {
+      last = e;
+      if (ctx.signal.aborted || i === candidates.length - 1) break;
+      ctx.step(`${showAddress(c.address)}: ${errorText(e)}; trying the next address`);
+    }
+  }
+  throw last;
+}
+
+/** Creates, binds and listens (stream/seqpacket listen addresses), resolving a host name first. */
+export function listenOn(ctx: Context, ep: SocketEndpoint): Promise<Listener> {
+  return firstOf(ctx, ep, async (e) => listenNow(ctx, e));
+}
+
+function listenNow(ctx: Context, ep: SocketEndpoint): Listener {
   const s = openSocket(ctx, ep.family, ep.type);
   try {
     applyOptions(ctx, s, ep);
@@ -236,9 +286,13 @@ export function listenOn(ctx: Context, ep: SocketEndpoint): Listener {
 }
 
 /** Opens a socket end: connects, or binds a datagram listener, or listens and accepts one connection. */
-export async function openSocketEnd(ctx: Context, ep: SocketEndpoint): Promise<SocketEnd> {
+export function openSocketEnd(ctx: Context, ep: SocketEndpoint): Promise<SocketEnd> {
+  return firstOf(ctx, ep, (e) => openResolved(ctx, e));
+}
+
+async function openResolved(ctx: Context, ep: SocketEndpoint): Promise<SocketEnd> {
   if (ep.listen && ep.type !== "dgram") {
-    const l = listenOn(ctx, ep);
+    const l = listenNow(ctx, ep);
     try {
       return await l.accept();
     } finally {

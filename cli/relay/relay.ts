@@ -261,7 +261,7 @@ async function serverFor(ctx: Context, ep: SocketEndpoint | WsListenEndpoint): P
     const { WsListener } = await import("./ws.js");
     return WsListener.open(ctx, ep);
   }
-  const l: Listener = listenOn(ctx, ep);
+  const l: Listener = await listenOn(ctx, ep);
   return l;
 }
 
