@@ -11,6 +11,7 @@ import { readlinkSync } from "node:fs";
 import { after, before, describe, test } from "node:test";
 import {
   GENL,
+  RTNLGRP,
   NetlinkConnection,
   NetlinkError,
   Socket,
@@ -231,6 +232,20 @@ describe("rtnetlink in a test namespace", { skip }, () => {
       udp.close();
       ux.close();
       nl.close();
+    }
+  });
+
+  test("SOL_NETLINK options: memberships joined at open are listed; EXT_ACK is on", () => {
+    const c = NetlinkConnection.open("route", { groups: [RTNLGRP.LINK, RTNLGRP.IPV4_IFADDR] });
+    try {
+      const s = c.socket!;
+      assert.deepEqual(s.getsockopt("SOL_NETLINK", "NETLINK_LIST_MEMBERSHIPS"), [RTNLGRP.LINK, RTNLGRP.IPV4_IFADDR]);
+      assert.equal(s.getsockopt("SOL_NETLINK", "NETLINK_EXT_ACK"), true);
+      s.setsockopt("SOL_NETLINK", "NETLINK_DROP_MEMBERSHIP", RTNLGRP.LINK);
+      assert.deepEqual(s.getsockopt("SOL_NETLINK", "NETLINK_LIST_MEMBERSHIPS"), [RTNLGRP.IPV4_IFADDR]);
+      assert.throws(() => s.setsockopt("SOL_NETLINK", "NETLINK_LIST_MEMBERSHIPS", 1 as never));
+    } finally {
+      c.close();
     }
   });
 
