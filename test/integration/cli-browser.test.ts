@@ -81,14 +81,9 @@ ws.onmessage = (e) => {
 };
 ws.onerror = () => { window.replies = ["websocket error"]; };
 </script>`);
-        await page.waitForFunction(
-          () => (window as unknown as { replies?: string[] }).replies !== undefined,
-          undefined,
-          {
-            timeout: 20_000,
-          },
-        );
-        const replies = await page.evaluate(() => (window as unknown as { replies: string[] }).replies);
+        // Evaluated in the page (strings: this project's types have no DOM).
+        await page.waitForFunction("window.replies !== undefined", undefined, { timeout: 20_000 });
+        const replies = (await page.evaluate("window.replies")) as string[];
         assert.deepEqual(replies, ["seqpacket says: hello from the page", "seqpacket says: second message"]);
         assert.deepEqual(await page.locator("#out li").allTextContents(), replies);
         const code = await new Promise<number | null>((r) => relay.once("close", r));
