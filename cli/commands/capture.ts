@@ -38,7 +38,7 @@ interface CaptureCliOptions {
   snaplen: number;
   promisc?: boolean;
   dgram?: boolean;
-  dump?: boolean;
+  dumpFilter?: boolean;
   quiet?: boolean;
 }
 
@@ -149,7 +149,7 @@ ADDR, [src|dst] port N — compiled to classic BPF and attached in the kernel
           const words = (command.processedArgs[0] as string[] | undefined) ?? [];
           const expression = words.join(" ");
           const program = compileFilter(expression, opts.snaplen);
-          if (opts.dump) {
+          if (opts.dumpFilter) {
             ctx.out.line(formatProgram(program));
             return EXIT.OK;
           }

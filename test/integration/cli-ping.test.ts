@@ -1,0 +1,137 @@
+/**
+ * `sockit ping` and `sockit trace` run for real: on the loopback, and inside
+ * namespaces the test creates (A — R — B, R routing), with the output ping
+ * and traceroute print, --json, exit codes, and the one-line errors.
+ */
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { after, before, describe, test } from "node:test";
+import { CAP_NET_RAW, hasCap, which } from "../helpers.js";
+import { NET, lineUp, netnsSkip, pingGroupRange, type Line } from "./icmp-netns.js";
+
+const ROOT = fileURLToPath(new URL("../..", import.meta.url));
+
+interface Result {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the CLI from source, optionally inside a namespace or behind another command (setpriv). */
+function sockit(args: string[], prefix: string[] = [], timeout = 20_000): Promise<Result> {
+  return new Promise((resolve, reject) => {
+    const argv = [...prefix, process.execPath, "--import", "tsx", "cli/main.ts", ...args];
+    const child = spawn(argv[0]!, argv.slice(1), { cwd: ROOT, env: { ...process.env, NO_COLOR: "1" } });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
+    child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
+    const timer = setTimeout(() => {
+      child.kill("SIGKILL");
+      reject(new Error(`sockit ${args.join(" ")} did not finish in ${timeout} ms; stderr: ${stderr}`));
+    }, timeout);
+    child.on("close", (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+function oneLineError(r: Result, pattern: RegExp): void {
+  const lines = r.stderr.split("\n").filter(Boolean);
+  assert.equal(lines.length, 1, r.stderr);
+  assert.match(lines[0]!, /^sockit: /);
+  assert.match(lines[0]!, pattern);
+}
+
+const rawSkip = hasCap(CAP_NET_RAW) ? undefined : "needs CAP_NET_RAW (run as root)";
+
+describe("sockit ping / trace on the loopback", { skip: rawSkip }, () => {
+  test("ping prints each reply and ping's statistics; exit 0", async () => {
+    const r = await sockit(["ping", "-c", "2", "-i", "0.05", "127.0.0.1"]);
+    assert.equal(r.code, 0, r.stderr);
+    const lines = r.stdout.split("\n");
+    assert.equal(lines[0], "PING 127.0.0.1 (127.0.0.1) 56(84) bytes of data.");
+    assert.match(lines[1]!, /^64 bytes from 127\.0\.0\.1: icmp_seq=1 ttl=64 time=\d+\.\d{3} ms$/);
+    assert.match(lines[2]!, /^64 bytes from 127\.0\.0\.1: icmp_seq=2 ttl=64 time=\d+\.\d{3} ms$/);
+    assert.equal(lines[3], "");
+    assert.equal(lines[4], "--- 127.0.0.1 ping statistics ---");
+    assert.match(lines[5]!, /^2 packets transmitted, 2 received, 0% packet loss, time \d+ms$/);
+    assert.match(lines[6]!, /^rtt min\/avg\/max\/mdev = [\d.]+\/[\d.]+\/[\d.]+\/[\d.]+ ms$/);
+  });
+
+  test("--json prints the whole result; -6 localhost is ::1; -s sets the payload", async () => {
+    const r = await sockit(["--json", "ping", "-6", "-c", "1", "-s", "16", "localhost"]);
+    assert.equal(r.code, 0, r.stderr);
+    const j = JSON.parse(r.stdout) as { address: string; received: number; replies: { bytes: number }[] };
+    assert.equal(j.address, "::1");
+    assert.equal(j.received, 1);
+    assert.equal(j.replies[0]!.bytes, 24);
+  });
+
+  test("trace to the loopback is one hop; usage errors exit 2 in one line", async () => {
+    const t = await sockit(["trace", "-q", "1", "127.0.0.1"]);
+    assert.equal(t.code, 0, t.stderr);
+    assert.match(t.stdout, /^traceroute to 127\.0\.0\.1, 30 hops max\n 1  127\.0\.0\.1 {2}\d+\.\d{3} ms\n$/);
+    const bad = await sockit(["ping", "example.com"]);
+    assert.equal(bad.code, 2);
+    oneLineError(bad, /not a numeric IPv4\/IPv6 address/);
+    const badCount = await sockit(["ping", "-c", "x", "127.0.0.1"]);
+    assert.equal(badCount.code, 2);
+  });
+
+  test(
+    "without CAP_NET_RAW (and no ping sockets) ping fails in one line naming the capability",
+    { skip: which("setpriv") ? undefined : "needs setpriv" },
+    async () => {
+      const r = await sockit(
+        ["ping", "-c", "1", "--mode", "raw", "127.0.0.1"],
+        ["setpriv", "--inh-caps=-net_raw", "--bounding-set=-net_raw"],
+      );
+      assert.equal(r.code, 1);
+      oneLineError(r, /EPERM.*CAP_NET_RAW/);
+    },
+  );
+});
+
+describe("sockit ping / trace across namespaces", () => {
+  const skip = netnsSkip();
+  let line: Line;
+  before(() => {
+    if (!skip) line = lineUp("c");
+  });
+  after(() => line?.down());
+
+  test("ping over a ping socket; TTL 1 prints 'Time to live exceeded' and exits 1", { skip }, async () => {
+    pingGroupRange(line.a, "0 2147483647");
+    const ns = ["ip", "netns", "exec", line.a];
+    const ok = await sockit(["-v", "ping", "-c", "1", NET.b], ns);
+    assert.equal(ok.code, 0, ok.stderr);
+    assert.match(ok.stdout, new RegExp(`64 bytes from ${NET.b.replaceAll(".", "\\.")}: icmp_seq=1 ttl=63 time=`));
+    assert.match(ok.stderr, /ping \(SOCK_DGRAM\) socket/);
+    const ttl = await sockit(["ping", "-c", "1", "-t", "1", "-W", "1", NET.b], ns);
+    assert.equal(ttl.code, 1);
+    assert.match(ttl.stdout, new RegExp(`From ${NET.ra.replaceAll(".", "\\.")} icmp_seq=1 Time to live exceeded`));
+    assert.match(ttl.stdout, /1 packets transmitted, 0 received, \+1 errors, 100% packet loss/);
+  });
+
+  test("trace prints R then B, hop by hop (IPv4 UDP, IPv6 ICMP, --json)", { skip }, async () => {
+    const ns = ["ip", "netns", "exec", line.a];
+    const t = await sockit(["trace", "-q", "2", "-m", "5", NET.b], ns);
+    assert.equal(t.code, 0, t.stderr);
+    const lines = t.stdout.trimEnd().split("\n");
+    assert.equal(lines[0], `traceroute to ${NET.b}, 5 hops max`);
+    assert.match(lines[1]!, new RegExp(`^ 1  ${NET.ra.replaceAll(".", "\\.")}  [\\d.]+ ms  [\\d.]+ ms$`));
+    assert.match(lines[2]!, new RegExp(`^ 2  ${NET.b.replaceAll(".", "\\.")}  [\\d.]+ ms  [\\d.]+ ms$`));
+    assert.equal(lines.length, 3);
+    const j = await sockit(["--json", "trace", "-I", "-q", "1", NET.b6], ns);
+    assert.equal(j.code, 0, j.stderr);
+    const res = JSON.parse(j.stdout) as { reached: boolean; hops: { probes: { address: string }[] }[] };
+    assert.equal(res.reached, true);
+    assert.deepEqual(
+      res.hops.map((h) => h.probes[0]!.address),
+      [NET.ra6, NET.b6],
+    );
+  });
+});
