@@ -11,6 +11,7 @@ import {
   formatRouteEventLine,
   monitorRoute,
   monitorUevents,
+  SocketError,
 } from "../../src/index.js";
 import { type CommandSpec, intOption } from "../command.js";
 import { UsageError } from "../errors.js";
@@ -83,21 +84,46 @@ subscribed. Runs until Ctrl-C, or until -c events were printed.`,
             failure ??= e;
             wake?.();
           };
-          if (groups.size > 0) {
-            const it = monitorRoute({ groups: [...groups], signal, ...netns });
-            pumps.push(
-              (async () => {
-                for await (const event of it) push({ kind: "route", event });
-              })().catch(fail),
-            );
-          }
-          if (uevents) {
-            const it = monitorUevents({ signal, ...netns });
-            pumps.push(
-              (async () => {
-                for await (const event of it) push({ kind: "uevent", event });
-              })().catch(fail),
-            );
+          // A monitor whose receive queue overflowed gets ENOBUFS once: events were
+          // lost. Say so on stderr and keep watching with a fresh subscription,
+          // as `ip monitor` does, instead of ending.
+          const pump = <T>(open: () => AsyncGenerator<T, void, undefined>, wrap: (e: T) => Item): Promise<void> => {
+            // The first subscription opens here, synchronously: a missing
+            // namespace fails the command before "monitoring" is printed.
+            let it = open();
+            return (async () => {
+              for (;;) {
+                try {
+                  for await (const event of it) push(wrap(event));
+                  return;
+                } catch (e) {
+                  if (!(e instanceof SocketError && e.code === "ENOBUFS") || signal.aborted) throw e;
+                  ctx.out.note("sockit: events were lost (ENOBUFS: the receive queue overflowed)", "yellow");
+                  it = open();
+                }
+              }
+            })().catch(fail);
+          };
+          try {
+            if (groups.size > 0) {
+              pumps.push(
+                pump(
+                  () => monitorRoute({ groups: [...groups], signal, ...netns }),
+                  (event) => ({ kind: "route", event }),
+                ),
+              );
+            }
+            if (uevents) {
+              pumps.push(
+                pump(
+                  () => monitorUevents({ signal, ...netns }),
+                  (event) => ({ kind: "uevent", event }),
+                ),
+              );
+            }
+          } catch (e) {
+            stop.abort(); // close what did open
+            throw e;
           }
           ctx.out.note(
             `monitoring ${[...groups, ...(uevents ? ["uevent"] : [])].join(", ")}${opts.netns ? ` in netns ${opts.netns}` : ""} (Ctrl-C to stop)`,

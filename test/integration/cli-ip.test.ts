@@ -171,5 +171,8 @@ describe("sockit ip", { skip: hasIp ? false : "needs iproute2's ip" }, () => {
     assert.match(r.stderr, /^sockit: unknown topic 'bogus'/);
     const t = await sockit(["ip", "route", "--table", "nope"]);
     assert.equal(t.code, 2);
+    const m = await sockit(["monitor", "--netns", "sockit-no-such-ns"]);
+    assert.equal(m.code, 1);
+    assert.equal(m.stderr, "sockit: open ENOENT /run/netns/sockit-no-such-ns\n");
   });
 });
