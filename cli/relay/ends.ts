@@ -489,14 +489,16 @@ export function openExec(ctx: Context, name: string, command: string): End {
   const child: ChildProcess = spawn("/bin/sh", ["-c", command], { stdio: ["pipe", "pipe", "inherit"] });
   ctx.step(`exec sh -c ${JSON.stringify(command)} → pid ${child.pid ?? "?"}`);
   let exited = false;
-  child.on("exit", (code, signal) => {
-    exited = true;
-    ctx.step(`exit pid ${child.pid} ${signal ?? `code ${code}`}`);
-  });
-  child.on("error", (e) => ctx.step(`exec failed: ${e.message}`));
+  // Stops the child if sockit ends first (Ctrl-C, an error); unregistered when it exits.
   const kill = ctx.onCleanup(() => {
     if (!exited) child.kill("SIGTERM");
   });
+  child.on("exit", (code, signal) => {
+    exited = true;
+    kill();
+    ctx.step(`exit pid ${child.pid} ${signal ?? `code ${code}`}`);
+  });
+  child.on("error", (e) => ctx.step(`exec failed: ${e.message}`));
   return new StreamEnd(name, child.stdout!, child.stdin!, () => {
     // The relay is over: give the child its EOF and a moment to finish, then stop it.
     if (!exited) setTimeout(kill, 2000).unref();

@@ -76,7 +76,7 @@ async function pump(
       ctx.step(`${label}: a ${n}-byte message was cut to ${chunk.length} bytes`);
       n = chunk.length;
     }
-    ctx.detail(`${label}: ${n} bytes`);
+    if (ctx.verbose >= 2) ctx.detail(`${label}: ${n} bytes`);
     try {
       if (n > dst.maxWrite) {
         stats.truncated++;

@@ -15,6 +15,7 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import fc from "fast-check";
 import { WebSocket } from "ws";
+import { socketpair } from "../../src/index.js";
 import { ROOT } from "../helpers.js";
 
 const LIMIT_MS = 20_000;
@@ -399,6 +400,30 @@ describe("sockit relay: exec, fork, file, stats", () => {
     assert.equal(r.code, 0, r.stderr);
     assert.equal(await got, "file contents\n");
     server.close();
+  });
+
+  it("fd:N adopts an inherited socket: a seqpacket socketpair end keeps its boundaries", async () => {
+    const b = path("fd");
+    await pythonServer("unix", "seqpacket", b);
+    const [mine, theirs] = socketpair("unix", "seqpacket");
+    const child = spawn(
+      process.execPath,
+      ["--import", "tsx", "cli/main.ts", "-v", "relay", "fd:3", `unix-seqpacket:${b}`],
+      { cwd: ROOT, stdio: ["ignore", "pipe", "pipe", theirs.fd] },
+    );
+    const relay = new Proc(child, "sockit relay fd:3");
+    theirs.close(); // the child has its own copy
+    await relay.waitFor(/adopt fd 3: unix seqpacket/);
+    const replies: string[] = [];
+    for (const m of ["p", "qq"]) {
+      await mine.send(m);
+      replies.push((await mine.recv(100)).toString());
+    }
+    assert.deepEqual(replies, ["<p>", "<qq>"]);
+    mine.shutdown("write");
+    assert.equal((await mine.recv(100)).length, 0, "EOF comes back");
+    mine.close();
+    assert.equal((await relay.result()).code, 0);
   });
 
   it("connect: stdin to the address, the address to stdout", async () => {
