@@ -18,7 +18,7 @@ import { createReadStream, createWriteStream, fstatSync, statSync, unlinkSync } 
 import type { Readable, Writable } from "node:stream";
 import { Socket, type SocketAddress, type WaitOptions, getaddrinfo } from "../../src/index.js";
 import type { Endpoint, SocketEndpoint } from "../address.js";
-import { CliError, errorText } from "../errors.js";
+import { CliError, UsageError, errorText } from "../errors.js";
 import type { Context } from "../runtime.js";
 import {
   acceptSocket,
@@ -164,7 +164,15 @@ function applyOptions(ctx: Context, s: Socket, ep: SocketEndpoint): void {
     const level = /^\d+$/.test(o.level) ? Number(o.level) : o.level;
     const name = /^\d+$/.test(o.name) ? Number(o.name) : o.name;
     // The option table checks the value's shape for known options.
-    (s.setsockopt as (l: string | number, n: string | number, v: unknown) => void)(level, name, o.value);
+    try {
+      (s.setsockopt as (l: string | number, n: string | number, v: unknown) => void)(level, name, o.value);
+    } catch (e) {
+      // Name the address; a wrong name or value is the user's (exit 2), a refusal the kernel's (exit 1).
+      const text = `${ep.text}: ${errorText(e)}`;
+      if (e instanceof TypeError || e instanceof RangeError || /^ERR_/.test(String((e as { code?: unknown }).code)))
+        throw new UsageError(text);
+      throw new CliError(text);
+    }
     ctx.step(
       `setsockopt fd ${s.fd} ${o.level} ${o.name} ${Buffer.isBuffer(o.value) ? o.value.toString("hex") : String(o.value)}`,
     );

@@ -525,6 +525,12 @@ describe("sockit relay: usage errors", () => {
     }
   });
 
+  it("a socket option the table does not know is a usage error naming the address", async () => {
+    const r = await sockit(["send", "udp:127.0.0.1:9,so=SOL_SOCKET:SO_BOGUS=1", "x"]).result();
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /^sockit: udp:127\.0\.0\.1:9,so=SOL_SOCKET:SO_BOGUS=1: .*SO_BOGUS.*\n$/);
+  });
+
   it("listen refuses a connect address with exit 2", async () => {
     const r = await sockit(["listen", "tcp:127.0.0.1:80"]).result();
     assertUsage(r, "tcp:127.0.0.1:80");
