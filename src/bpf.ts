@@ -37,7 +37,10 @@ function bpfError(message: string): Error {
   return codedError("ERR_INVALID_ARG_VALUE", message);
 }
 
-/** Builds one instruction (BPF_STMT / BPF_JUMP in C). Does not correspond to a syscall. */
+/**
+ * Builds one instruction (BPF_STMT / BPF_JUMP in C). Does not correspond to a syscall.
+ * @see https://man7.org/linux/man-pages/man7/packet.7.html
+ */
 export function bpfInstruction(code: number, k = 0, jt = 0, jf = 0): BpfInstruction {
   return { code, jt, jf, k: k >>> 0 };
 }
@@ -112,6 +115,7 @@ function memOperand(op: string, line: number): { ind: boolean; k: number } | und
  * 0 octal. Jumps go forward only, as the kernel requires. Does not
  * correspond to a syscall.
  *
+ * @see https://man7.org/linux/man-pages/man7/packet.7.html
  * @throws TypeError ERR_INVALID_ARG_VALUE naming the line for a syntax error,
  *   an unknown label, a backward jump or one longer than 255 instructions.
  */
@@ -232,6 +236,7 @@ export function assemble(text: string): BpfInstruction[] {
  * cheaply: 1..BPF_MAXINSNS instructions, field ranges, jumps inside the
  * program, and a last instruction that returns. Does not correspond to a syscall.
  *
+ * @see https://man7.org/linux/man-pages/man7/packet.7.html
  * @throws TypeError ERR_INVALID_ARG_TYPE / ERR_INVALID_ARG_VALUE, RangeError ERR_OUT_OF_RANGE.
  */
 export function toProgram(program: BpfProgramLike): BpfInstruction[] {
@@ -283,7 +288,10 @@ function instruction(x: unknown, i: number): BpfInstruction {
   };
 }
 
-/** Lays out instructions as an array of struct sock_filter (host byte order). Does not correspond to a syscall. */
+/**
+ * Lays out instructions as an array of struct sock_filter (host byte order). Does not correspond to a syscall.
+ * @see https://man7.org/linux/man-pages/man7/packet.7.html
+ */
 export function encodeProgram(program: BpfProgramLike): Buffer {
   const insns = toProgram(program);
   const b = Buffer.alloc(insns.length * SF.size);
@@ -303,7 +311,11 @@ export function encodeProgram(program: BpfProgramLike): Buffer {
   return b;
 }
 
-/** Formats a program as tcpdump -dd does: one `{ 0x28, 0, 0, 0x0000000c },` line per instruction. */
+/**
+ * Formats a program as tcpdump -dd does: one `{ 0x28, 0, 0, 0x0000000c },` line per instruction.
+ * Does not correspond to a syscall.
+ * @see https://man7.org/linux/man-pages/man7/packet.7.html
+ */
 export function formatProgram(program: BpfProgramLike): string {
   return toProgram(program)
     .map(
@@ -354,7 +366,10 @@ export function detachFilter(socket: Socket | number): void {
 // ---------------------------------------------------------------------------
 // Ready filters.
 
-/** The return value that accepts a whole packet (as tcpdump's default snaplen). */
+/**
+ * The return value that accepts a whole packet (as tcpdump's default snaplen).
+ * @see https://man7.org/linux/man-pages/man7/packet.7.html
+ */
 export const ACCEPT_ALL = 262144;
 
 /** One primitive of a filter expression. */
@@ -381,6 +396,7 @@ const PROTO_WORDS: Record<string, { protocol: number; family?: "ip" | "ip6" }> =
  * `sctp`, `proto N`, `[src|dst] host ADDR`, `[src|dst] port N`. Does not
  * correspond to a syscall.
  *
+ * @see https://man7.org/linux/man-pages/man7/packet.7.html
  * @throws TypeError ERR_INVALID_ARG_VALUE naming the word it could not read.
  */
 export function parseFilterExpression(expression: string): FilterPrimitive[] {
@@ -447,6 +463,7 @@ export function parseFilterExpression(expression: string): FilterPrimitive[] {
  * at the first IPv6 next header only and skip IPv4 fragments after the first.
  * An empty expression accepts everything. Does not correspond to a syscall.
  *
+ * @see https://man7.org/linux/man-pages/man7/packet.7.html
  * @throws TypeError ERR_INVALID_ARG_VALUE for a bad expression or a contradiction (ip and ip6).
  */
 export function compileFilter(filter: string | readonly FilterPrimitive[], snaplen = ACCEPT_ALL): BpfInstruction[] {
@@ -553,6 +570,7 @@ export interface FilterInput {
  * instructions {@link assemble} emits and the ancillary loads of protocol,
  * packet length and SKF_NET_OFF / SKF_LL_OFF. Does not correspond to a syscall.
  *
+ * @see https://man7.org/linux/man-pages/man7/packet.7.html
  * @throws TypeError/RangeError ERR_* for a malformed program.
  */
 export function runFilter(program: BpfProgramLike, input: FilterInput): number {

@@ -50,6 +50,7 @@ export interface IcmpTarget {
  * optional %zone), or "localhost" (127.0.0.1, or ::1 when `family` is
  * "inet6"). Host names are not resolved yet. Does not correspond to a syscall.
  *
+ * @see https://man7.org/linux/man-pages/man7/icmp.7.html
  * @throws TypeError ERR_INVALID_ADDRESS for anything else, or a family mismatch.
  */
 export function icmpTarget(host: string, family?: "inet" | "inet6"): IcmpTarget {
@@ -477,7 +478,11 @@ export interface PingResult {
   interrupted: boolean;
 }
 
-/** ping's text for an ICMP error type/code (iputils ping_common). */
+/**
+ * ping's text for an ICMP error type/code (iputils ping_common).
+ * Does not correspond to a syscall.
+ * @see https://man7.org/linux/man-pages/man7/icmp.7.html
+ */
 export function icmpMessage(v6: boolean, type: number, code: number): string {
   if (!v6) {
     if (type === ICMP.TIME_EXCEEDED)

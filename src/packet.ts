@@ -48,7 +48,11 @@ const PROTOCOLS: Record<string, number | undefined> = {
   arp: ETH_P.ARP,
 };
 
-/** An interface index from a name or index; null/0 means every interface. */
+/**
+ * An interface index from a name or index; null/0 means every interface.
+ * Does not correspond to a syscall.
+ * @see https://man7.org/linux/man-pages/man7/packet.7.html
+ */
 export function interfaceIndex(iface: string | number | null | undefined): number {
   if (iface === null || iface === undefined || iface === 0 || iface === "any") return 0;
   if (typeof iface === "number") return raw.checkInt(iface, "interface index", 0);

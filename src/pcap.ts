@@ -14,7 +14,10 @@ import { codedError } from "./errors.js";
 import { PacketError } from "./packets/error.js";
 import * as raw from "./raw/index.js";
 
-/** pcap link types (LINKTYPE_*) sockit writes. */
+/**
+ * pcap link types (LINKTYPE_*) sockit writes.
+ * @see https://www.tcpdump.org/manpages/pcap-savefile.5.html
+ */
 export const LINKTYPE = Object.freeze({
   /** BSD loopback. */
   NULL: 0,
@@ -52,6 +55,7 @@ export interface PcapHeaderOptions {
  * Encodes the 24-byte pcap file header (version 2.4, little-endian). Does not
  * correspond to a syscall.
  *
+ * @see https://www.tcpdump.org/manpages/pcap-savefile.5.html
  * @throws RangeError ERR_OUT_OF_RANGE for a link type or snaplen out of range.
  */
 export function encodePcapHeader(options: PcapHeaderOptions = {}): Buffer {
@@ -69,6 +73,7 @@ export function encodePcapHeader(options: PcapHeaderOptions = {}): Buffer {
 /**
  * Encodes one record: the 16-byte header (timestamp, captured and original
  * length) and the data. Does not correspond to a syscall.
+ * @see https://www.tcpdump.org/manpages/pcap-savefile.5.html
  */
 export function encodePcapRecord(
   data: Uint8Array,
@@ -91,6 +96,7 @@ export function encodePcapRecord(
  * Builds the 16-byte Linux cooked-capture (LINKTYPE_LINUX_SLL) header for a
  * frame received on a SOCK_DGRAM packet socket, from its address. Does not
  * correspond to a syscall.
+ * @see https://www.tcpdump.org/manpages/pcap-savefile.5.html
  */
 export function encodeSllHeader(address: PacketAddress): Buffer {
   const b = Buffer.alloc(SLL_HEADER_SIZE);
@@ -107,6 +113,7 @@ export function encodeSllHeader(address: PacketAddress): Buffer {
  * The pcap link type for frames of a packet socket: LINKTYPE_ETHERNET for a
  * SOCK_RAW socket on Ethernet or loopback, LINKTYPE_LINUX_SLL otherwise (write
  * each frame after {@link encodeSllHeader}). Does not correspond to a syscall.
+ * @see https://www.tcpdump.org/manpages/pcap-savefile.5.html
  */
 export function linkTypeFor(socketType: "raw" | "dgram", hatype?: number): number {
   if (socketType === "raw" && (hatype === undefined || hatype === ARPHRD.ETHER || hatype === ARPHRD.LOOPBACK)) {
@@ -122,6 +129,7 @@ export type PcapSink = string | number | { write(chunk: Buffer): unknown };
  * Writes a pcap file: the header at construction, one record per
  * {@link PcapWriter.write}. A path is created (truncated) and written
  * synchronously; a stream gets each record as one chunk.
+ * @see https://www.tcpdump.org/manpages/pcap-savefile.5.html
  */
 export class PcapWriter {
   readonly linkType: number;
@@ -204,6 +212,7 @@ export interface PcapFile {
  * Parses a classic pcap file (either byte order, micro- or nanosecond).
  * Does not correspond to a syscall.
  *
+ * @see https://www.tcpdump.org/manpages/pcap-savefile.5.html
  * @throws PacketError (ERR_PACKET_MALFORMED) for a bad magic or a record past the end.
  */
 export function parsePcap(bytes: Uint8Array): PcapFile {

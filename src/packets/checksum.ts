@@ -11,6 +11,7 @@ import { codedError } from "../errors.js";
  * sum `sum` (not yet folded or inverted); an odd last byte is padded with a
  * zero, as RFC 1071 says. Use it to checksum data in pieces, then
  * {@link finishChecksum}. Does not correspond to a syscall.
+ * @see https://man7.org/linux/man-pages/man7/raw.7.html
  */
 export function checksumAdd(sum: number, data: Uint8Array): number {
   const n = data.byteLength;
@@ -22,7 +23,11 @@ export function checksumAdd(sum: number, data: Uint8Array): number {
   return sum;
 }
 
-/** Folds a running sum to 16 bits and inverts it: the checksum field's value. */
+/**
+ * Folds a running sum to 16 bits and inverts it: the checksum field's value.
+ * Does not correspond to a syscall.
+ * @see https://man7.org/linux/man-pages/man7/raw.7.html
+ */
 export function finishChecksum(sum: number): number {
   while (sum > 0xffff) sum = (sum & 0xffff) + Math.floor(sum / 0x10000);
   return ~sum & 0xffff;
@@ -39,7 +44,11 @@ export function internetChecksum(data: Uint8Array): number {
   return finishChecksum(checksumAdd(0, data));
 }
 
-/** Parses an IPv4 or IPv6 address string to its 4 or 16 bytes, or throws ERR_INVALID_ADDRESS. */
+/**
+ * Parses an IPv4 or IPv6 address string to its 4 or 16 bytes, or throws ERR_INVALID_ADDRESS.
+ * Does not correspond to a syscall.
+ * @see https://man7.org/linux/man-pages/man7/raw.7.html
+ */
 export function addressBytes(address: string, what = "address"): Uint8Array {
   if (typeof address !== "string") {
     throw codedError("ERR_INVALID_ARG_TYPE", `${what} must be an IP address string, got ${typeof address}`);
@@ -57,6 +66,7 @@ export function addressBytes(address: string, what = "address"): Uint8Array {
  * source, destination, 32-bit length, three zeros, next header. Both
  * addresses must be of the same family. Does not correspond to a syscall.
  *
+ * @see https://man7.org/linux/man-pages/man7/raw.7.html
  * @throws TypeError ERR_INVALID_ADDRESS for a malformed address or mixed families.
  */
 export function pseudoHeaderSum(source: string, destination: string, protocol: number, length: number): number {
@@ -76,6 +86,7 @@ export function pseudoHeaderSum(source: string, destination: string, protocol: n
  * checksum field zeroed or holding the value to verify) with its
  * pseudo-header. Over a segment that carries a correct checksum it returns 0.
  * Does not correspond to a syscall.
+ * @see https://man7.org/linux/man-pages/man7/raw.7.html
  */
 export function transportChecksum(source: string, destination: string, protocol: number, segment: Uint8Array): number {
   return finishChecksum(checksumAdd(pseudoHeaderSum(source, destination, protocol, segment.byteLength), segment));

@@ -4,7 +4,10 @@
  * input never makes a decoder throw anything else.
  */
 
-/** A malformed or truncated packet; `code` is always "ERR_PACKET_MALFORMED". */
+/**
+ * A malformed or truncated packet; `code` is always "ERR_PACKET_MALFORMED".
+ * @see https://man7.org/linux/man-pages/man7/raw.7.html
+ */
 export class PacketError extends RangeError {
   override name = "PacketError";
   readonly code = "ERR_PACKET_MALFORMED";
@@ -16,14 +19,22 @@ export class PacketError extends RangeError {
   }
 }
 
-/** Throws PacketError unless `buf` holds at least `need` bytes. */
+/**
+ * Throws PacketError unless `buf` holds at least `need` bytes.
+ * Does not correspond to a syscall.
+ * @see https://man7.org/linux/man-pages/man7/raw.7.html
+ */
 export function need(protocol: string, buf: Uint8Array, need: number, what = "header"): void {
   if (buf.byteLength < need) {
     throw new PacketError(protocol, `${what} needs ${need} bytes, got ${buf.byteLength}`);
   }
 }
 
-/** A Buffer view of any Uint8Array, without copying. */
+/**
+ * A Buffer view of any Uint8Array, without copying.
+ * Does not correspond to a syscall.
+ * @see https://man7.org/linux/man-pages/man7/raw.7.html
+ */
 export function asBuffer(b: Uint8Array): Buffer {
   return Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.byteLength);
 }

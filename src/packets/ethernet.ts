@@ -9,7 +9,10 @@ import { codedError } from "../errors.js";
 import { asBuffer, need } from "./error.js";
 import { checkField } from "./ipv4.js";
 
-/** ETH_HLEN (14) and ETH_ALEN (6), from the headers. */
+/**
+ * ETH_HLEN (14) and ETH_ALEN (6), from the headers.
+ * @see https://man7.org/linux/man-pages/man7/packet.7.html
+ */
 export const ETH_HEADER_SIZE = ETH_P.ETH_HLEN ?? 14;
 const ALEN = ETH_P.ETH_ALEN ?? 6;
 
@@ -26,7 +29,11 @@ export interface EthernetFrame {
   payload: Buffer;
 }
 
-/** Formats 6 bytes as "aa:bb:cc:dd:ee:ff". */
+/**
+ * Formats 6 bytes as "aa:bb:cc:dd:ee:ff".
+ * Does not correspond to a syscall.
+ * @see https://man7.org/linux/man-pages/man7/packet.7.html
+ */
 export function formatMac(b: Uint8Array, off = 0): string {
   return Array.from(b.subarray(off, off + ALEN), (x) => x.toString(16).padStart(2, "0")).join(":");
 }
@@ -34,6 +41,7 @@ export function formatMac(b: Uint8Array, off = 0): string {
 /**
  * Decodes an Ethernet II frame. Does not correspond to a syscall.
  *
+ * @see https://man7.org/linux/man-pages/man7/packet.7.html
  * @throws PacketError (ERR_PACKET_MALFORMED) when shorter than its header.
  */
 export function decodeEthernet(bytes: Uint8Array): EthernetFrame {
@@ -70,6 +78,7 @@ function macBytes(text: unknown, what: string): Buffer {
 /**
  * Encodes an Ethernet II frame (no FCS, no padding). Does not correspond to a syscall.
  *
+ * @see https://man7.org/linux/man-pages/man7/packet.7.html
  * @throws TypeError ERR_INVALID_ADDRESS, RangeError ERR_OUT_OF_RANGE.
  */
 export function encodeEthernet(

@@ -11,7 +11,10 @@ import { internetChecksum } from "./checksum.js";
 import { asBuffer, need } from "./error.js";
 import { checkField } from "./ipv4.js";
 
-/** The ICMP header size (type, code, checksum and the 4-byte rest of header). */
+/**
+ * The ICMP header size (type, code, checksum and the 4-byte rest of header).
+ * @see https://man7.org/linux/man-pages/man7/icmp.7.html
+ */
 export const ICMP_HEADER_SIZE = 8;
 
 /** A decoded ICMP (or ICMPv6) message. */
@@ -40,6 +43,7 @@ export interface IcmpDecoded extends IcmpMessage {
  * Decodes an ICMP message (as read from an ICMP datagram socket, or after the
  * IP header on a raw one). Does not correspond to a syscall.
  *
+ * @see https://man7.org/linux/man-pages/man7/icmp.7.html
  * @throws PacketError (ERR_PACKET_MALFORMED) when fewer than 8 bytes are given.
  */
 export function decodeICMP(bytes: Uint8Array): IcmpDecoded {
@@ -48,7 +52,11 @@ export function decodeICMP(bytes: Uint8Array): IcmpDecoded {
   return { ...fields(b), checksumValid: internetChecksum(b) === 0 };
 }
 
-/** The fields common to ICMP and ICMPv6 (shared with icmpv6.ts). */
+/**
+ * The fields common to ICMP and ICMPv6 (shared with icmpv6.ts).
+ * Does not correspond to a syscall.
+ * @see https://man7.org/linux/man-pages/man7/icmp.7.html
+ */
 export function fields(b: Buffer): IcmpMessage {
   return {
     type: b[0]!,
@@ -75,7 +83,11 @@ export interface IcmpInput {
   payload?: Uint8Array;
 }
 
-/** Builds the 8-byte header + payload with the checksum field zero (shared with icmpv6.ts). */
+/**
+ * Builds the 8-byte header + payload with the checksum field zero (shared with icmpv6.ts).
+ * Does not correspond to a syscall.
+ * @see https://man7.org/linux/man-pages/man7/icmp.7.html
+ */
 export function layout(m: IcmpInput): Buffer {
   if (typeof m !== "object" || m === null) throw codedError("ERR_INVALID_ARG_TYPE", "message must be an object");
   const payload = m.payload ?? Buffer.alloc(0);
@@ -100,6 +112,7 @@ export function layout(m: IcmpInput): Buffer {
 /**
  * Encodes an ICMP message with its checksum. Does not correspond to a syscall.
  *
+ * @see https://man7.org/linux/man-pages/man7/icmp.7.html
  * @throws TypeError ERR_INVALID_ARG_TYPE, RangeError ERR_OUT_OF_RANGE for a bad field.
  */
 export function encodeICMP(m: IcmpInput): Buffer {
@@ -114,6 +127,7 @@ export function encodeICMP(m: IcmpInput): Buffer {
 /**
  * Encodes an ICMP echo request (ICMP_ECHO) with `id`, `sequence` and
  * `payload`. Does not correspond to a syscall.
+ * @see https://man7.org/linux/man-pages/man7/icmp.7.html
  */
 export function encodeEchoRequest(id: number, sequence: number, payload: Uint8Array = Buffer.alloc(0)): Buffer {
   return encodeICMP({ type: ICMP.ECHO, id, sequence, payload });

@@ -24,6 +24,7 @@ export interface PseudoHeader {
  * already did (a socket read) — pass `pseudo` to check raw captures. Does not
  * correspond to a syscall.
  *
+ * @see https://man7.org/linux/man-pages/man7/ipv6.7.html
  * @throws PacketError (ERR_PACKET_MALFORMED) when fewer than 8 bytes are given.
  */
 export function decodeICMPv6(bytes: Uint8Array, pseudo?: PseudoHeader): IcmpDecoded {
@@ -38,6 +39,7 @@ export function decodeICMPv6(bytes: Uint8Array, pseudo?: PseudoHeader): IcmpDeco
  * and left 0 otherwise (for an IPPROTO_ICMPV6 socket, which computes it).
  * Does not correspond to a syscall.
  *
+ * @see https://man7.org/linux/man-pages/man7/ipv6.7.html
  * @throws TypeError ERR_INVALID_ARG_TYPE / ERR_INVALID_ADDRESS, RangeError ERR_OUT_OF_RANGE.
  */
 export function encodeICMPv6(m: IcmpInput, pseudo?: PseudoHeader): Buffer {
@@ -49,7 +51,10 @@ export function encodeICMPv6(m: IcmpInput, pseudo?: PseudoHeader): Buffer {
   return b;
 }
 
-/** Encodes an ICMPv6 echo request (ICMP6_ECHO_REQUEST). Does not correspond to a syscall. */
+/**
+ * Encodes an ICMPv6 echo request (ICMP6_ECHO_REQUEST). Does not correspond to a syscall.
+ * @see https://man7.org/linux/man-pages/man7/ipv6.7.html
+ */
 export function encodeEchoRequestV6(
   id: number,
   sequence: number,

@@ -11,7 +11,10 @@ import { internetChecksum } from "./checksum.js";
 import { PacketError, asBuffer, need } from "./error.js";
 
 const IPH = STRUCTS.iphdr!;
-/** The size of an IPv4 header without options (sizeof(struct iphdr), 20). */
+/**
+ * The size of an IPv4 header without options (sizeof(struct iphdr), 20).
+ * @see https://man7.org/linux/man-pages/man7/raw.7.html
+ */
 export const IPV4_HEADER_SIZE = IPH.size;
 
 /** A decoded IPv4 header. */
@@ -55,6 +58,7 @@ export interface IPv4Packet {
  * totalLength, so link-layer padding is dropped. Does not correspond to a
  * syscall.
  *
+ * @see https://man7.org/linux/man-pages/man7/raw.7.html
  * @throws PacketError (ERR_PACKET_MALFORMED) when the bytes are too short, the
  *   version is not 4, or IHL is below 5 or past the end.
  */
@@ -126,6 +130,7 @@ export { checkField };
  * checksum filled in — a packet for a raw socket with IP_HDRINCL. Does not
  * correspond to a syscall.
  *
+ * @see https://man7.org/linux/man-pages/man7/raw.7.html
  * @throws TypeError ERR_INVALID_ARG_TYPE / ERR_INVALID_ADDRESS, RangeError
  *   ERR_OUT_OF_RANGE for a field out of range or a packet over 65535 bytes.
  */

@@ -11,7 +11,10 @@ import { PacketError, asBuffer, need } from "./error.js";
 import { checkField } from "./ipv4.js";
 
 const H6 = STRUCTS.ip6_hdr!;
-/** The size of the IPv6 fixed header (sizeof(struct ip6_hdr), 40). */
+/**
+ * The size of the IPv6 fixed header (sizeof(struct ip6_hdr), 40).
+ * @see https://man7.org/linux/man-pages/man7/ipv6.7.html
+ */
 export const IPV6_HEADER_SIZE = H6.size;
 
 /** A decoded IPv6 fixed header. */
@@ -37,6 +40,7 @@ export interface IPv6Packet {
 /**
  * Decodes an IPv6 fixed header. Does not correspond to a syscall.
  *
+ * @see https://man7.org/linux/man-pages/man7/ipv6.7.html
  * @throws PacketError (ERR_PACKET_MALFORMED) when the bytes are too short or the version is not 6.
  */
 export function decodeIPv6(bytes: Uint8Array): IPv6Packet {
@@ -72,6 +76,7 @@ export interface IPv6Input {
  * Encodes an IPv6 fixed header followed by `payload`, payload length filled in.
  * Does not correspond to a syscall.
  *
+ * @see https://man7.org/linux/man-pages/man7/ipv6.7.html
  * @throws TypeError ERR_INVALID_ADDRESS, RangeError ERR_OUT_OF_RANGE.
  */
 export function encodeIPv6(h: IPv6Input, payload: Uint8Array = Buffer.alloc(0)): Buffer {

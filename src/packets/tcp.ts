@@ -11,7 +11,10 @@ import { PacketError, asBuffer, need } from "./error.js";
 import type { PseudoHeader } from "./icmpv6.js";
 import { checkField } from "./ipv4.js";
 
-/** The TCP header size without options. */
+/**
+ * The TCP header size without options.
+ * @see https://man7.org/linux/man-pages/man7/tcp.7.html
+ */
 export const TCP_HEADER_SIZE = 20;
 
 /** The TCP flag bits, by name, in header order (RFC 9293 §3.1). */
@@ -52,6 +55,7 @@ export interface TcpSegment {
  * Decodes a TCP segment; give `pseudo` (the IP addresses) to verify the
  * checksum. Does not correspond to a syscall.
  *
+ * @see https://man7.org/linux/man-pages/man7/tcp.7.html
  * @throws PacketError (ERR_PACKET_MALFORMED) for fewer than 20 bytes or a data offset below 5 or past the end.
  */
 export function decodeTCP(bytes: Uint8Array, pseudo?: PseudoHeader): TcpSegment {
@@ -100,6 +104,7 @@ export interface TcpInput {
  * Encodes a TCP segment; the checksum is computed when `pseudo` is given.
  * Does not correspond to a syscall.
  *
+ * @see https://man7.org/linux/man-pages/man7/tcp.7.html
  * @throws TypeError ERR_INVALID_ARG_TYPE / ERR_INVALID_ADDRESS, RangeError ERR_OUT_OF_RANGE.
  */
 export function encodeTCP(t: TcpInput, pseudo?: PseudoHeader): Buffer {

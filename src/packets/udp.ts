@@ -11,7 +11,10 @@ import { PacketError, asBuffer, need } from "./error.js";
 import type { PseudoHeader } from "./icmpv6.js";
 import { checkField } from "./ipv4.js";
 
-/** The UDP header size. */
+/**
+ * The UDP header size.
+ * @see https://man7.org/linux/man-pages/man7/udp.7.html
+ */
 export const UDP_HEADER_SIZE = 8;
 
 /** A decoded UDP datagram. */
@@ -31,6 +34,7 @@ export interface UdpDatagram {
  * Decodes a UDP datagram; give `pseudo` (the IP addresses) to verify the
  * checksum. Does not correspond to a syscall.
  *
+ * @see https://man7.org/linux/man-pages/man7/udp.7.html
  * @throws PacketError (ERR_PACKET_MALFORMED) for fewer than 8 bytes or a length field below 8.
  */
 export function decodeUDP(bytes: Uint8Array, pseudo?: PseudoHeader): UdpDatagram {
@@ -66,6 +70,7 @@ export interface UdpInput {
  * when `pseudo` is given (a computed 0 is sent as 0xffff, RFC 768), else left
  * 0 ("no checksum", IPv4 only). Does not correspond to a syscall.
  *
+ * @see https://man7.org/linux/man-pages/man7/udp.7.html
  * @throws TypeError ERR_INVALID_ARG_TYPE / ERR_INVALID_ADDRESS, RangeError ERR_OUT_OF_RANGE.
  */
 export function encodeUDP(u: UdpInput, pseudo?: PseudoHeader): Buffer {
