@@ -262,6 +262,52 @@ describe("sockit relay between Python peers", () => {
     server.proc.child.kill();
   });
 
+  it("udp6-listen → udp6 over [::1]", { skip: hasIPv6 ? false : "no IPv6 loopback here" }, async () => {
+    const server = await pythonServer("inet6", "dgram", "[::1]:0");
+    const relay = sockit(["-v", "relay", "udp6-listen:[::1]:0", `udp6:[::1]:${server.port}`]);
+    const port = await boundPort(relay);
+    assert.deepEqual((await pythonClient("inet6", "dgram", `[::1]:${port}`, "v6")).replies, ["<v6>"]);
+    relay.child.kill("SIGINT");
+    assert.equal((await relay.result()).code, 130);
+    server.proc.child.kill();
+  });
+
+  it("unix-dgram-listen → unix-dgram: the relay's client autobinds, so replies come back", async () => {
+    const a = path("dl");
+    const b = path("dc");
+    const server = await pythonServer("unix", "dgram", b);
+    const relay = sockit(["-v", "relay", `unix-dgram-listen:${a}`, `unix-dgram:${b}`]);
+    await relay.waitFor(/connected fd/);
+    assert.deepEqual((await pythonClient("unix", "dgram", a, "d1", "d22")).replies, ["<d1>", "<d22>"]);
+    relay.child.kill("SIGINT");
+    assert.equal((await relay.result()).code, 130);
+    server.proc.child.kill();
+  });
+
+  it("abstract-dgram-listen → abstract-dgram", async () => {
+    const a = abstract("dl");
+    const b = abstract("dc");
+    const server = await pythonServer("unix", "dgram", `@${b}`);
+    const relay = sockit(["-v", "relay", `abstract-dgram-listen:${a}`, `abstract-dgram:${b}`]);
+    await relay.waitFor(/connected fd/);
+    assert.deepEqual((await pythonClient("unix", "dgram", `@${a}`, "ab")).replies, ["<ab>"]);
+    relay.child.kill("SIGINT");
+    assert.equal((await relay.result()).code, 130);
+    server.proc.child.kill();
+  });
+
+  it("Ctrl-C while unix-listen waits in accept: exit 130 and the socket file is gone", async () => {
+    const a = path("wait");
+    const relay = sockit(["-v", "relay", `unix-listen:${a}`, "stdio"]);
+    await relay.waitFor(/listen fd/);
+    assert.equal(existsSync(a), true);
+    relay.child.kill("SIGINT");
+    const r = await relay.result();
+    assert.equal(r.code, 130, r.stderr);
+    assert.equal(existsSync(a), false);
+    assert.doesNotMatch(r.stderr, /^sockit: /m, "an interrupt is not an error");
+  });
+
   it("unix-dgram-listen → unix-seqpacket: one datagram is one message", async () => {
     const a = path("da");
     const b = path("sb");
