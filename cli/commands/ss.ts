@@ -21,6 +21,7 @@ interface SsOptions {
   netlink?: boolean;
   ipv4?: boolean;
   ipv6?: boolean;
+  family?: string[];
   state?: string[];
   port?: number;
   processes?: boolean;
@@ -34,6 +35,8 @@ export interface SsRow extends SocketInfo {
   netid: string;
   processes?: SocketOwner[];
 }
+
+const FAMILIES = ["inet", "inet6", "unix", "link", "netlink"];
 
 const STATES = [
   "ESTAB",
@@ -84,6 +87,7 @@ user may read).`,
     ["sockit ss -tl", "listening TCP sockets"],
     ["sockit ss -a -x -p", "every Unix socket with its processes"],
     ["sockit ss -a --port 22", "sockets on port 22 (local or peer)"],
+    ["sockit ss -a -f inet6", "every TCP, UDP and raw socket over IPv6"],
     ["sockit ss -a --state ESTAB,CLOSE-WAIT -t", "TCP connections in these states"],
     ["sockit ss -a --netns blue --json", "every socket of namespace blue, as JSON"],
   ],
@@ -99,6 +103,11 @@ user may read).`,
       .option("--netlink", "netlink sockets")
       .option("-4, --ipv4", "only IPv4 (with -t/-u/-w or no kind)")
       .option("-6, --ipv6", "only IPv6")
+      .option(
+        "-f, --family <families>",
+        "only these families (comma-separated: inet, inet6, unix, link, netlink)",
+        collect,
+      )
       .option("--state <states>", `only these states (comma-separated: ${STATES.join(", ")})`, collect)
       .option("--port <port>", "only sockets with this local or peer port", intOption(0, 65535))
       .option("-p, --processes", "show the processes holding each socket")
@@ -119,6 +128,20 @@ user may read).`,
           if (opts.netlink) chosen.push("netlink");
           let kinds: SocketKind[] = chosen.length ? chosen : ["tcp", "udp", "raw", "unix", "packet", "netlink"];
           if ((opts.ipv4 || opts.ipv6) && chosen.length === 0) kinds = ["tcp", "udp", "raw"];
+          // -f as in ss: inet/inet6 are TCP, UDP and raw of that version; link is packet sockets.
+          const families = opts.family?.map((f) => f.toLowerCase());
+          for (const f of families ?? []) {
+            if (!FAMILIES.includes(f)) throw new UsageError(`unknown family '${f}' (known: ${FAMILIES.join(", ")})`);
+          }
+          if (families) {
+            const fromFamily = new Set<SocketKind>();
+            for (const f of families) {
+              if (f === "inet" || f === "inet6") for (const k of ["tcp", "udp", "raw"] as const) fromFamily.add(k);
+              else fromFamily.add(f === "link" ? "packet" : (f as SocketKind));
+            }
+            kinds = kinds.filter((k) => fromFamily.has(k));
+          }
+          const inetFamilies = families?.filter((f) => f === "inet" || f === "inet6");
           ctx.step(`sock_diag dump: ${kinds.join(", ")}${opts.netns ? ` in netns ${opts.netns}` : ""}`);
           const list = await listSockets({
             kinds,
@@ -127,6 +150,12 @@ user may read).`,
           });
           const rows: SsRow[] = list
             .filter((s) => {
+              if (
+                inetFamilies?.length &&
+                (s.family === "inet" || s.family === "inet6") &&
+                !inetFamilies.includes(s.family)
+              )
+                return false;
               if (opts.ipv4 && !opts.ipv6 && s.family === "inet6") return false;
               if (opts.ipv6 && !opts.ipv4 && s.family === "inet") return false;
               if (states) return states.includes(s.state);

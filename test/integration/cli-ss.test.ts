@@ -124,6 +124,16 @@ describe("sockit ss", { skip }, () => {
       }[];
       assert.ok(est.length >= 2 && est.every((x) => x.state === "ESTAB"));
 
+      // -f: families as ss names them.
+      const v6 = JSON.parse((await sockit(["--json", "ss", "-a", "-f", "inet6"])).stdout) as {
+        inode: number;
+        family: string;
+      }[];
+      assert.ok(v6.some((x) => x.inode === inode(tcp6)));
+      assert.ok(v6.every((x) => x.family === "inet6"));
+      const ux6 = JSON.parse((await sockit(["--json", "ss", "-a", "-f", "unix"])).stdout) as { netid: string }[];
+      assert.ok(ux6.length > 0 && ux6.every((x) => x.netid.startsWith("u_")));
+
       // -p: this process holds the listener.
       const withP = JSON.parse((await sockit(["--json", "ss", "-t", "-l", "-p"])).stdout) as {
         inode: number;
