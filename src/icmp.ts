@@ -15,8 +15,8 @@
  * struct sock_extended_err and the offender's address) — over UDP by default,
  * which needs no privilege at all, or ICMP echo.
  *
- * Host names: until the resolver lands, `host` is a numeric IPv4/IPv6
- * address or "localhost"; anything else is ERR_INVALID_ADDRESS.
+ * Hosts: a numeric IPv4/IPv6 address, "localhost", or a host name looked up
+ * with getaddrinfo(3) (src/resolver.ts).
  *
  * @see https://man7.org/linux/man-pages/man7/icmp.7.html
  * @see https://man7.org/linux/man-pages/man7/raw.7.html
@@ -33,6 +33,7 @@ import { IPV6_HEADER_SIZE } from "./packets/ipv6.js";
 import * as raw from "./raw/index.js";
 import { Socket } from "./socket.js";
 import type { ReceivedMessage } from "./messages.js";
+import { getaddrinfo } from "./resolver.js";
 
 // ---------------------------------------------------------------------------
 // Targets and validation.
@@ -45,15 +46,61 @@ export interface IcmpTarget {
   scopeId?: number | string;
 }
 
+/** What a host name may look like (RFC 1123 letters, digits, hyphens, dots; underscores as resolvers allow). */
+const HOST_NAME = /^[A-Za-z0-9_](?:[A-Za-z0-9_.-]{0,252})$/;
+
 /**
- * Resolves a ping/traceroute target: a numeric IPv4 or IPv6 address (with an
+ * Parses a numeric ping/traceroute target: an IPv4 or IPv6 address (with an
  * optional %zone), or "localhost" (127.0.0.1, or ::1 when `family` is
- * "inet6"). Host names are not resolved yet. Does not correspond to a syscall.
+ * "inet6"); other names go through {@link resolveIcmpTarget}. Does not
+ * correspond to a syscall.
  *
  * @see https://man7.org/linux/man-pages/man7/icmp.7.html
  * @throws TypeError ERR_INVALID_ADDRESS for anything else, or a family mismatch.
  */
 export function icmpTarget(host: string, family?: "inet" | "inet6"): IcmpTarget {
+  const t = numericTarget(host, family);
+  if (!t) {
+    throw codedError(
+      "ERR_INVALID_ADDRESS",
+      `${JSON.stringify(host)} is not a numeric IPv4/IPv6 address or "localhost"`,
+    );
+  }
+  return t;
+}
+
+/**
+ * Resolves a ping/traceroute target: a numeric address or "localhost" as
+ * {@link icmpTarget} parses it, else a host name looked up with
+ * getaddrinfo(3) (off the event loop; /etc/hosts, DNS, NSS) — the first
+ * address of `family`, or of either family. Does not correspond to a single
+ * syscall.
+ *
+ * @see https://man7.org/linux/man-pages/man3/getaddrinfo.3.html
+ * @throws TypeError ERR_INVALID_ADDRESS (at once) for text that is neither an
+ *   address nor a host name; ResolveError EAI_NONAME, EAI_AGAIN ... from the lookup.
+ */
+export async function resolveIcmpTarget(host: string, family?: "inet" | "inet6"): Promise<IcmpTarget> {
+  const t = checkTarget(host, family);
+  if (t) return t;
+  const list = await getaddrinfo(host, null, { family: family ?? "unspec", socktype: "dgram" });
+  for (const info of list) {
+    const a = info.address;
+    if (a.family === "inet") return { address: a.address, family: "inet" };
+    if (a.family === "inet6")
+      return { address: a.address, family: "inet6", ...(a.scopeId ? { scopeId: a.scopeId } : {}) };
+  }
+  throw codedError("ERR_INVALID_ADDRESS", `${host} has no ${family ?? "IP"} address`);
+}
+
+/** A numeric target, undefined for a well-formed host name, or ERR_INVALID_ADDRESS. */
+function checkTarget(host: string, family?: "inet" | "inet6"): IcmpTarget | undefined {
+  const t = numericTarget(host, family);
+  if (t || HOST_NAME.test(host)) return t;
+  throw codedError("ERR_INVALID_ADDRESS", `${JSON.stringify(host)} is neither an IPv4/IPv6 address nor a host name`);
+}
+
+function numericTarget(host: string, family?: "inet" | "inet6"): IcmpTarget | undefined {
   if (typeof host !== "string") {
     throw codedError("ERR_INVALID_ARG_TYPE", `host must be a string, got ${raw.describe(host)}`);
   }
@@ -76,12 +123,7 @@ export function icmpTarget(host: string, family?: "inet" | "inet6"): IcmpTarget 
       }
     }
   }
-  if (!t) {
-    throw codedError(
-      "ERR_INVALID_ADDRESS",
-      `${JSON.stringify(host)} is not a numeric IPv4/IPv6 address or "localhost" (host names are not resolved here yet)`,
-    );
-  }
+  if (!t) return undefined;
   if (family !== undefined && t.family !== family) {
     throw codedError("ERR_INVALID_ADDRESS", `${host} is not an ${family === "inet" ? "IPv4" : "IPv6"} address`);
   }
@@ -549,7 +591,8 @@ function delay(ms: number, signal: AbortSignal): Promise<void> {
  * @see https://man7.org/linux/man-pages/man7/raw.7.html
  * @see https://man7.org/linux/man-pages/man8/ping.8.html
  * @throws TypeError/RangeError ERR_INVALID_ADDRESS, ERR_INVALID_ARG_TYPE,
- *   ERR_OUT_OF_RANGE for bad arguments (at once); SocketError EACCES/EPERM
+ *   ERR_OUT_OF_RANGE for bad arguments (at once); ResolveError EAI_NONAME,
+ *   EAI_AGAIN for a host name the lookup does not know; SocketError EACCES/EPERM
  *   (neither a ping socket nor CAP_NET_RAW — the message says which sysctl
  *   and capability), ENETUNREACH, EHOSTUNREACH (from sendto).
  */
@@ -557,12 +600,13 @@ export function ping(host: string, options: PingOptions = {}): Promise<PingResul
   if (typeof options !== "object" || options === null) {
     throw codedError("ERR_INVALID_ARG_TYPE", `options must be an object, got ${raw.describe(options)}`);
   }
-  const target = icmpTarget(host, options.family);
+  const target = checkTarget(host, options.family);
   const count = checkNumber(options.count ?? 4, "count", 1, Infinity);
   const interval = checkNumber(options.interval ?? 1000, "interval", 0, 3600_000, false);
   const timeout = checkNumber(options.timeout ?? 1000, "timeout", 1, 3600_000, false);
   const ttl = options.ttl === undefined ? undefined : checkNumber(options.ttl, "ttl", 1, 255);
-  const maxSize = target.family === "inet" ? 0xffff - IPV4_HEADER_SIZE - 8 : 0xffff - 8;
+  // The IPv4 limit until the family is known (it is the smaller one).
+  const maxSize = (target?.family ?? options.family) === "inet6" ? 0xffff - 8 : 0xffff - IPV4_HEADER_SIZE - 8;
   const size = checkNumber(options.size ?? 56, "size", 0, maxSize);
   const mode = options.mode ?? "auto";
   if (mode !== "auto" && mode !== "dgram" && mode !== "raw") {
@@ -574,7 +618,9 @@ export function ping(host: string, options: PingOptions = {}): Promise<PingResul
       throw codedError("ERR_INVALID_ARG_TYPE", `${cb} must be a function`);
     }
   }
-  return runPing(host, target, { count, interval, timeout, ttl, size, mode, signal, options });
+  const o = { count, interval, timeout, ttl, size, mode, signal, options };
+  if (target) return runPing(host, target, o);
+  return resolveIcmpTarget(host, options.family).then((t) => runPing(host, t, o));
 }
 
 async function runPing(
@@ -799,7 +845,8 @@ function note(v6: boolean, type: number, code: number): string {
  *
  * @see https://man7.org/linux/man-pages/man7/ip.7.html
  * @see https://man7.org/linux/man-pages/man8/traceroute.8.html
- * @throws TypeError/RangeError ERR_* for bad arguments (at once); AbortError
+ * @throws TypeError/RangeError ERR_* for bad arguments (at once); ResolveError
+ *   EAI_NONAME, EAI_AGAIN for an unknown host name; AbortError
  *   when `signal` aborts; SocketError from socket(2)/sendto(2) (ENETUNREACH,
  *   EACCES/EPERM for ICMP without a ping socket or CAP_NET_RAW).
  */
@@ -807,7 +854,7 @@ export function traceroute(host: string, options: TracerouteOptions = {}): Promi
   if (typeof options !== "object" || options === null) {
     throw codedError("ERR_INVALID_ARG_TYPE", `options must be an object, got ${raw.describe(options)}`);
   }
-  const target = icmpTarget(host, options.family);
+  const target = checkTarget(host, options.family);
   const maxHops = checkNumber(options.maxHops ?? 30, "maxHops", 1, 255);
   const firstHop = checkNumber(options.firstHop ?? 1, "firstHop", 1, maxHops);
   const queries = checkNumber(options.queries ?? 3, "queries", 1, 10);
@@ -825,17 +872,19 @@ export function traceroute(host: string, options: TracerouteOptions = {}): Promi
     throw codedError("ERR_INVALID_ARG_TYPE", "onHop must be a function");
   }
   const mode = options.mode ?? "auto";
-  return runTrace(host, target, {
-    maxHops,
-    firstHop,
-    queries,
-    timeout,
-    port,
-    protocol,
-    signal,
-    mode,
-    onHop: options.onHop,
-  });
+  const go = (t: IcmpTarget): Promise<TracerouteResult> =>
+    runTrace(host, t, {
+      maxHops,
+      firstHop,
+      queries,
+      timeout,
+      port,
+      protocol,
+      signal,
+      mode,
+      onHop: options.onHop,
+    });
+  return target ? go(target) : resolveIcmpTarget(host, options.family).then(go);
 }
 
 /** The probe transport: sends probe `n` with the current TTL; answers arrive through `answer(n, ...)`. */

@@ -227,7 +227,7 @@ export {
   toProgram,
 } from "./bpf.js";
 export type { BpfInstruction, BpfProgramLike, FilterInput, FilterPrimitive } from "./bpf.js";
-export { icmpMessage, icmpTarget, ping, traceroute } from "./icmp.js";
+export { icmpMessage, icmpTarget, ping, resolveIcmpTarget, traceroute } from "./icmp.js";
 export type {
   IcmpMode,
   IcmpTarget,

@@ -50,8 +50,8 @@ export function pingSummary(r: PingResult): string[] {
 export const pingCommand: CommandSpec = {
   name: "ping",
   summary: "send ICMP echo requests and print the replies and statistics, as ping does",
-  description: `Sends ICMP echo requests to HOST (a numeric IPv4/IPv6 address or localhost;
-host names need the resolver) and prints each reply and, at the end or on
+  description: `Sends ICMP echo requests to HOST (an IPv4/IPv6 address or a host name,
+looked up with getaddrinfo) and prints each reply and, at the end or on
 Ctrl-C, the statistics: loss and round-trip min/avg/max/mdev. Uses an
 unprivileged ICMP datagram socket where net.ipv4.ping_group_range admits your
 group, a raw socket (CAP_NET_RAW) otherwise. With --json, prints the whole
@@ -63,7 +63,7 @@ result as one JSON object at the end. Exits 1 when no reply came.`,
   ],
   define: (cmd) =>
     cmd
-      .argument("<host>", "a numeric IPv4/IPv6 address or localhost")
+      .argument("<host>", "an IPv4/IPv6 address or a host name")
       .option("-c, --count <n>", "stop after n requests (default: until Ctrl-C)", intOption(1))
       .option("-i, --interval <s>", "seconds between requests", secondsOption(0, 3600), 1000)
       .option("-W, --wait <s>", "seconds to wait for each reply", secondsOption(0.001, 3600), 1000)

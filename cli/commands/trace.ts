@@ -39,7 +39,7 @@ export function hopLine(hop: TracerouteHop): string {
 export const traceCommand: CommandSpec = {
   name: "trace",
   summary: "print the route to a host, hop by hop, as traceroute does",
-  description: `Sends probes to HOST (a numeric IPv4/IPv6 address or localhost) with TTL 1,
+  description: `Sends probes to HOST (an IPv4/IPv6 address or a host name) with TTL 1,
 2, ... and prints, for each hop, who answered and how fast: routers answer
 "time exceeded", the destination "port unreachable" (UDP) or an echo reply
 (-I). The answers are read from the socket's error queue (IP_RECVERR), so UDP
@@ -50,7 +50,7 @@ probes need no privilege. Exits 1 when the destination was not reached.`,
   ],
   define: (cmd) =>
     cmd
-      .argument("<host>", "a numeric IPv4/IPv6 address or localhost")
+      .argument("<host>", "an IPv4/IPv6 address or a host name")
       .option("-m, --max-hops <n>", "the largest TTL", intOption(1, 255), 30)
       .option("-f, --first-hop <n>", "the first TTL", intOption(1, 255), 1)
       .option("-q, --queries <n>", "probes per hop", intOption(1, 10), 3)

@@ -6,6 +6,7 @@
  * deleted by `down()`; no traffic leaves them.
  */
 import { execFileSync, spawnSync } from "node:child_process";
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { hasCap, CAP_NET_ADMIN, CAP_NET_RAW, nodeScript, which } from "../helpers.js";
 
 /** The addresses of the line. */
@@ -65,7 +66,10 @@ export function lineUp(tag: string): Line {
     vethRB: "veth-rb",
     vethB: "veth-b",
     down() {
-      for (const ns of [l.a, l.r, l.b]) spawnSync("ip", ["netns", "del", ns]);
+      for (const ns of [l.a, l.r, l.b]) {
+        spawnSync("ip", ["netns", "del", ns]);
+        rmSync(`/etc/netns/${ns}`, { recursive: true, force: true });
+      }
     },
   };
   try {
@@ -105,6 +109,17 @@ export function lineUp(tag: string): Line {
     throw e;
   }
   return l;
+}
+
+/**
+ * Gives namespace `ns` its own /etc/hosts: `ip netns exec` bind-mounts
+ * /etc/netns/NS/hosts over /etc/hosts, so names resolve there without DNS.
+ * Removed by the line's down().
+ */
+export function hostsFile(ns: string, entries: Record<string, string>): void {
+  mkdirSync(`/etc/netns/${ns}`, { recursive: true });
+  const lines = Object.entries(entries).map(([name, addr]) => `${addr} ${name}`);
+  writeFileSync(`/etc/netns/${ns}/hosts`, `127.0.0.1 localhost\n${lines.join("\n")}\n`);
 }
 
 /** Sets net.ipv4.ping_group_range in `ns` (e.g. "0 2147483647" to allow ping sockets for everyone). */

@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { ping, traceroute, type PingResult, type TracerouteResult } from "../../src/index.js";
 import { CAP_NET_RAW, hasCap, newFds, openFds, which } from "../helpers.js";
-import { NET, lineUp, netnsSkip, pingGroupRange, runIn, type Line } from "./icmp-netns.js";
+import { NET, hostsFile, lineUp, netnsSkip, pingGroupRange, runIn, type Line } from "./icmp-netns.js";
 
 const rawSkip = hasCap(CAP_NET_RAW) ? undefined : "needs CAP_NET_RAW (run as root)";
 
@@ -34,7 +34,8 @@ function checkStats(r: PingResult, count: number): void {
 
 describe("ping and traceroute: argument checks (thrown at once)", () => {
   test("host names, bad counts, TTLs, sizes and modes are refused before any socket", () => {
-    throwsCode(() => ping("example.com"), "ERR_INVALID_ADDRESS");
+    throwsCode(() => ping("no such host!"), "ERR_INVALID_ADDRESS");
+    throwsCode(() => ping("-x"), "ERR_INVALID_ADDRESS");
     throwsCode(() => ping("127.0.0.1", { family: "inet6" }), "ERR_INVALID_ADDRESS");
     throwsCode(() => ping("127.0.0.1", { count: 0 }), "ERR_OUT_OF_RANGE");
     throwsCode(() => ping("127.0.0.1", { ttl: 256 }), "ERR_OUT_OF_RANGE");
@@ -44,7 +45,7 @@ describe("ping and traceroute: argument checks (thrown at once)", () => {
     throwsCode(() => ping("127.0.0.1", { signal: {} as AbortSignal }), "ERR_INVALID_ARG_TYPE");
     throwsCode(() => traceroute("::1", { maxHops: 0 }), "ERR_OUT_OF_RANGE");
     throwsCode(() => traceroute("::1", { protocol: "tcp" as "udp" }), "ERR_INVALID_ARG_VALUE");
-    throwsCode(() => traceroute("localhost.localdomain"), "ERR_INVALID_ADDRESS");
+    throwsCode(() => traceroute("a b"), "ERR_INVALID_ADDRESS");
   });
 });
 
@@ -196,6 +197,39 @@ describe("across network namespaces", () => {
         }
       }
     }
+  });
+});
+
+describe("host names", () => {
+  const skip = netnsSkip();
+  let line: Line;
+  before(() => {
+    if (!skip) {
+      line = lineUp("h");
+      hostsFile(line.a, { "router.sockit.test": NET.ra, "b.sockit.test": NET.b6 });
+    }
+  });
+  after(() => line?.down());
+
+  test("ping and traceroute look names up with getaddrinfo (the namespace's own /etc/hosts)", { skip }, async () => {
+    const r = await runIn<{ p: PingResult; t: TracerouteResult }>(
+      line.a,
+      `out({
+        p: await S.ping("router.sockit.test", { count: 1 }),
+        t: await S.traceroute("b.sockit.test", { queries: 1, maxHops: 4, timeout: 2000 }),
+        target: await S.resolveIcmpTarget("b.sockit.test"),
+      });`,
+    );
+    assert.equal(r.p.host, "router.sockit.test");
+    assert.equal(r.p.address, NET.ra);
+    assert.equal(r.p.received, 1);
+    assert.equal(r.t.address, NET.b6);
+    assert.equal(r.t.family, "inet6");
+    assert.equal(r.t.reached, true);
+    assert.deepEqual(
+      r.t.hops.map((h) => h.probes[0]!.address),
+      [NET.ra6, NET.b6],
+    );
   });
 });
 
