@@ -7,6 +7,15 @@ import { CommanderError } from "commander";
 import { EXIT, reportError } from "./errors.js";
 import { buildProgram } from "./program.js";
 
+// A reader that goes away (`sockit ss | head`) is the end of the output, not
+// an error: exit quietly as other Unix tools do (SIGPIPE's usual outcome).
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on("error", (err: NodeJS.ErrnoException) => {
+    if (err.code === "EPIPE") process.exit(process.exitCode ?? EXIT.OK);
+    throw err;
+  });
+}
+
 try {
   await buildProgram().parseAsync(process.argv);
 } catch (err) {

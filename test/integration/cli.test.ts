@@ -332,3 +332,19 @@ describe("sockit program", { timeout: 60_000 }, () => {
     assert.match(r.stderr, /^Usage: sockit /);
   });
 });
+
+describe("output to a closed pipe", () => {
+  it("a reader that goes away early (sockit ... | head) ends the command quietly, exit 0, no stack trace", () => {
+    const root = fileURLToPath(new URL("../..", import.meta.url));
+    const r = spawnSync(
+      "bash",
+      [
+        "-c",
+        'node --import tsx cli/main.ts --help | head -1 >/dev/null; a=${PIPESTATUS[0]}; node --import tsx cli/main.ts tour --json | head -c 1 >/dev/null; echo "$a ${PIPESTATUS[0]}"',
+      ],
+      { cwd: root, encoding: "utf8", timeout: 60_000 },
+    );
+    assert.equal(r.stdout.trim(), "0 0", r.stderr);
+    assert.doesNotMatch(r.stderr, /EPIPE|\n\s+at /);
+  });
+});
