@@ -867,8 +867,7 @@ export class Socket {
         const got = Math.min(n, size);
         result = {
           data: copyOut(target, got),
-          address:
-            lenOut[0] === 0 && this.#family !== AF.UNIX ? this.#peerOr(fd) : this.#sender(lenOut[0]!),
+          address: lenOut[0] === 0 && this.#family !== AF.UNIX ? this.#peerOr(fd) : this.#sender(lenOut[0]!),
           truncated: n > size,
           size: n,
         };
@@ -889,7 +888,8 @@ export class Socket {
    */
   #sender(len: number): SocketAddress {
     const last = this.#lastFromBytes;
-    if (last !== undefined && last.length === len && addrScratch.compare(last, 0, len, 0, len) === 0) return this.#lastFrom!;
+    if (last !== undefined && last.length === len && addrScratch.compare(last, 0, len, 0, len) === 0)
+      return this.#lastFrom!;
     const addr = Object.freeze(decodeSockaddr(addrScratch, len));
     this.#lastFromBytes = Buffer.from(addrScratch.subarray(0, len));
     this.#lastFrom = addr;

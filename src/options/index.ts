@@ -34,7 +34,13 @@ export { IPPROTO_IP_OPTIONS } from "./ipproto-ip.js";
 export { IPPROTO_IPV6_OPTIONS } from "./ipproto-ipv6.js";
 export { IPPROTO_TCP_OPTIONS } from "./ipproto-tcp.js";
 export { IPPROTO_UDP_OPTIONS } from "./ipproto-udp.js";
-export { SOL_PACKET_OPTIONS, decodePacketAuxdata, type PacketAuxdata, type PacketMembership, type PacketStatistics } from "./sol-packet.js";
+export {
+  SOL_PACKET_OPTIONS,
+  decodePacketAuxdata,
+  type PacketAuxdata,
+  type PacketMembership,
+  type PacketStatistics,
+} from "./sol-packet.js";
 export { IPPROTO_ICMPV6_OPTIONS, type Icmp6Filter } from "./ipproto-icmpv6.js";
 export { SOL_NETLINK_OPTIONS } from "./sol-netlink.js";
 
