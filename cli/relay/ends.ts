@@ -16,7 +16,15 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { createReadStream, createWriteStream, fstatSync, statSync, unlinkSync } from "node:fs";
 import type { Readable, Writable } from "node:stream";
-import { Socket, type SocketAddress, type WaitOptions, getaddrinfo } from "../../src/index.js";
+import {
+  FCNTL,
+  Socket,
+  SocketError,
+  type SocketAddress,
+  type WaitOptions,
+  getaddrinfo,
+  posix,
+} from "../../src/index.js";
 import type { Endpoint, SocketEndpoint } from "../address.js";
 import { CliError, UsageError, errorText } from "../errors.js";
 import type { Context } from "../runtime.js";
@@ -71,7 +79,8 @@ export class SocketEnd implements End {
 
   constructor(
     readonly name: string,
-    readonly socket: Socket,
+    /** Replaced (same open file, new fd) after a poll failure, see #transient. */
+    public socket: Socket,
     private readonly ctx: Context,
     /** True for udp-listen / unix-dgram-listen: the first datagram's sender becomes the peer. */
     learnPeer = false,
@@ -96,16 +105,58 @@ export class SocketEnd implements End {
       // we connect to so that replies go back and later reads use recvInto.
       const d = await this.socket.recvfrom(buf.length);
       d.data.copy(buf);
-      this.#connectPeer(d.address);
+      await this.#connectPeer(d.address);
       return d.size;
     }
-    const n = await this.socket.recvInto(buf);
-    if (n === 0 && this.messages && this.canEof) return -1; // seqpacket: 0 is EOF
-    if (n === 0 && !this.messages) return -1;
-    return n;
+    for (;;) {
+      let n: number;
+      try {
+        n = await this.socket.recvInto(buf);
+      } catch (e) {
+        // A UDP socket reports an ICMP "port unreachable" for an earlier
+        // datagram as ECONNREFUSED on the next call: the peer may come back,
+        // so the relay goes on (socat's behaviour too). EBADF: see #revive.
+        if (this.#transient(e)) continue;
+        throw e;
+      }
+      if (n === 0 && this.messages && this.canEof) return -1; // seqpacket: 0 is EOF
+      if (n === 0 && !this.messages) return -1;
+      return n;
+    }
   }
 
-  #connectPeer(address: SocketAddress): void {
+  /** True when the call that failed with `e` should be made again (see #revive). */
+  #transient(e: unknown): boolean {
+    if (this.socket.closed) return false;
+    const code = (e as { code?: unknown } | null)?.code;
+    if (code === "EBADF" && e instanceof SocketError) {
+      // The real error (ECONNREFUSED, ECONNRESET ...) or the data comes from the retry.
+      this.#revive();
+      return true;
+    }
+    if (this.canEof || code !== "ECONNREFUSED") return false;
+    this.ctx.step(`${this.name}: ECONNREFUSED (nobody listens there yet?): going on`);
+    return true;
+  }
+
+  /**
+   * Works around a poll failure. libuv's uv_poll reports POLLERR — which an
+   * ICMP error raises on a UDP socket — as status UV_EBADF and stops the
+   * watcher; sockit's Socket rejects what waits with EBADF but still believes
+   * its watcher armed, so later waits would never wake (reported against
+   * src/socket.ts). The relay adopts a duplicate of the fd (a fresh Socket
+   * with a fresh watcher) and closes the old one; the pending error itself
+   * (ECONNREFUSED) comes from the next call.
+   */
+  #revive(): void {
+    const old = this.socket;
+    const dup = posix.fcntl(old.fd, FCNTL.F_DUPFD_CLOEXEC!, 0);
+    this.socket = Socket.fromFd(dup);
+    this.ctx.step(`${this.name}: poll error on fd ${old.fd}: continuing on fd ${dup}`);
+    old.close();
+  }
+
+  async #connectPeer(address: SocketAddress): Promise<void> {
     const known = this.#peerKnown!;
     this.#peerKnown = undefined;
     const unnamed = address.family === "unix" && (address.path === "" || address.path.length === 0);
@@ -113,11 +164,9 @@ export class SocketEnd implements End {
       this.#noReply = `${this.name}: the first datagram came from an unnamed socket, so nothing can be sent back (bind the sender)`;
       this.ctx.step(`${this.name}: datagram from (unnamed): replies are dropped`);
     } else {
-      // connect(2) on a datagram socket is immediate: it only sets the default peer.
-      void this.socket.connect(address).then(
-        () => this.ctx.step(`connect fd ${this.socket.fd} → ${showAddress(address)} (the first datagram's sender)`),
-        () => undefined,
-      );
+      // connect(2) on a datagram socket only sets the default peer (and filters what is received).
+      await this.socket.connect(address);
+      this.ctx.step(`connect fd ${this.socket.fd} → ${showAddress(address)} (the first datagram's sender)`);
     }
     known();
   }
@@ -131,8 +180,17 @@ export class SocketEnd implements End {
       }
     }
     const data = n === buf.length ? buf : buf.subarray(0, n);
-    if (this.messages) await this.socket.send(data);
-    else await this.socket.sendAll(data);
+    for (let tries = 0; ; tries++) {
+      try {
+        if (this.messages) await this.socket.send(data);
+        else await this.socket.sendAll(data);
+        return;
+      } catch (e) {
+        if (tries > 2 || !this.#transient(e)) throw e;
+        // A datagram refused by ECONNREFUSED is lost, as datagrams may be.
+        if ((e as { code?: unknown }).code === "ECONNREFUSED") return;
+      }
+    }
   }
 
   endWrite(): void {

@@ -308,6 +308,56 @@ describe("sockit relay between Python peers", () => {
     assert.doesNotMatch(r.stderr, /^sockit: /m, "an interrupt is not an error");
   });
 
+  it("udp: datagrams refused (ICMP port unreachable) do not stop the relay", async () => {
+    // Reserve a port with nobody behind it, then bring the server up later.
+    const probe = dgram.createSocket("udp4");
+    await new Promise<void>((r) => probe.bind(0, "127.0.0.1", r));
+    const serverPort = probe.address().port;
+    probe.close();
+    const relay = sockit(["-v", "relay", "udp-listen:127.0.0.1:0", `udp:127.0.0.1:${serverPort}`]);
+    const port = await boundPort(relay);
+    const client = dgram.createSocket("udp4");
+    client.send("lost", port, "127.0.0.1");
+    await relay.waitFor(/ECONNREFUSED .*going on/);
+    const server = dgram.createSocket("udp4");
+    await new Promise<void>((r) => server.bind(serverPort, "127.0.0.1", r));
+    server.on("message", (m, rinfo) => server.send(`<${m.toString()}>`, rinfo.port, rinfo.address));
+    const reply = new Promise<string>((r) => client.once("message", (d) => r(d.toString())));
+    client.send("found", port, "127.0.0.1");
+    assert.equal(await reply, "<found>");
+    client.close();
+    server.close();
+    relay.child.kill("SIGINT");
+    assert.equal((await relay.result()).code, 130);
+  });
+
+  it("tcp: a peer that resets (RST) ends its direction like EOF; the other side gets EOF", async () => {
+    const server = net.createServer((c) => c.once("data", () => c.resetAndDestroy()));
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    const relay = sockit([
+      "-v",
+      "relay",
+      "tcp-listen:127.0.0.1:0",
+      `tcp:127.0.0.1:${(server.address() as net.AddressInfo).port}`,
+    ]);
+    const port = await boundPort(relay);
+    const got = await new Promise<string>((resolve, reject) => {
+      const c = net.connect({ port, host: "127.0.0.1", allowHalfOpen: true }, () => c.write("x"));
+      let d = "";
+      c.setEncoding("utf8").on("data", (x: string) => (d += x));
+      c.on("end", () => {
+        c.end();
+        resolve(d);
+      });
+      c.on("error", reject);
+    });
+    assert.equal(got, "");
+    const r = await relay.result();
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /ECONNRESET: treated as EOF/);
+    server.close();
+  });
+
   it("unix-dgram-listen → unix-seqpacket: one datagram is one message", async () => {
     const a = path("da");
     const b = path("sb");
