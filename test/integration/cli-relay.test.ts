@@ -465,6 +465,18 @@ describe("sockit relay: exec, fork, file, stats", () => {
     assert.equal((await relay.result()).code, 130);
   });
 
+  it("listen --keep-open without --exec writes every connection's data to stdout", async () => {
+    const p = sockit(["-v", "listen", "tcp-listen:127.0.0.1:0", "--keep-open"]);
+    const port = await boundPort(p);
+    await tcpExchange(port, "first line\n");
+    await tcpExchange(port, "second line\n");
+    await p.waitFor(/second line/, "stdout");
+    p.child.kill("SIGINT");
+    const r = await p.result();
+    assert.equal(r.code, 130);
+    assert.equal(r.stdout, "first line\nsecond line\n");
+  });
+
   it("file: writes what arrives; --stats --json prints a summary that parses", async () => {
     const out = join(dir, "upload.bin");
     const relay = sockit(["-v", "--json", "relay", "--stats", "tcp-listen:127.0.0.1:0", `file:${out}`]);
@@ -571,6 +583,15 @@ describe("sockit send / recv", () => {
     assert.equal(lines[0]!.text, "hello");
     assert.match(String(lines[0]!.from), /^127\.0\.0\.1:\d+$/);
     assert.equal(lines[1]!.hex, "00ff");
+  });
+
+  it("send DATA '-' reads stdin; a stream gets the bytes then EOF", async () => {
+    const server = await pythonServer("inet", "stream", "127.0.0.1:0");
+    const p = sockit(["send", "--reply", `tcp:127.0.0.1:${server.port}`, "-"], "pipe");
+    p.child.stdin!.end("from stdin");
+    const r = await p.result();
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout, "FROM STDIN");
   });
 
   it("send --reply --json to a seqpacket service", async () => {
