@@ -50,7 +50,7 @@ describe(
   "a browser through sockit's WebSocket relay",
   { skip: CHROMIUM ? false : "chromium is not installed (apt-get install chromium)" },
   () => {
-    it("a page talks to a Python unix-seqpacket peer via ws-listen", async () => {
+    it("a page talks to a Python unix-seqpacket peer via ws-listen", { timeout: 60_000 }, async () => {
       const { chromium } = await import("playwright-core");
       const dir = mkdtempSync(join(tmpdir(), "sockit-browser-"));
       const sockPath = join(dir, "svc.sock");
@@ -62,7 +62,14 @@ describe(
         { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] },
       );
       const relayOut = collect(relay);
-      const browser = await chromium.launch({ executablePath: CHROMIUM!, headless: true, args: ["--no-sandbox"] });
+      // Listen for the exit now: the relay may end before the page's replies are read.
+      const relayExit = new Promise<number | null>((r) => relay.once("close", r));
+      const browser = await chromium.launch({
+        executablePath: CHROMIUM!,
+        headless: true,
+        args: ["--no-sandbox"],
+        timeout: 30_000,
+      });
       try {
         await waitFor(pyOut.text, /ready/, "python");
         const m = await waitFor(relayOut.text, /websocket listen 127\.0\.0\.1:(\d+)\/svc/, "sockit relay");
@@ -86,7 +93,7 @@ ws.onerror = () => { window.replies = ["websocket error"]; };
         const replies = (await page.evaluate("window.replies")) as string[];
         assert.deepEqual(replies, ["seqpacket says: hello from the page", "seqpacket says: second message"]);
         assert.deepEqual(await page.locator("#out li").allTextContents(), replies);
-        const code = await new Promise<number | null>((r) => relay.once("close", r));
+        const code = await relayExit;
         assert.equal(code, 0, relayOut.text());
       } finally {
         await browser.close();
