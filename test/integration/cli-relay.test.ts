@@ -183,7 +183,7 @@ before(() => {
 });
 after(() => rmSync(dir, { recursive: true, force: true }));
 
-describe("sockit relay between Python peers", () => {
+describe("sockit relay between Python peers", { timeout: 120_000 }, () => {
   it("tcp-listen → tcp: bytes both ways, the reply after a half-close", async () => {
     const server = await pythonServer("inet", "stream", "127.0.0.1:0");
     const relay = sockit(["-v", "relay", "tcp-listen:127.0.0.1:0", `tcp:127.0.0.1:${server.port}`]);
@@ -372,7 +372,7 @@ describe("sockit relay between Python peers", () => {
   });
 });
 
-describe("sockit relay with Node net/dgram peers", () => {
+describe("sockit relay with Node net/dgram peers", { timeout: 120_000 }, () => {
   it("tcp-listen → unix (a Node net server): half-close both ways", async () => {
     const b = path("node");
     const server = net.createServer({ allowHalfOpen: true }, (c) => {
@@ -446,7 +446,7 @@ function tcpExchange(port: number, data: string): Promise<string> {
   });
 }
 
-describe("sockit relay: exec, fork, file, stats", () => {
+describe("sockit relay: exec, fork, file, stats", { timeout: 120_000 }, () => {
   it("exec: a child's stdin and stdout", async () => {
     const relay = sockit(["-v", "relay", "tcp-listen:127.0.0.1:0", "exec:tr a-z A-Z"]);
     const port = await boundPort(relay);
@@ -544,7 +544,7 @@ describe("sockit relay: exec, fork, file, stats", () => {
   });
 });
 
-describe("sockit relay: WebSocket", () => {
+describe("sockit relay: WebSocket", { timeout: 120_000 }, () => {
   it("ws-listen → unix-seqpacket: each WebSocket message is one seqpacket message", async () => {
     const b = path("ws");
     await pythonServer("unix", "seqpacket", b);
@@ -568,7 +568,7 @@ describe("sockit relay: WebSocket", () => {
   });
 });
 
-describe("sockit send / recv", () => {
+describe("sockit send / recv", { timeout: 120_000 }, () => {
   it("recv --json prints each datagram as a JSON line; send delivers one", async () => {
     const recv = sockit(["-v", "--json", "recv", "-c", "2", "udp-listen:127.0.0.1:0"]);
     const port = await boundPort(recv);
@@ -617,7 +617,7 @@ describe("sockit send / recv", () => {
   });
 });
 
-describe("sockit relay: usage errors", () => {
+describe("sockit relay: usage errors", { timeout: 120_000 }, () => {
   function assertUsage(r: { code: number | null; stderr: string }, text: string): void {
     assert.equal(r.code, 2, `${JSON.stringify(text)}: ${r.stderr}`);
     const lines = r.stderr.split("\n");
