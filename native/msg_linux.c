@@ -71,7 +71,7 @@ static int slab(size_t cap, int32_t slot, int32_t count) {
  * recvmmsg(fd, data, slot, count, addrs | null, addrSlot, ctl | null, ctlSlot,
  *          out Int32Array[count * 4], flags)
  * out[i*4 ..] = [msg_len, msg_namelen, msg_controllen, msg_flags] for each
- * message received. MSG_CMSG_CLOEXEC is always added, as in recvmsg.
+ * message received. The caller adds MSG_CMSG_CLOEXEC (packet sockets reject it).
  */
 static napi_value t_recvmmsg(napi_env env, napi_callback_info info) {
   MARGS(10);
@@ -123,7 +123,7 @@ static napi_value t_recvmmsg(napi_env env, napi_callback_info info) {
     }
   }
   int r;
-  do r = recvmmsg(fd, msgs, (unsigned)count, flags | MSG_CMSG_CLOEXEC, NULL);
+  do r = recvmmsg(fd, msgs, (unsigned)count, flags, NULL);
   while (r < 0 && errno == EINTR);
   int err = errno;
   for (int i = 0; i < r; i++) {

@@ -278,6 +278,8 @@ static napi_value t_sendmsg(napi_env env, napi_callback_info info) {
 }
 
 /* recvmsg(fd, buffers[], addrBuf | null, control | null, out Int32Array[3], flags)
+ * (src/messages.ts adds MSG_CMSG_CLOEXEC where the family accepts it: packet
+ * sockets reject the flag with EINVAL).
  * out = [addrlen, controllen, msg_flags]. */
 static napi_value t_recvmsg(napi_env env, napi_callback_info info) {
   ARGS(6);
@@ -301,7 +303,7 @@ static napi_value t_recvmsg(napi_env env, napi_callback_info info) {
       .msg_controllen = ctlcap,
   };
   ssize_t r;
-  do r = recvmsg(fd, &msg, flags | MSG_CMSG_CLOEXEC);
+  do r = recvmsg(fd, &msg, flags);
   while (r < 0 && errno == EINTR);
   if (r >= 0) {
     out[0] = (int32_t)msg.msg_namelen;

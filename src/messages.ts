@@ -544,7 +544,7 @@ function prepareRecv(o: RecvmsgOptions): PreparedRecv {
 /** @internal recvmsg: validates, receives, decodes. */
 export function recvmsg(host: MessageHost, options?: RecvmsgOptions): Promise<ReceivedMessage> {
   const o = checkWait(options, "recvmsg") as RecvmsgOptions;
-  let flags = o.flags === undefined ? 0 : raw.checkInt(o.flags, "recvmsg: flags");
+  let flags = (o.flags === undefined ? 0 : raw.checkInt(o.flags, "recvmsg: flags")) | cloexec(host.family);
   const { iov, capacity, own, userBuffers, maxFds, controlSize } = prepareRecv(o);
   const signal = o.signal;
   // An already-aborted signal must not consume a message (and its fds).
@@ -608,7 +608,7 @@ export function recvmsgSync(fd: number, family: number, options: RecvmsgOptions,
   const { iov, capacity, own, userBuffers, maxFds, controlSize } = prepareRecv(options);
   const ctl = controlSize <= ctlScratch.length ? ctlScratch : (ctlScratch = Buffer.alloc(controlSize));
   const ctlView = controlSize === ctl.length ? ctl : ctl.subarray(0, controlSize);
-  const n = raw.recvmsg(fd, iov, addrScratch, controlSize > 0 ? ctlView : null, outs, flags);
+  const n = raw.recvmsg(fd, iov, addrScratch, controlSize > 0 ? ctlView : null, outs, flags | cloexec(family));
   if (n === AGAIN) throw new SocketError(n, "recvmsg");
   const ctlLen = outs[1]!;
   const msgFlags = outs[2]! & ~MSG.CMSG_CLOEXEC;
@@ -618,6 +618,15 @@ export function recvmsgSync(fd: number, family: number, options: RecvmsgOptions,
     for (const f of rightsIn(ctlView, ctlLen)) closeQuietly(f);
     throw e;
   }
+}
+
+/**
+ * MSG_CMSG_CLOEXEC for every family that accepts it: received fds are
+ * close-on-exec from the start. AF_PACKET's recvmsg rejects the flag (EINVAL),
+ * and a packet socket never carries fds anyway.
+ */
+function cloexec(family: number): number {
+  return family === AF.PACKET ? 0 : MSG.CMSG_CLOEXEC;
 }
 
 function abortError(signal: AbortSignal): AbortError {
@@ -846,7 +855,8 @@ export function recvBatch(host: MessageHost, options?: RecvBatchOptions): Promis
       "ERR_OUT_OF_RANGE",
       `recvBatch: count * controlSize must be at most 16 MiB, got ${count * ctlSize}`,
     );
-  const flags = (o.flags === undefined ? 0 : raw.checkInt(o.flags, "recvBatch: flags")) | MSG.TRUNC;
+  const flags =
+    (o.flags === undefined ? 0 : raw.checkInt(o.flags, "recvBatch: flags")) | MSG.TRUNC | cloexec(host.family);
   const signal = o.signal;
   if (signal?.aborted) return Promise.reject(abortError(signal));
   const fd = host.fd;

@@ -523,7 +523,7 @@ export function sendmsg(fd: number, message: Message, flags = 0): number {
  * `error` ...), `flags` (msg_flags), `truncated` (MSG_TRUNC) and
  * `controlTruncated` (MSG_CTRUNC, or fds beyond `maxFds`). On a blocking
  * socket BLOCKS THE THREAD until a message arrives; EAGAIN on a non-blocking
- * one. Always adds MSG_CMSG_CLOEXEC. Wraps `recvmsg(2)`.
+ * one. Adds MSG_CMSG_CLOEXEC (not on packet sockets, which reject it). Wraps `recvmsg(2)`.
  *
  * Notes: as in C, a datagram longer than the buffers is cut and `size` is
  * what fit (`truncated` says so); pass MSG.TRUNC to get its real length.

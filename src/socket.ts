@@ -145,6 +145,7 @@ const optIntView = new Int32Array(1);
 const optInt = Buffer.from(optIntView.buffer);
 
 const ENOTCONN = -ERRNO.ENOTCONN!;
+const EBADF = -ERRNO.EBADF!;
 const ETIMEDOUT = -ERRNO.ETIMEDOUT!;
 const EMSGSIZE = -ERRNO.EMSGSIZE!;
 const EPERM = -ERRNO.EPERM!;
@@ -179,6 +180,8 @@ export class Socket {
   #poller: PollerHandle | null = null;
   /** The events the watcher is started for (0 = stopped). */
   #armed = 0;
+  /** Back-off (ms) while EPOLLERR persists with nothing moving (see #pollErr). */
+  #errDelay = 0;
   /** Whether the watcher currently keeps the event loop alive. */
   #refed = false;
   /** ref()/unref() as the user set it. */
@@ -485,13 +488,19 @@ export class Socket {
   #handleEvents(status: number, events: number): void {
     if (this.#closed) return;
     if (status < 0) {
-      // A poll error (EBADF if the fd was closed behind our back): reject what
+      // libuv has stopped the watcher.
+      this.#armed = 0;
+      if (status === EBADF && native.fcntl(this.#fd, FCNTL.F_GETFD!, 0) >= 0) {
+        this.#pollErr();
+        return;
+      }
+      // A real poll error (the fd was closed behind our back): reject what
       // waits, never abort the process.
       this.#failAll(status, "poll");
       return;
     }
-    // libuv reports EPOLLERR/EPOLLHUP as both readable and writable, so the
-    // queued calls run and meet the real error.
+    // libuv reports EPOLLHUP as readable and writable, so the queued calls run
+    // and meet EOF or the real error.
     let keep = this.#armed;
     if (events & EV_READ) {
       if (this.#queues[READ].length === 0) keep &= ~EV_READ;
@@ -512,6 +521,37 @@ export class Socket {
       this.#armed = keep;
     }
     this.#updateRef();
+  }
+
+  /**
+   * libuv reports EPOLLERR — a pending socket error, which is not a bad fd: an
+   * ICMP error on a UDP socket, an IP_RECVERR error queue, a reset — as
+   * UV_EBADF and stops the watcher. Run the queued calls (they meet the real
+   * error, or succeed), then watch again; when nothing moved (an error queue
+   * nobody reads keeps EPOLLERR up) wait with back-off, 1 ms doubling to 50 ms,
+   * instead of spinning.
+   */
+  #pollErr(): void {
+    const before = this.#queues[READ].length + this.#queues[WRITE].length;
+    this.#drain(READ);
+    if (!this.#closed) this.#drain(WRITE);
+    if (this.#closed) return;
+    const after = this.#queues[READ].length + this.#queues[WRITE].length;
+    if (after === 0) {
+      this.#errDelay = 0;
+      this.#updateRef();
+      return;
+    }
+    if (after < before) {
+      this.#errDelay = 0;
+      this.#arm();
+      return;
+    }
+    this.#errDelay = Math.min(Math.max(1, this.#errDelay * 2), 50);
+    const timer = setTimeout(() => {
+      if (!this.#closed) this.#arm();
+    }, this.#errDelay);
+    if (!this.#userRef) timer.unref();
   }
 
   #drain(dir: Dir): void {

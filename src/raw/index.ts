@@ -183,7 +183,7 @@ export function sendmsg(
 }
 
 /**
- * Wraps `recvmsg(2)` (MSG_CMSG_CLOEXEC always): bytes received or AGAIN;
+ * Wraps `recvmsg(2)`: bytes received or AGAIN (the caller adds MSG_CMSG_CLOEXEC);
  * outs = [addrlen, controllen, msg_flags].
  */
 export function recvmsg(

@@ -20,6 +20,7 @@ import {
   encodeIPv4,
   encodeUDP,
   openPacketSocket,
+  posix,
 } from "../../src/index.js";
 import { CAP_NET_RAW, hasCap, openFds, newFds, tempDir } from "../helpers.js";
 import { NET, lineUp, netnsSkip, runIn, type Line } from "./icmp-netns.js";
@@ -246,5 +247,26 @@ describe("packet sockets on a veth in a namespace", () => {
       assert.equal(u.destinationPort, 7000);
       assert.equal(u.payload.toString(), `p${i}`);
     });
+  });
+});
+
+describe("recvmsg and recvBatch on a packet socket", { skip: rawSkip }, () => {
+  test("work (packet sockets reject MSG_CMSG_CLOEXEC, so sockit does not add it there)", async () => {
+    const lo = posix.if_nametoindex("lo");
+    const ETH_P_IP = 0x0800;
+    const s = new Socket("packet", "dgram", posix.htons(ETH_P_IP));
+    s.bind({ family: "packet", protocol: ETH_P_IP, ifindex: lo, hatype: 0, pkttype: 0, addr: Buffer.alloc(0) });
+    const u = new Socket("inet", "dgram");
+    u.bind("127.0.0.1:0");
+    const tx = new Socket("inet", "dgram");
+    const first = s.recvmsg({ size: 2048 });
+    await tx.sendto("ping-1", u.getsockname());
+    const m = await first;
+    assert.ok(m.size > 20, "an IPv4 packet arrived");
+    assert.equal(m.address?.family, "packet");
+    await tx.sendto("ping-2", u.getsockname());
+    const batch = await s.recvBatch({ count: 4, size: 2048 });
+    assert.ok(batch.length >= 1);
+    for (const x of [s, u, tx]) x.close();
   });
 });

@@ -1487,3 +1487,32 @@ test("AsyncLocalStorage: each waiting call resumes in the context it was made in
   assert.equal(als.getStore(), undefined);
   for (const s of [a, b, c, d]) s.close();
 });
+
+describe("a pending socket error (EPOLLERR) is not a bad fd", () => {
+  test("UDP with IP_RECVERR: after an ICMP error, waiting receives still wake for data", async () => {
+    const s = new Socket("inet", "dgram");
+    s.bind("127.0.0.1:0");
+    s.setsockopt("IPPROTO_IP", "IP_RECVERR", true);
+    const closedPort = new Socket("inet", "dgram");
+    closedPort.bind("127.0.0.1:0");
+    const dead = closedPort.getsockname();
+    closedPort.close();
+    // Connected to a port nobody listens on: the kernel answers with ICMP port
+    // unreachable, which leaves an error in the queue (EPOLLERR stays up).
+    await s.connect(dead);
+    await s.send("probe");
+    const waiting = s.recv(100);
+    await assert.rejects(within(waiting, "the ICMP error"), { code: "ECONNREFUSED" });
+    // The error queue still holds the report, so EPOLLERR is still raised; an
+    // ordinary receive must keep waiting and get data when it comes.
+    const peer = new Socket("inet", "dgram");
+    peer.bind(dead);
+    const data = s.recv(100);
+    await peer.sendto("hello", s.getsockname());
+    assert.equal((await within(data, "data after an error")).toString(), "hello");
+    const report = await within(s.recvmsg({ flags: MSG.ERRQUEUE, controlSize: 512 }), "the error report");
+    assert.equal(report.error?.errno, E.ECONNREFUSED);
+    s.close();
+    peer.close();
+  });
+});
