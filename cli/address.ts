@@ -29,7 +29,8 @@
  * in its own relay), `mode=0600` (the permissions of a Unix socket file
  * created by a listen address), `so=LEVEL:NAME=VALUE` (any socket option, by
  * the names the library's option table knows; VALUE a number, true/false, or
- * 0x-hex bytes), `append` and `create` (file: write mode).
+ * 0x-hex bytes), `unlink` (a Unix listen address: remove a stale socket file
+ * at PATH first), `append` and `create` (file: write mode).
  */
 import {
   type Inet6Address,
@@ -84,6 +85,8 @@ export interface AddressOptions {
   so: SockOpt[];
   append?: boolean;
   create?: boolean;
+  /** Remove a stale socket file at the listen PATH before bind (never a file that is not a socket). */
+  unlink?: boolean;
 }
 
 /** A socket end: connect (or, for dgram, send to) `address`, or bind and listen on it. */
@@ -194,7 +197,7 @@ function allowedOptions(kind: string, sk: SocketKind | undefined): Set<string> {
     if (sk.family !== "unix") set.add("reuseaddr").add("reuseport");
     if (sk.listen) {
       if (sk.type !== "dgram") set.add("fork");
-      if (sk.body === "path") set.add("mode");
+      if (sk.body === "path") set.add("mode").add("unlink");
     } else {
       set.add("bind");
     }
@@ -460,7 +463,7 @@ function parseInet(
   return { family: "inet", address: formatIPv4(v4!), port };
 }
 
-const OPTION_NAMES = ["reuseaddr", "reuseport", "bind", "fork", "mode", "so", "append", "create"];
+const OPTION_NAMES = ["reuseaddr", "reuseport", "bind", "fork", "mode", "unlink", "so", "append", "create"];
 
 function parseOptions(
   input: string,
@@ -507,6 +510,7 @@ function parseOptions(
       case "fork":
       case "append":
       case "create":
+      case "unlink":
         options[name] = flag();
         break;
       case "mode":

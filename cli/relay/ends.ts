@@ -14,7 +14,7 @@
  * sendAll/send from it: no allocation per chunk on the bulk path.
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { createReadStream, createWriteStream, fstatSync, statSync, unlinkSync } from "node:fs";
+import { createReadStream, createWriteStream, fstatSync, lstatSync, statSync, unlinkSync } from "node:fs";
 import type { Readable, Writable } from "node:stream";
 import {
   FCNTL,
@@ -244,6 +244,11 @@ function applyOptions(ctx: Context, s: Socket, ep: SocketEndpoint): void {
 function bindPath(ctx: Context, s: Socket, ep: SocketEndpoint): void {
   const path = ep.address.family === "unix" ? ep.address.path : "";
   const isFile = typeof path === "string" && path !== "" && !path.startsWith("\0");
+  if (isFile && ep.options.unlink && lstatSync(path, { throwIfNoEntry: false })?.isSocket()) {
+    // A socket file left by a process that died: only sockets are removed, never other files.
+    unlinkSync(path);
+    ctx.step(`unlink ${path} (stale socket file)`);
+  }
   if (ep.options.mode !== undefined && isFile) {
     const old = process.umask(~ep.options.mode & 0o777);
     try {

@@ -6,7 +6,7 @@
  * cleanup, --json, and usage errors.
  */
 import assert from "node:assert/strict";
-import { type ChildProcess, spawn } from "node:child_process";
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import dgram from "node:dgram";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import net from "node:net";
@@ -215,6 +215,24 @@ describe("sockit relay between Python peers", { timeout: 120_000 }, () => {
     const r = await relay.result();
     assert.equal(r.code, 0, r.stderr);
     assert.equal(existsSync(a), false, "the relay removes its socket file");
+  });
+
+  it("unix-listen,unlink replaces a stale socket file; without it bind fails with EADDRINUSE naming the path", async () => {
+    const a = path("stale");
+    const b = path("stale-b");
+    // A socket file whose process is gone: Python binds and exits without unlinking.
+    const made = spawnSync("python3", ["-c", "import socket, sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])", a]);
+    assert.equal(made.status, 0, String(made.stderr));
+    assert.equal(existsSync(a), true);
+    const refused = await sockit(["relay", `unix-listen:${a}`, "stdio"]).result();
+    assert.equal(refused.code, 1);
+    assert.match(refused.stderr, new RegExp(`^sockit: bind EADDRINUSE ${a.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}\n$`));
+    await pythonServer("unix", "stream", b);
+    const relay = sockit(["-v", "relay", `unix-listen:${a},unlink`, `unix:${b}`]);
+    await relay.waitFor(/listen fd/);
+    assert.match(relay.stderr, /unlink .* \(stale socket file\)/);
+    assert.deepEqual((await pythonClient("unix", "stream", a, "fresh")).replies, ["FRESH"]);
+    assert.equal((await relay.result()).code, 0);
   });
 
   it("abstract-listen → abstract", async () => {
