@@ -16,15 +16,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { createReadStream, createWriteStream, fstatSync, lstatSync, statSync, unlinkSync } from "node:fs";
 import type { Readable, Writable } from "node:stream";
-import {
-  FCNTL,
-  Socket,
-  SocketError,
-  type SocketAddress,
-  type WaitOptions,
-  getaddrinfo,
-  posix,
-} from "../../src/index.js";
+import { Socket, type SocketAddress, type WaitOptions, getaddrinfo } from "../../src/index.js";
 import type { Endpoint, SocketEndpoint } from "../address.js";
 import { CliError, UsageError, errorText } from "../errors.js";
 import type { Context } from "../runtime.js";
@@ -79,8 +71,7 @@ export class SocketEnd implements End {
 
   constructor(
     readonly name: string,
-    /** Replaced (same open file, new fd) after a poll failure, see #transient. */
-    public socket: Socket,
+    readonly socket: Socket,
     private readonly ctx: Context,
     /** True for udp-listen / unix-dgram-listen: the first datagram's sender becomes the peer. */
     learnPeer = false,
@@ -115,7 +106,7 @@ export class SocketEnd implements End {
       } catch (e) {
         // A UDP socket reports an ICMP "port unreachable" for an earlier
         // datagram as ECONNREFUSED on the next call: the peer may come back,
-        // so the relay goes on (socat's behaviour too). EBADF: see #revive.
+        // so the relay goes on (socat's behaviour too).
         if (this.#transient(e)) continue;
         throw e;
       }
@@ -125,35 +116,12 @@ export class SocketEnd implements End {
     }
   }
 
-  /** True when the call that failed with `e` should be made again (see #revive). */
+  /** True when the call that failed with `e` should be made again (or its datagram counted lost). */
   #transient(e: unknown): boolean {
-    if (this.socket.closed) return false;
-    const code = (e as { code?: unknown } | null)?.code;
-    if (code === "EBADF" && e instanceof SocketError) {
-      // The real error (ECONNREFUSED, ECONNRESET ...) or the data comes from the retry.
-      this.#revive();
-      return true;
-    }
-    if (this.canEof || code !== "ECONNREFUSED") return false;
+    if (this.socket.closed || this.canEof) return false;
+    if ((e as { code?: unknown } | null)?.code !== "ECONNREFUSED") return false;
     this.ctx.step(`${this.name}: ECONNREFUSED (nobody listens there yet?): going on`);
     return true;
-  }
-
-  /**
-   * Works around a poll failure. libuv's uv_poll reports POLLERR — which an
-   * ICMP error raises on a UDP socket — as status UV_EBADF and stops the
-   * watcher; sockit's Socket rejects what waits with EBADF but still believes
-   * its watcher armed, so later waits would never wake (reported against
-   * src/socket.ts). The relay adopts a duplicate of the fd (a fresh Socket
-   * with a fresh watcher) and closes the old one; the pending error itself
-   * (ECONNREFUSED) comes from the next call.
-   */
-  #revive(): void {
-    const old = this.socket;
-    const dup = posix.fcntl(old.fd, FCNTL.F_DUPFD_CLOEXEC!, 0);
-    this.socket = Socket.fromFd(dup);
-    this.ctx.step(`${this.name}: poll error on fd ${old.fd}: continuing on fd ${dup}`);
-    old.close();
   }
 
   async #connectPeer(address: SocketAddress): Promise<void> {
@@ -180,16 +148,12 @@ export class SocketEnd implements End {
       }
     }
     const data = n === buf.length ? buf : buf.subarray(0, n);
-    for (let tries = 0; ; tries++) {
-      try {
-        if (this.messages) await this.socket.send(data);
-        else await this.socket.sendAll(data);
-        return;
-      } catch (e) {
-        if (tries > 2 || !this.#transient(e)) throw e;
-        // A datagram refused by ECONNREFUSED is lost, as datagrams may be.
-        if ((e as { code?: unknown }).code === "ECONNREFUSED") return;
-      }
+    if (!this.messages) return this.socket.sendAll(data);
+    try {
+      await this.socket.send(data);
+    } catch (e) {
+      // A datagram refused with ECONNREFUSED is lost, as datagrams may be.
+      if (!this.#transient(e)) throw e;
     }
   }
 
