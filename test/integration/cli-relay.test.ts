@@ -72,9 +72,11 @@ function sockit(args: string[], stdin: "ignore" | "pipe" = "ignore"): Proc {
 
 /** The port a `-v` relay bound: `bind fd 5 127.0.0.1:0 → 127.0.0.1:41234`. */
 async function boundPort(p: Proc): Promise<number> {
-  const m = await p.waitFor(/bind fd \d+ \S+:0 → \S+:(\d+)/);
-  await p.waitFor(/listen fd|bind fd/);
-  return Number(m[1]);
+  const m = await p.waitFor(/bind fd (\d+) \S+:0 → \S+:(\d+)/);
+  // A stream socket is ready once listen(2) ran (connecting before that is
+  // refused); a datagram socket once it is bound.
+  await p.waitFor(new RegExp(`listen fd ${m[1]} |socket \\S+ dgram → fd ${m[1]}\\b`));
+  return Number(m[2]);
 }
 
 const PEER = String.raw`
