@@ -7,7 +7,7 @@
  * Struct facts are { size, <field>: offset } objects; src/address.ts and the
  * option codecs lay out bytes with them.
  */
-#include "sockit.h"
+#include "constants.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -34,37 +34,6 @@
 #define SOL_UDP IPPROTO_UDP
 #endif
 
-static napi_status set_num(napi_env env, napi_value obj, const char *name, double v) {
-  napi_value n;
-  napi_status st = napi_create_double(env, v, &n);
-  if (st != napi_ok) return st;
-  return napi_set_named_property(env, obj, name, n);
-}
-
-#define BEGIN(group)                                                          \
-  {                                                                           \
-    napi_value g;                                                             \
-    if (napi_create_object(env, &g) != napi_ok) return napi_generic_failure;  \
-    const char *group_name = group;
-#define C(name) set_num(env, g, #name, (double)(name));
-#define END                                                                   \
-  if (napi_set_named_property(env, consts, group_name, g) != napi_ok)         \
-    return napi_generic_failure;                                              \
-  }
-
-/* A struct: its size and the offset of each named field. */
-#define SBEGIN(type)                                                          \
-  {                                                                           \
-    typedef struct type S_;                                                        \
-    napi_value g;                                                             \
-    if (napi_create_object(env, &g) != napi_ok) return napi_generic_failure;  \
-    const char *group_name = #type;                                           \
-    set_num(env, g, "size", (double)sizeof(S_));
-#define F(field) set_num(env, g, #field, (double)offsetof(S_, field));
-#define SEND                                                                  \
-  if (napi_set_named_property(env, structs, group_name, g) != napi_ok)        \
-    return napi_generic_failure;                                              \
-  }
 
 /* The kernel's cap on fds in one SCM_RIGHTS message (include/net/scm.h); it is
  * not in any user-space header. */
@@ -257,8 +226,8 @@ napi_status sockit_init_constants(napi_env env, napi_value exports) {
 
   BEGIN("LIMITS")
   C(FD_SETSIZE) C(SOMAXCONN) C(IFNAMSIZ) C(IOV_MAX)
-  set_num(env, g, "SUN_PATH_MAX", (double)sizeof(((struct sockaddr_un *)0)->sun_path));
-  set_num(env, g, "SA_FAMILY_SIZE", (double)sizeof(sa_family_t));
+  sockit_set_num(env, g, "SUN_PATH_MAX", (double)sizeof(((struct sockaddr_un *)0)->sun_path));
+  sockit_set_num(env, g, "SA_FAMILY_SIZE", (double)sizeof(sa_family_t));
   END
 
   SBEGIN(sockaddr_in) F(sin_family) F(sin_port) F(sin_addr) SEND

@@ -17,7 +17,7 @@
  * and flags come back in one Int32Array (4 ints per message). Nothing is
  * allocated in JS per message.
  */
-#include "sockit.h"
+#include "constants.h"
 
 #include <errno.h>
 #include <linux/errqueue.h>
@@ -237,12 +237,6 @@ static napi_value t_sendmmsg(napi_env env, napi_callback_info info) {
   return sockit_int(env, r < 0 ? -(int64_t)err : r);
 }
 
-static napi_status set_num(napi_env env, napi_value obj, const char *name, double v) {
-  napi_value n;
-  napi_status st = napi_create_double(env, v, &n);
-  if (st != napi_ok) return st;
-  return napi_set_named_property(env, obj, name, n);
-}
 
 /* A JS array of CMSG_SPACE(n) or CMSG_LEN(n) for n = 0 .. count-1. */
 static napi_status table(napi_env env, napi_value obj, const char *name, int space, uint32_t count) {
@@ -270,7 +264,7 @@ napi_status sockit_init_msg(napi_env env, napi_value exports) {
   napi_value facts;
   if ((st = napi_create_object(env, &facts)) != napi_ok) return st;
 #define N(name, v) \
-  if ((st = set_num(env, facts, name, (double)(v))) != napi_ok) return st;
+  if ((st = sockit_set_num(env, facts, name, (double)(v))) != napi_ok) return st;
   /* CMSG_ALIGN rounds up to sizeof(size_t) in glibc (sizeof(long) in the kernel). */
   N("CMSG_ALIGN_UNIT", CMSG_ALIGN(1))
   N("CMSG_LEN_FIELD_SIZE", sizeof(((struct cmsghdr *)0)->cmsg_len))

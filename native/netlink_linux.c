@@ -10,7 +10,7 @@
  * skips what glibc already defines and adds IFF_LOWER_UP, IFF_DORMANT,
  * IFF_ECHO and the IF_OPER_* operational states.
  */
-#include "sockit.h"
+#include "constants.h"
 
 #include <net/if.h>
 #include <linux/if.h>
@@ -30,35 +30,6 @@
 #include <netinet/in.h>
 #include <stddef.h>
 
-static napi_status set_num(napi_env env, napi_value obj, const char *name, double v) {
-  napi_value n;
-  napi_status st = napi_create_double(env, v, &n);
-  if (st != napi_ok) return st;
-  return napi_set_named_property(env, obj, name, n);
-}
-
-#define BEGIN(group)                                                          \
-  {                                                                           \
-    napi_value g;                                                             \
-    if (napi_create_object(env, &g) != napi_ok) return napi_generic_failure;  \
-    const char *group_name = group;
-#define C(name) set_num(env, g, #name, (double)(name));
-#define END                                                                   \
-  if (napi_set_named_property(env, consts, group_name, g) != napi_ok)         \
-    return napi_generic_failure;                                              \
-  }
-#define SBEGIN(type)                                                          \
-  {                                                                           \
-    typedef struct type S_;                                                   \
-    napi_value g;                                                             \
-    if (napi_create_object(env, &g) != napi_ok) return napi_generic_failure;  \
-    const char *group_name = #type;                                           \
-    set_num(env, g, "size", (double)sizeof(S_));
-#define F(field) set_num(env, g, #field, (double)offsetof(S_, field));
-#define SEND                                                                  \
-  if (napi_set_named_property(env, structs, group_name, g) != napi_ok)        \
-    return napi_generic_failure;                                              \
-  }
 
 napi_status sockit_netlink_constants(napi_env env, napi_value consts, napi_value structs) {
   BEGIN("NLMSG")
@@ -244,8 +215,8 @@ napi_status sockit_netlink_constants(napi_env env, napi_value consts, napi_value
    * (lib/kobject_uevent.c, netlink_broadcast(..., 1, ...)); udev re-broadcasts
    * on group 2. No uapi header names them. */
   BEGIN("UEVENT_GROUP")
-  set_num(env, g, "UEVENT_GROUP_KERNEL", 1);
-  set_num(env, g, "UEVENT_GROUP_UDEV", 2);
+  sockit_set_num(env, g, "UEVENT_GROUP_KERNEL", 1);
+  sockit_set_num(env, g, "UEVENT_GROUP_UDEV", 2);
   END
 
   BEGIN("INET_DIAG")

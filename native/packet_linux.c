@@ -4,7 +4,7 @@
  * from the headers, and the one thunk that cannot be a plain setsockopt:
  * attaching a classic BPF program, whose struct sock_fprog carries a pointer.
  */
-#include "sockit.h"
+#include "constants.h"
 
 #include <errno.h>
 #include <linux/filter.h>
@@ -19,35 +19,6 @@
 #include <string.h>
 #include <sys/socket.h>
 
-static napi_status set_num(napi_env env, napi_value obj, const char *name, double v) {
-  napi_value n;
-  napi_status st = napi_create_double(env, v, &n);
-  if (st != napi_ok) return st;
-  return napi_set_named_property(env, obj, name, n);
-}
-
-#define BEGIN(group)                                                          \
-  {                                                                           \
-    napi_value g;                                                             \
-    if (napi_create_object(env, &g) != napi_ok) return napi_generic_failure;  \
-    const char *group_name = group;
-#define C(name) if (set_num(env, g, #name, (double)(name)) != napi_ok) return napi_generic_failure;
-#define END                                                                   \
-  if (napi_set_named_property(env, consts, group_name, g) != napi_ok)         \
-    return napi_generic_failure;                                              \
-  }
-#define SBEGIN(type)                                                          \
-  {                                                                           \
-    typedef struct type S_;                                                   \
-    napi_value g;                                                             \
-    if (napi_create_object(env, &g) != napi_ok) return napi_generic_failure;  \
-    const char *group_name = #type;                                           \
-    if (set_num(env, g, "size", (double)sizeof(S_)) != napi_ok) return napi_generic_failure;
-#define F(field) if (set_num(env, g, #field, (double)offsetof(S_, field)) != napi_ok) return napi_generic_failure;
-#define SEND                                                                  \
-  if (napi_set_named_property(env, structs, group_name, g) != napi_ok)        \
-    return napi_generic_failure;                                              \
-  }
 
 napi_status sockit_packet_constants(napi_env env, napi_value consts, napi_value structs) {
   BEGIN("ETH_P")
