@@ -13,7 +13,14 @@ import { randomBytes, randomInt } from "node:crypto";
 import { mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { LIMITS, Socket, SocketError } from "../../src/index.js";
+import {
+  LIMITS,
+  Socket,
+  SocketError,
+  encodeEchoRequest,
+  encodeEchoRequestV6,
+  internetChecksum,
+} from "../../src/index.js";
 import { type CommandSpec, intOption } from "../command.js";
 import { CliError, UsageError, errorText } from "../errors.js";
 import { type Column, formatBytes, formatDuration } from "../output.js";
@@ -661,28 +668,16 @@ async function socketpairPair(t: Trial, type: "stream" | "dgram" | "seqpacket"):
 
 const ECHO_PAYLOAD = 256;
 
-/** The Internet checksum (RFC 1071): one's complement of the one's complement sum of 16-bit words. */
-export function internetChecksum(data: Uint8Array): number {
-  let sum = 0;
-  for (let i = 0; i + 1 < data.length; i += 2) sum += (data[i]! << 8) | data[i + 1]!;
-  if (data.length % 2 === 1) sum += data[data.length - 1]! << 8;
-  while (sum > 0xffff) sum = (sum & 0xffff) + (sum >>> 16);
-  return ~sum & 0xffff;
-}
-
-/** An ICMP echo request (type 8) or ICMPv6 echo request (type 128) with a random payload. */
+/**
+ * An ICMP echo request (type 8) or ICMPv6 echo request (type 128) with a random
+ * payload, from the library's packet codecs. ICMPv6's checksum covers a
+ * pseudo-header the kernel knows and we do not: for IPPROTO_ICMPV6 sockets the
+ * kernel always computes it (RFC 3542 §3.1); ICMP "ping" sockets compute it for
+ * IPv4 too, and the codec fills it for raw IPv4.
+ */
 function echoRequest(v6: boolean, id: number, seq: number): Buffer {
-  const packet = Buffer.alloc(8 + ECHO_PAYLOAD);
-  packet[0] = v6 ? 128 : 8; // type: echo request
-  packet[1] = 0; // code
-  packet.writeUInt16BE(id, 4);
-  packet.writeUInt16BE(seq, 6);
-  randomBytes(ECHO_PAYLOAD).copy(packet, 8);
-  // ICMPv6's checksum covers a pseudo-header the kernel knows and we do not:
-  // for IPPROTO_ICMPV6 sockets the kernel always computes it (RFC 3542 §3.1).
-  // ICMP "ping" sockets compute it for IPv4 too.
-  if (!v6) packet.writeUInt16BE(internetChecksum(packet), 2);
-  return packet;
+  const payload = randomBytes(ECHO_PAYLOAD);
+  return v6 ? encodeEchoRequestV6(id, seq, payload) : encodeEchoRequest(id, seq, payload);
 }
 
 /**
