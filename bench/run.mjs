@@ -3,7 +3,8 @@
 //
 // Runs, in one invocation, sockit beside Node's built-ins, the npm peers, a
 // C epoll baseline and Python asyncio over the same workloads (W1..W5, see
-// bench/README.md), and prints one table with medians, min–max and ratios.
+// bench/README.md), and the sockit CLI relay beside socat (W6), and prints
+// one table with medians, min–max and ratios.
 //
 // How a measurement is taken:
 //   * every implementation runs as two processes, a server and a client,
@@ -16,7 +17,9 @@
 //   * W1 runs twice: client and server pinned to one CPU ("same core",
 //     which shows software overhead; judge on this) and pinned to different
 //     CPUs ("across cores", dominated by the wake-up of the other CPU);
-//   * W5 (memory) starts fresh processes per round, since it measures them.
+//   * W5 (memory) starts fresh processes per round, since it measures them;
+//   * W6 (relay) starts a source, a relay and a sink per measurement
+//     (lib/relay.mjs); rounds rotate the relays the same way.
 //
 // Options: --quick (≤ 1 min)  --json  --only W1,W3  --transport udp,unix-dgram
 //          --impl sockit,node,c  --rounds N  --secs S  --sockets N  --help
@@ -29,6 +32,7 @@ import { describeMachine, machineLine } from "./lib/machine.mjs";
 import { Proc } from "./lib/proc.mjs";
 import { summarise, table, writeOutputs } from "./lib/report.mjs";
 import { prepare, versions } from "./lib/setup.mjs";
+import { relayOnce } from "./lib/relay.mjs";
 import { robustness } from "./lib/robustness.mjs";
 import { checkTargets } from "./lib/targets.mjs";
 
@@ -36,9 +40,10 @@ const HELP = `usage: node bench/run.mjs [options]
 
   --quick              short rounds, fewer sockets: finishes within a minute
   --json               also write bench/results/latest.json and one SVG per workload
-  --only W1,W3         workloads to run (W1..W5, R = robustness scenario)
+  --only W1,W3         workloads to run (W1..W6, R = robustness scenario)
   --transport a,b      tcp, udp, unix-stream, unix-dgram, unix-seqpacket
-  --impl a,b           sockit, node, unix-dgram, node-unix-socket, c, python
+  --impl a,b           sockit, node, unix-dgram, node-unix-socket, c, python,
+                       socat, socat-b256k (W6)
   --rounds N           measured rounds per case (default 5, quick 3)
   --secs S             seconds per measurement (default 0.4, quick 0.1)
   --sockets N          W5 connection count (default 10000, quick 2000)
@@ -273,6 +278,31 @@ async function runCase(c, impls, tmp, opts) {
     byImpl[impl].error ??= String(e.message ?? e).split("\n")[0];
   };
 
+  if (c.workload === "W6") {
+    // Fresh source, relay and sink per measurement; one unrecorded warm-up
+    // each (full runs), then rounds in rotating order. Every round sends for
+    // at least 0.25 s; the relay's start-up falls outside the sink's
+    // first-to-last-byte span.
+    const secs = Math.max(opts.secs, 0.25);
+    let live = [...impls];
+    const attempt = async (impl, s, keep) => {
+      try {
+        const m = await relayOnce(impl, c.transport, tmp, s);
+        if (keep) record(byImpl[impl], m);
+      } catch (e) {
+        fail(impl, e);
+        live = live.filter((i) => i !== impl);
+      }
+    };
+    // Every measurement is a fresh process, so the warm-up only warms the
+    // kernel's side (page cache, socket memory); --quick leaves it out.
+    if (!opts.quick) for (const impl of [...live]) await attempt(impl, opts.warm, false);
+    for (let round = 0; round < opts.rounds; round++) {
+      for (const impl of rotate(live, round)) await attempt(impl, secs, true);
+    }
+    return rows;
+  }
+
   if (c.workload === "W5") {
     // Fresh processes every round: RSS is what is measured.
     for (let round = 0; round < opts.memRounds; round++) {
@@ -339,7 +369,8 @@ async function main() {
   }
   const t0 = Date.now();
   const wanted = opts.impl ?? Object.keys(IMPLS);
-  const why = prepare(wanted, log);
+  const workloads = (opts.only ?? Object.keys(WORKLOADS)).filter((w) => WORKLOADS[w]);
+  const why = prepare(wanted, log, workloads);
   const machine = describeMachine(versions());
   // Everything printed to stdout is also kept, for results/latest.txt.
   const report = [];
@@ -351,7 +382,6 @@ async function main() {
   for (const [impl, reason] of Object.entries(why)) if (reason) say(`  skipping ${impl}: ${reason}`);
   if (!canPin) say("  not pinning to CPUs: taskset does not work here (the modes are nominal)");
 
-  const workloads = (opts.only ?? Object.keys(WORKLOADS)).filter((w) => WORKLOADS[w]);
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "sockit-bench-"));
   const cleanup = () => fs.rmSync(tmp, { recursive: true, force: true });
   process.on("exit", cleanup);
@@ -366,13 +396,15 @@ async function main() {
         const impls = wanted.filter((i) => IMPLS[i].can(w, transport));
         if (!impls.length) continue;
         const c = { workload: w, transport, mode };
-        const runnable = impls.filter((i) => !why[i]);
+        // W6's sockit row is the CLI relay, ready or not on its own.
+        const reason = (i) => (w === "W6" && i === "sockit" ? why["sockit relay"] : why[i]);
+        const runnable = impls.filter((i) => !reason(i));
         const tc = Date.now();
         const rows = runnable.length ? await runCase(c, runnable, tmp, opts) : [];
         log(
           `${w} ${transport}${mode ? ` (${mode})` : ""}: ${impls.join(", ")} — ${((Date.now() - tc) / 1000).toFixed(1)} s`,
         );
-        for (const impl of impls.filter((i) => why[i]))
+        for (const impl of impls.filter((i) => reason(i)))
           rows.push({
             workload: w,
             transport,
@@ -380,7 +412,7 @@ async function main() {
             impl,
             unit: spec.unit,
             samples: [],
-            error: why[impl].split(" (")[0],
+            error: reason(impl).split(" (")[0],
           });
         rows.sort((a, b) => wanted.indexOf(a.impl) - wanted.indexOf(b.impl));
         results.push(...summarise(rows));
@@ -408,7 +440,7 @@ async function main() {
   }
   const secs = ((Date.now() - t0) / 1000).toFixed(0);
   say(
-    `\nrounds ${opts.rounds} × ${opts.secs} s per case, interleaved; ratios are median/median (× ref = Node's built-in, else the best npm peer; × C = the epoll baseline). ${secs} s in all.`,
+    `\nrounds ${opts.rounds} × ${opts.secs} s per case${workloads.includes("W6") ? ` (W6: ${Math.max(opts.secs, 0.25)} s)` : ""}, interleaved; ratios are median/median (× ref = Node's built-in, else the best npm peer, and socat in W6; × C = the epoll baseline). ${secs} s in all.`,
   );
   if (opts.json) {
     const doc = { machine, options: opts, results, robustness: robust, targets };

@@ -48,6 +48,14 @@ export const WORKLOADS = {
     modes: [""],
     lowerIsBetter: true,
   },
+  W6: {
+    title: "W6 relay bulk throughput, source → relay → sink",
+    unit: "GB/s",
+    transports: STREAMS,
+    modes: [""],
+    // The ratio column compares with socat (default buffer), not Node.
+    ref: "socat",
+  },
 };
 
 const node = (file) => (role, w, t, params) => [
@@ -67,12 +75,13 @@ const node = (file) => (role, w, t, params) => [
 export const IMPLS = {
   sockit: {
     kind: "subject",
-    can: () => true,
+    // W6 measures the CLI relay (dist/cli/main.js), W1–W5 the library.
+    can: (w, t) => w !== "W6" || STREAMS.includes(t),
     argv: node("sockit.mjs"),
   },
   node: {
     kind: "builtin",
-    can: (w, t) => (t === "udp" ? w === "W1" || w === "W2" : STREAMS.includes(t)),
+    can: (w, t) => w !== "W6" && (t === "udp" ? w === "W1" || w === "W2" : STREAMS.includes(t)),
     argv: node("node.mjs"),
   },
   "unix-dgram": {
@@ -87,12 +96,13 @@ export const IMPLS = {
   },
   c: {
     kind: "baseline",
-    can: (w, t) => !((t === "udp" || t === "unix-dgram") && ["W3", "W4", "W5"].includes(w)),
+    can: (w, t) => w !== "W6" && !((t === "udp" || t === "unix-dgram") && ["W3", "W4", "W5"].includes(w)),
     argv: (role, w, t, params) => [C_BINARY, role, w, t, JSON.stringify(params)],
   },
   python: {
     kind: "context",
-    can: (w, t) => STREAMS.includes(t) || ((t === "udp" || t === "unix-dgram") && (w === "W1" || w === "W2")),
+    can: (w, t) =>
+      w !== "W6" && (STREAMS.includes(t) || ((t === "udp" || t === "unix-dgram") && (w === "W1" || w === "W2"))),
     argv: (role, w, t, params) => [
       "python3",
       path.join(BENCH_DIR, "workers", "asyncio_worker.py"),
@@ -101,6 +111,18 @@ export const IMPLS = {
       t,
       JSON.stringify(params),
     ],
+  },
+  // W6 only: the relays the sockit CLI is compared with. They run through
+  // lib/relay.mjs (source, relay and sink processes), not through argv.
+  socat: {
+    kind: "reference",
+    can: (w, t) => w === "W6" && STREAMS.includes(t),
+    argv: null,
+  },
+  "socat-b256k": {
+    kind: "reference",
+    can: (w, t) => w === "W6" && STREAMS.includes(t),
+    argv: null,
   },
 };
 

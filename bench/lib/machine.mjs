@@ -30,6 +30,7 @@ export function machineLine(m) {
   if (m.sockit) parts.push(`sockit ${m.sockit.split(" (")[0]}`);
   if (m.python) parts.push(`Python ${m.python}`);
   if (m.cc) parts.push(m.cc);
+  if (m.socat) parts.push(`socat ${m.socat}`);
   parts.push(`load ${m.loadavg.join(" ")}`);
   return parts.join(" · ");
 }

@@ -40,7 +40,8 @@ export function summarise(rows) {
     if (r.clientKiB?.length) r.clientKiBMedian = median(r.clientKiB);
   }
   const lower = WORKLOADS[rows[0]?.workload]?.lowerIsBetter;
-  let ref = ok.find((r) => r.impl === "node");
+  const refImpl = WORKLOADS[rows[0]?.workload]?.ref ?? "node";
+  let ref = ok.find((r) => r.impl === refImpl);
   if (!ref) {
     const peers = ok.filter((r) => PEERS.includes(r.impl));
     peers.sort((a, b) => (lower ? a.median - b.median : b.median - a.median));
@@ -124,6 +125,8 @@ const COLORS = {
   "node-unix-socket": "#e8590c",
   c: "#495057",
   python: "#37b24d",
+  socat: "#7048e8",
+  "socat-b256k": "#9775fa",
 };
 
 const esc = (s) => String(s).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");

@@ -115,14 +115,56 @@ function checkSockit() {
   return r.status === 0 ? null : `sockit: not built (import failed: ${lastLines(r.stderr, 2)})`;
 }
 
+/** socat's version line, or null when it is not on PATH. */
+function socatVersion() {
+  const r = run("socat", ["-V"], { timeout: 10_000 });
+  if (r.status !== 0) return null;
+  return (r.stdout.match(/socat version (\S+)/) ?? [])[1] ?? "?";
+}
+
+/**
+ * W6 compares with socat. When it is missing, one attempt at installing it
+ * (apt-get update, then apt-get install -y socat, each under a timeout);
+ * if that fails too the socat rows are skipped with the reason.
+ */
+function checkSocat(log) {
+  if (socatVersion()) return null;
+  const apt = spawnSync("sh", ["-c", "command -v apt-get"], { encoding: "utf8" });
+  if (apt.status !== 0) return "socat not installed (and no apt-get to install it)";
+  log("socat not found: trying apt-get update && apt-get install -y socat ...");
+  const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
+  const up = run("apt-get", ["update"], { timeout: 120_000, env });
+  if (up.status !== 0) log(`apt-get update failed: ${lastLines(up.stderr || String(up.error), 1)}`);
+  const inst = run("apt-get", ["install", "-y", "socat"], { timeout: 180_000, env });
+  if (socatVersion()) return null;
+  return `socat not installed (apt-get install failed: ${lastLines(inst.stderr || String(inst.error), 1)})`;
+}
+
+/** The sockit CLI the W6 relay rows run (built by npm run prepare). */
+function checkSockitCli() {
+  const cli = process.env.SOCKIT_CLI || path.join(REPO_DIR, "dist", "cli", "main.js");
+  if (!fs.existsSync(cli)) return `sockit CLI not built (no ${path.relative(REPO_DIR, cli)}; run npm run prepare)`;
+  const r = run(process.execPath, [cli, "relay", "--help"], { timeout: 20_000 });
+  return r.status === 0 ? null : `sockit CLI does not start: ${lastLines(r.stderr, 1)}`;
+}
+
 /**
  * Returns { impl: null | reason } for every implementation.
  * @param {string[]} wanted  implementations the run asks for
+ * @param {string[]} workloads  workloads the run will measure
  */
-export function prepare(wanted, log) {
+export function prepare(wanted, log, workloads = ["W1", "W2", "W3", "W4", "W5", "W6"]) {
   const why = {};
   const want = (name) => wanted.includes(name);
-  if (want("sockit")) why.sockit = checkSockit();
+  const relayOnly = workloads.length > 0 && workloads.every((w) => w === "W6");
+  // A run of W6 alone needs the CLI, not the library import check.
+  if (want("sockit")) why.sockit = relayOnly ? null : checkSockit();
+  if (want("sockit") && workloads.includes("W6")) why["sockit relay"] = checkSockitCli();
+  if (workloads.includes("W6") && (want("socat") || want("socat-b256k"))) {
+    const reason = checkSocat(log);
+    if (want("socat")) why.socat = reason;
+    if (want("socat-b256k")) why["socat-b256k"] = reason;
+  }
   if (want("node")) why.node = null;
   if (want("unix-dgram") || want("node-unix-socket")) {
     const failed = installPeers(log);
@@ -157,6 +199,8 @@ export function versions() {
   } catch {
     /* not a git checkout */
   }
+  const socat = socatVersion();
+  if (socat) v.socat = socat;
   for (const peer of ["unix-dgram", "node-unix-socket"]) {
     try {
       const pj = path.join(BENCH_DIR, "node_modules", peer, "package.json");

@@ -23,6 +23,9 @@ const GOALS = [
   ["W4", "across cores", "unix-stream", "node", ">=", 1.0],
   ["W5", "", "tcp", "node", "<=", 1.0],
   ["W5", "", "unix-stream", "node", "<=", 1.0],
+  // The CLI relay (issue 6): sockit relay ≥ 2× socat (default buffer).
+  ["W6", "", "tcp", "socat", ">=", 2],
+  ["W6", "", "unix-stream", "socat", ">=", 2],
 ];
 
 /** Returns { lines, met, missed, unmeasured } for the results of one run. */
