@@ -243,3 +243,39 @@ export function pattern(size: number, seed = 1): Buffer {
   }
   return b;
 }
+
+/** What a finished CLI run printed and how it ended. */
+export interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Runs the sockit CLI from source (no build needed), optionally behind another
+ * command (`ip netns exec NS`, `setpriv ...`), and collects its output. A run
+ * that outlives `timeout` is killed and rejects, so a test never hangs on it.
+ */
+export function runCli(args: string[], options: { prefix?: string[]; timeout?: number } = {}): Promise<CliResult> {
+  const { prefix = [], timeout = 20_000 } = options;
+  return new Promise((resolve, reject) => {
+    const argv = [...prefix, process.execPath, "--import", "tsx", "cli/main.ts", ...args];
+    const child = spawn(argv[0]!, argv.slice(1), {
+      cwd: ROOT,
+      env: { ...process.env, NO_COLOR: "1" },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
+    child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
+    const timer = setTimeout(() => {
+      child.kill("SIGKILL");
+      reject(new Error(`sockit ${args.join(" ")} did not finish in ${timeout} ms; stderr: ${stderr}`));
+    }, timeout);
+    child.on("close", (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}

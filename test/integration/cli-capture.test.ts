@@ -5,41 +5,19 @@
  * errors: a bad filter (exit 2), no such interface, no CAP_NET_RAW.
  */
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { after, before, describe, test } from "node:test";
 import { decodeEthernet, decodeIPv4, decodeUDP } from "../../src/index.js";
-import { CAP_NET_RAW, hasCap, nodeScript, tempDir, which } from "../helpers.js";
+import { CAP_NET_RAW, type CliResult, hasCap, nodeScript, runCli, tempDir, which } from "../helpers.js";
 import { NET, lineUp, netnsSkip, type Line } from "./icmp-netns.js";
 
-const ROOT = fileURLToPath(new URL("../..", import.meta.url));
-
-interface Result {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
+/** The CLI from source (test/helpers.ts runCli). */
 function sockit(args: string[], prefix: string[] = [], timeout = 20_000): Promise<Result> {
-  return new Promise((resolve, reject) => {
-    const argv = [...prefix, process.execPath, "--import", "tsx", "cli/main.ts", ...args];
-    const child = spawn(argv[0]!, argv.slice(1), { cwd: ROOT, env: { ...process.env, NO_COLOR: "1" } });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
-    child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
-    const timer = setTimeout(() => {
-      child.kill("SIGKILL");
-      reject(new Error(`sockit ${args.join(" ")} did not finish in ${timeout} ms; stderr: ${stderr}`));
-    }, timeout);
-    child.on("close", (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
+  return runCli(args, { prefix, timeout });
 }
+
+type Result = CliResult;
 
 /** Runs `sockit capture ...` in `ns` while a sender there sends UDP to R:7000 and R:7001 every 30 ms. */
 async function captureWithTraffic(ns: string, args: string[]): Promise<Result> {

@@ -6,39 +6,20 @@
  */
 import assert from "node:assert/strict";
 import { execFileSync, spawn } from "node:child_process";
-import { fileURLToPath } from "node:url";
 import { after, before, describe, test } from "node:test";
-import { which } from "../helpers.js";
+import { ROOT, type CliResult, runCli, which } from "../helpers.js";
 
-const ROOT = fileURLToPath(new URL("../..", import.meta.url));
+/** The CLI from source (test/helpers.ts runCli). */
+function sockit(args: string[], timeout = 20_000): Promise<CliResult> {
+  return runCli(args, { timeout });
+}
+
 const hasIp = which("ip") !== null;
 const root = process.getuid?.() === 0;
 const NS = `sockit-cli-${process.pid}`;
 
 function ip(...args: string[]): string {
   return execFileSync("ip", args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
-}
-
-function sockit(args: string[], timeout = 20_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", "cli/main.ts", ...args], {
-      cwd: ROOT,
-      env: { ...process.env, NO_COLOR: "1" },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
-    child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
-    const timer = setTimeout(() => {
-      child.kill("SIGKILL");
-      reject(new Error(`sockit ${args.join(" ")} did not finish in ${timeout} ms; stderr: ${stderr}`));
-    }, timeout);
-    child.on("close", (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
 }
 
 async function same(ours: string[], theirs: string[]): Promise<void> {

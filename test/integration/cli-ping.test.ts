@@ -4,39 +4,16 @@
  * and traceroute print, --json, exit codes, and the one-line errors.
  */
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
-import { fileURLToPath } from "node:url";
 import { after, before, describe, test } from "node:test";
-import { CAP_NET_RAW, hasCap, which } from "../helpers.js";
+import { CAP_NET_RAW, type CliResult, hasCap, runCli, which } from "../helpers.js";
 import { NET, lineUp, netnsSkip, pingGroupRange, type Line } from "./icmp-netns.js";
 
-const ROOT = fileURLToPath(new URL("../..", import.meta.url));
-
-interface Result {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs the CLI from source, optionally inside a namespace or behind another command (setpriv). */
+/** The CLI from source (test/helpers.ts runCli). */
 function sockit(args: string[], prefix: string[] = [], timeout = 20_000): Promise<Result> {
-  return new Promise((resolve, reject) => {
-    const argv = [...prefix, process.execPath, "--import", "tsx", "cli/main.ts", ...args];
-    const child = spawn(argv[0]!, argv.slice(1), { cwd: ROOT, env: { ...process.env, NO_COLOR: "1" } });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
-    child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
-    const timer = setTimeout(() => {
-      child.kill("SIGKILL");
-      reject(new Error(`sockit ${args.join(" ")} did not finish in ${timeout} ms; stderr: ${stderr}`));
-    }, timeout);
-    child.on("close", (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
+  return runCli(args, { prefix, timeout });
 }
+
+type Result = CliResult;
 
 function oneLineError(r: Result, pattern: RegExp): void {
   const lines = r.stderr.split("\n").filter(Boolean);

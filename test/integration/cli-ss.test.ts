@@ -5,43 +5,18 @@
  * cli/main.ts`) with a timeout on every run.
  */
 import assert from "node:assert/strict";
-import { execFileSync, spawn } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { readlinkSync } from "node:fs";
-import { fileURLToPath } from "node:url";
 import { describe, test } from "node:test";
 import { NetlinkConnection, Socket, createSocket } from "../../src/index.js";
-import { which } from "../helpers.js";
+import { type CliResult, runCli, which } from "../helpers.js";
 
-const ROOT = fileURLToPath(new URL("../..", import.meta.url));
+/** The CLI from source (test/helpers.ts runCli). */
+function sockit(args: string[], timeout = 20_000): Promise<CliResult> {
+  return runCli(args, { timeout });
+}
+
 const skip = !which("ss") ? "needs iproute2's ss" : false;
-
-interface Result {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function sockit(args: string[], timeout = 20_000): Promise<Result> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", "cli/main.ts", ...args], {
-      cwd: ROOT,
-      env: { ...process.env, NO_COLOR: "1" },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
-    child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
-    const timer = setTimeout(() => {
-      child.kill("SIGKILL");
-      reject(new Error(`sockit ${args.join(" ")} did not finish in ${timeout} ms; stderr: ${stderr}`));
-    }, timeout);
-    child.on("close", (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
 
 const inode = (s: Socket): number => Number(/socket:\[(\d+)\]/.exec(readlinkSync(`/proc/self/fd/${s.fd}`))![1]);
 
