@@ -103,14 +103,33 @@ const SPECIAL_FLAGS = MSG.DONTWAIT | MSG.ERRQUEUE | MSG.OOB;
 const EV_READ = UV.READABLE;
 const EV_WRITE = UV.WRITABLE;
 
-interface Waiter {
-  attempt: () => number;
-  resolve: (n: number) => void;
-  reject: (e: unknown) => void;
-  syscall: string;
-  signal: AbortSignal | undefined;
-  onAbort: (() => void) | undefined;
-  timer: NodeJS.Timeout | undefined;
+const noop = (): void => {};
+
+/**
+ * A call waiting for readiness: a link in its direction's queue. The promise's
+ * resolvers are stored here (see waitFor), not captured by closures, so a
+ * waiting call costs one object beside its promise and its attempt.
+ */
+class Waiter {
+  next: Waiter | null = null;
+  resolve: (v: unknown) => void = noop;
+  reject: (e: unknown) => void = noop;
+  onAbort: (() => void) | undefined = undefined;
+  timer: NodeJS.Timeout | undefined = undefined;
+  constructor(
+    readonly attempt: () => number,
+    readonly finish: ((n: number) => unknown) | undefined,
+    readonly syscall: string,
+    readonly signal: AbortSignal | undefined,
+  ) {}
+}
+
+/** A promise settled through `w.resolve`/`w.reject` (Promise.withResolvers is not in Node 20). */
+function waitFor<T>(w: Waiter): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    w.resolve = resolve as (v: unknown) => void;
+    w.reject = reject;
+  });
 }
 
 /** Receive scratch: receives of up to this size land here, then are copied out exactly. */
@@ -186,7 +205,11 @@ export class Socket {
   #refed = false;
   /** ref()/unref() as the user set it. */
   #userRef = true;
-  readonly #queues: [Waiter[], Waiter[]] = [[], []];
+  /** The waiting calls of each direction, a linked list in call order (head, tail). */
+  #readHead: Waiter | null = null;
+  #readTail: Waiter | null = null;
+  #writeHead: Waiter | null = null;
+  #writeTail: Waiter | null = null;
   readonly #onPoll = (status: number, events: number): void => this.#handleEvents(status, events);
   /** The last address sent to, and its encoding (sendto to one peer is the common case). */
   #lastTo: AddressLike | undefined;
@@ -356,8 +379,7 @@ export class Socket {
       }
       if (dir === READ) return this.#pollOutOfBand(syscall, attempt, opts).then((n) => (finish ? finish(n) : (n as T)));
     }
-    const q = this.#queues[dir];
-    if (q.length === 0) {
+    if ((dir === READ ? this.#readHead : this.#writeHead) === null) {
       let r: number;
       try {
         r = attempt();
@@ -366,36 +388,67 @@ export class Socket {
         return Promise.reject(e);
       }
     }
-    return new Promise<T>((resolveValue, reject) => {
-      const resolve = finish
-        ? (n: number): void => {
-            try {
-              resolveValue(finish(n));
-            } catch (e) {
-              reject(e);
-            }
-          }
-        : (resolveValue as unknown as (n: number) => void);
-      const w: Waiter = { attempt, resolve, reject, syscall, signal, onAbort: undefined, timer: undefined };
-      if (signal) {
-        w.onAbort = () => this.#withdraw(dir, w, new AbortError(undefined, { cause: signal.reason }));
-        signal.addEventListener("abort", w.onAbort, { once: true });
-      }
-      const timeout = opts?.timeout;
-      if (timeout !== undefined) {
-        w.timer = setTimeout(() => {
-          this.#withdraw(
-            dir,
-            w,
-            ctx
-              ? new SocketError(ETIMEDOUT, syscall, ctx)
-              : new SocketError(ETIMEDOUT, syscall, {}, `${syscall} ETIMEDOUT: no completion within ${timeout} ms`),
-          );
-        }, timeout);
-      }
-      q.push(w);
-      this.#arm();
-    });
+    const w = new Waiter(attempt, finish, syscall, signal);
+    const promise = waitFor<T>(w);
+    if (signal) {
+      w.onAbort = () => this.#withdraw(dir, w, new AbortError(undefined, { cause: signal.reason }));
+      signal.addEventListener("abort", w.onAbort, { once: true });
+    }
+    const timeout = opts?.timeout;
+    if (timeout !== undefined) {
+      w.timer = setTimeout(() => {
+        this.#withdraw(
+          dir,
+          w,
+          ctx
+            ? new SocketError(ETIMEDOUT, syscall, ctx)
+            : new SocketError(ETIMEDOUT, syscall, {}, `${syscall} ETIMEDOUT: no completion within ${timeout} ms`),
+        );
+      }, timeout);
+    }
+    if (dir === READ) {
+      if (this.#readTail === null) this.#readHead = w;
+      else this.#readTail.next = w;
+      this.#readTail = w;
+    } else {
+      if (this.#writeTail === null) this.#writeHead = w;
+      else this.#writeTail.next = w;
+      this.#writeTail = w;
+    }
+    this.#arm();
+    return promise;
+  }
+
+  /** Removes the head of a direction's queue. */
+  #shift(dir: Dir): void {
+    if (dir === READ) {
+      const w = this.#readHead!;
+      this.#readHead = w.next;
+      if (w.next === null) this.#readTail = null;
+      w.next = null;
+    } else {
+      const w = this.#writeHead!;
+      this.#writeHead = w.next;
+      if (w.next === null) this.#writeTail = null;
+      w.next = null;
+    }
+  }
+
+  /** Empties both queues and returns their waiters, reads first, each in call order. */
+  #takeAll(): Waiter[] {
+    const all: Waiter[] = [];
+    for (let w = this.#readHead; w !== null; w = w.next) all.push(w);
+    for (let w = this.#writeHead; w !== null; w = w.next) all.push(w);
+    this.#readHead = this.#readTail = this.#writeHead = this.#writeTail = null;
+    return all;
+  }
+
+  /** How many calls wait, in both directions (for #pollErr's progress check). */
+  #waitingCount(): number {
+    let n = 0;
+    for (let w = this.#readHead; w !== null; w = w.next) n++;
+    for (let w = this.#writeHead; w !== null; w = w.next) n++;
+    return n;
   }
 
   /** An error-queue or urgent-data read: polls with back-off (1 ms doubling to 50 ms), see #io. */
@@ -441,10 +494,23 @@ export class Socket {
   }
 
   #withdraw(dir: Dir, w: Waiter, err: unknown): void {
-    const q = this.#queues[dir];
-    const i = q.indexOf(w);
-    if (i === -1) return;
-    q.splice(i, 1);
+    // Find w's predecessor; a waiter already served is no longer in the list.
+    let prev: Waiter | null = null;
+    let at = dir === READ ? this.#readHead : this.#writeHead;
+    while (at !== null && at !== w) {
+      prev = at;
+      at = at.next;
+    }
+    if (at === null) return;
+    if (prev === null) {
+      if (dir === READ) this.#readHead = w.next;
+      else this.#writeHead = w.next;
+    } else prev.next = w.next;
+    if (w.next === null) {
+      if (dir === READ) this.#readTail = prev;
+      else this.#writeTail = prev;
+    }
+    w.next = null;
     this.#settle(w);
     w.reject(err);
     this.#updateRef();
@@ -452,7 +518,7 @@ export class Socket {
 
   /** Starts the watcher for every direction with waiters (the union of interest). */
   #arm(): void {
-    const want = (this.#queues[READ].length ? EV_READ : 0) | (this.#queues[WRITE].length ? EV_WRITE : 0);
+    const want = (this.#readHead !== null ? EV_READ : 0) | (this.#writeHead !== null ? EV_WRITE : 0);
     if (this.#poller === null) {
       const h = native.pollerNew(this.#fd, this.#onPoll);
       if (typeof h === "number") {
@@ -478,7 +544,7 @@ export class Socket {
   /** The watcher keeps the loop alive only while something waits (and the user did not unref). */
   #updateRef(): void {
     if (this.#poller === null) return;
-    const want = this.#userRef && (this.#queues[READ].length > 0 || this.#queues[WRITE].length > 0);
+    const want = this.#userRef && (this.#readHead !== null || this.#writeHead !== null);
     if (want !== this.#refed) {
       native.pollerRef(this.#poller, want);
       this.#refed = want;
@@ -503,11 +569,11 @@ export class Socket {
     // and meet EOF or the real error.
     let keep = this.#armed;
     if (events & EV_READ) {
-      if (this.#queues[READ].length === 0) keep &= ~EV_READ;
+      if (this.#readHead === null) keep &= ~EV_READ;
       else this.#drain(READ);
     }
     if (events & EV_WRITE && !this.#closed) {
-      if (this.#queues[WRITE].length === 0) keep &= ~EV_WRITE;
+      if (this.#writeHead === null) keep &= ~EV_WRITE;
       else this.#drain(WRITE);
     }
     if (this.#closed || this.#poller === null) return;
@@ -515,7 +581,7 @@ export class Socket {
     // call usually waits again, and re-arming costs epoll_ctl); it is dropped
     // when a wakeup finds nothing waiting for it.
     if (keep !== this.#armed) {
-      keep |= (this.#queues[READ].length ? EV_READ : 0) | (this.#queues[WRITE].length ? EV_WRITE : 0);
+      keep |= (this.#readHead !== null ? EV_READ : 0) | (this.#writeHead !== null ? EV_WRITE : 0);
       if (keep === 0) native.pollerStop(this.#poller);
       else native.pollerStart(this.#poller, keep);
       this.#armed = keep;
@@ -532,11 +598,11 @@ export class Socket {
    * instead of spinning.
    */
   #pollErr(): void {
-    const before = this.#queues[READ].length + this.#queues[WRITE].length;
+    const before = this.#waitingCount();
     this.#drain(READ);
     if (!this.#closed) this.#drain(WRITE);
     if (this.#closed) return;
-    const after = this.#queues[READ].length + this.#queues[WRITE].length;
+    const after = this.#waitingCount();
     if (after === 0) {
       this.#errDelay = 0;
       this.#updateRef();
@@ -555,31 +621,37 @@ export class Socket {
   }
 
   #drain(dir: Dir): void {
-    const q = this.#queues[dir];
-    while (q.length > 0 && !this.#closed) {
-      const w = q[0]!;
+    for (let w = dir === READ ? this.#readHead : this.#writeHead; w !== null && !this.#closed;) {
       let r: number;
       try {
         r = w.attempt();
       } catch (e) {
-        q.shift();
+        this.#shift(dir);
         this.#settle(w);
         w.reject(e);
+        w = dir === READ ? this.#readHead : this.#writeHead;
         continue;
       }
       if (r === AGAIN) break;
-      q.shift();
+      this.#shift(dir);
       this.#settle(w);
-      w.resolve(r);
+      // finish runs as the call is served, so results settle in call order.
+      if (w.finish === undefined) w.resolve(r);
+      else {
+        try {
+          w.resolve(w.finish(r));
+        } catch (e) {
+          w.reject(e);
+        }
+      }
+      w = dir === READ ? this.#readHead : this.#writeHead;
     }
   }
 
   #failAll(errno: number, syscall: string): void {
-    for (const q of this.#queues) {
-      for (const w of q.splice(0)) {
-        this.#settle(w);
-        w.reject(new SocketError(errno, w.syscall || syscall));
-      }
+    for (const w of this.#takeAll()) {
+      this.#settle(w);
+      w.reject(new SocketError(errno, w.syscall || syscall));
     }
     this.#updateRef();
   }
@@ -1016,11 +1088,9 @@ export class Socket {
       releaseHooks.delete(this);
       for (const hook of hooks) hook();
     }
-    for (const q of this.#queues) {
-      for (const w of q.splice(0)) {
-        this.#settle(w);
-        w.reject(closedError(w.syscall || syscall));
-      }
+    for (const w of this.#takeAll()) {
+      this.#settle(w);
+      w.reject(closedError(w.syscall || syscall));
     }
     if (this.#poller !== null) native.pollerStop(this.#poller);
     return fd;
