@@ -892,22 +892,52 @@ export function recvBatch(host: MessageHost, options?: RecvBatchOptions): Promis
   ).then(() => result);
 }
 
+/** The last sender a batch decoded: its family, sockaddr bytes and frozen address object. */
+let senderFamily = -1;
+let senderLen = -1;
+const senderBytes = Buffer.alloc(SOCKADDR_SIZE);
+let senderAddr: SocketAddress | undefined;
+
+/**
+ * The sender of a batch message, from addrSlab[at, at + len): decoded once per
+ * distinct sender (most batches come from one peer), frozen and shared, as
+ * recvfrom() shares its sender objects.
+ */
+function batchSender(at: number, len: number, family: number): SocketAddress {
+  if (senderAddr !== undefined && len === senderLen && family === senderFamily) {
+    let i = 0;
+    while (i < len && addrSlab[at + i] === senderBytes[i]) i++;
+    if (i === len) return senderAddr;
+  }
+  const addr = Object.freeze(decodeSockaddr(addrSlab.subarray(at, at + SOCKADDR_SIZE), len, family));
+  addrSlab.copy(senderBytes, 0, at, at + Math.min(len, SOCKADDR_SIZE));
+  senderLen = len;
+  senderFamily = family;
+  senderAddr = addr;
+  return addr;
+}
+
 function unpackBatch(r: number, size: number, ctlSize: number, family: number): BatchDatagram[] {
+  // Close up the gaps between the messages in the slab (message i sits at
+  // i * size), so that one copy moves the batch into one allocation and each
+  // datagram is a view of it.
   let total = 0;
-  for (let i = 0; i < r; i++) total += Math.min(batchOut[i * 4]!, size);
-  // One allocation for the batch; each datagram is a view of it.
+  for (let i = 0; i < r; i++) {
+    const got = Math.min(batchOut[i * 4]!, size);
+    if (i * size !== total) slab.copyWithin(total, i * size, i * size + got);
+    total += got;
+  }
   const all = Buffer.allocUnsafe(total);
+  slab.copy(all, 0, 0, total);
   const out: BatchDatagram[] = new Array(r);
   let off = 0;
   for (let i = 0; i < r; i++) {
     const len = batchOut[i * 4]!;
     const got = Math.min(len, size);
-    slab.copy(all, off, i * size, i * size + got);
-    const alen = batchOut[i * 4 + 1]!;
     const mflags = batchOut[i * 4 + 3]!;
     const d: BatchDatagram = {
       data: all.subarray(off, off + got),
-      address: decodeSockaddr(addrSlab.subarray(i * SOCKADDR_SIZE, (i + 1) * SOCKADDR_SIZE), alen, family),
+      address: batchSender(i * SOCKADDR_SIZE, batchOut[i * 4 + 1]!, family),
       truncated: (mflags & MSG.TRUNC) !== 0 || len > size,
       size: len,
     };

@@ -76,7 +76,11 @@ export interface RecvIntoOptions extends RecvOptions {
 export interface Datagram {
   /** The message (or the part of it that fit, see `truncated`). */
   data: Buffer;
-  /** The sender; `{ family: "unix", path: "" }` for an unnamed Unix peer. */
+  /**
+   * The sender; `{ family: "unix", path: "" }` for an unnamed Unix peer. Frozen,
+   * and the same object while datagrams come from the same sender (decoded
+   * once per sender, not per datagram).
+   */
   address: SocketAddress;
   /** True when the message was longer than the buffer (MSG_TRUNC): `size` has its real length. */
   truncated: boolean;
