@@ -45,7 +45,7 @@ import {
   type RecvBatchOptions,
   type RecvmsgOptions,
   type SendmsgOptions,
-  receiveMessages,
+  MessageIterator,
   recvBatch,
   recvmsg,
   sendBatch,
@@ -1022,8 +1022,11 @@ export class Socket {
    * Yields each message received, until the socket is closed (which ends the
    * loop) or an error occurs (which is thrown). For datagram, seqpacket and
    * raw sockets. Each wakeup drains up to 32 messages with one `recvmmsg(2)`,
-   * so a busy socket costs a system call per batch, not per message. Does not
-   * correspond to a single syscall (loops over `recvmmsg(2)`).
+   * so a busy socket costs a system call per batch, not per message. The
+   * messages of a batch are the iterator's once read: leaving the loop early
+   * (`break`, `return()`) drops those not yet handed out — use recvfrom() when
+   * a loop must stop at an exact message. Does not correspond to a single
+   * syscall (loops over `recvmmsg(2)`).
    * @see https://man7.org/linux/man-pages/man2/recvmmsg.2.html
    * @throws TypeError ERR_SOCKET_BAD_TYPE on a stream socket; SocketError from recvmmsg.
    */
@@ -1037,12 +1040,8 @@ export class Socket {
     }
     const size = checkSize(options?.size ?? SCRATCH_SIZE, "messages");
     checkWait(options?.signal ? { signal: options.signal } : undefined, "messages");
-    return this.#messages(size, options?.signal);
-  }
-
-  async *#messages(size: number, signal: AbortSignal | undefined): AsyncGenerator<Datagram, void, undefined> {
-    // One recvmmsg(2) per wakeup drains up to 32 datagrams (src/messages.ts).
-    yield* receiveMessages(this.#messageHost(), signal ? { size, signal } : { size });
+    const signal = options?.signal;
+    return new MessageIterator(this.#messageHost(), signal ? { size, signal } : { size });
   }
 
   /**

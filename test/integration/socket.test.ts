@@ -1468,6 +1468,32 @@ test("messages() on seqpacket ends when the peer closes (EOF), after every messa
   b.close();
 });
 
+test("messages(): next() calls made before the previous settled are served in call order; return() ends it", async () => {
+  const [a, b] = socketpair("unix", "dgram");
+  const it = b.messages({ size: 64 });
+  // Five receives asked for at once, before anything arrived.
+  const pending = [0, 1, 2, 3, 4].map(() => it.next());
+  for (let i = 0; i < 7; i++) await a.send(`m${i}`);
+  const got = await Promise.all(pending);
+  assert.deepEqual(
+    got.map((r) => (r.done ? "done" : r.value.data.toString())),
+    ["m0", "m1", "m2", "m3", "m4"],
+  );
+  // One sender, one frozen address object shared by its datagrams.
+  assert.ok(!got[0]!.done && !got[1]!.done);
+  assert.equal(got[0]!.value.address, got[1]!.value.address);
+  assert.ok(Object.isFrozen(got[0]!.value.address));
+  const sixth = await it.next();
+  assert.equal(sixth.done ? "done" : sixth.value.data.toString(), "m5");
+  assert.deepEqual(await it.return(), { value: undefined, done: true });
+  assert.deepEqual(await it.next(), { value: undefined, done: true });
+  // m6 came in the same recvmmsg batch: it went with the iterator (documented).
+  await a.send("after");
+  assert.equal((await b.recv(64)).toString(), "after");
+  a.close();
+  b.close();
+});
+
 test("AsyncLocalStorage: each waiting call resumes in the context it was made in", async () => {
   const { AsyncLocalStorage } = await import("node:async_hooks");
   const als = new AsyncLocalStorage<string>();
