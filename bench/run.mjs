@@ -184,6 +184,7 @@ async function startPair(c, impl, tmp, opts) {
     if (!ready.startsWith("READY ")) throw new Error(`${impl} server said: ${ready}`);
     const ok = await client.request(`ADDR ${ready.slice(6)}`, 20_000);
     if (ok !== "OK") throw new Error(`${impl} client said: ${ok}`);
+    await Promise.all([server.pin(), client.pin()]);
   } catch (e) {
     await stopPair(pair);
     throw e;

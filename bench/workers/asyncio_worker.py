@@ -145,7 +145,8 @@ async def serve(workload, transport, params, stdin):
             c.reset()
             reply("OK")
         elif line == "STAT":
-            await asyncio.sleep(0.05)
+            if workload == "W5":
+                await asyncio.sleep(0.05)  # let the last connections land, as the JS workers do
             reply(
                 {
                     "msgs": c.msgs,
