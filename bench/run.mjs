@@ -27,7 +27,7 @@ import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { BENCH_DIR, IMPLS, TRANSPORTS, WORKLOADS } from "./lib/impls.mjs";
+import { BENCH_DIR, IMPLS, TRANSPORTS, WORKLOADS, isStream } from "./lib/impls.mjs";
 import { describeMachine, machineLine } from "./lib/machine.mjs";
 import { Proc } from "./lib/proc.mjs";
 import { summarise, table, writeOutputs } from "./lib/report.mjs";
@@ -41,9 +41,10 @@ const HELP = `usage: node bench/run.mjs [options]
   --quick              short rounds, fewer sockets: finishes within a minute
   --json               also write bench/results/latest.json and one SVG per workload
   --only W1,W3         workloads to run (W1..W6, R = robustness scenario)
-  --transport a,b      tcp, udp, unix-stream, unix-dgram, unix-seqpacket
-  --impl a,b           sockit, node, unix-dgram, node-unix-socket, c, python,
-                       socat, socat-b256k (W6)
+  --transport a,b      tcp, tcp6 (TCP over ::1), udp, unix-stream, unix-dgram,
+                       unix-seqpacket, icmp (W1: echo over a raw socket)
+  --impl a,b           sockit, node, unix-dgram, node-unix-socket, raw-socket (icmp),
+                       c, python, socat, socat-b256k (W6)
   --rounds N           measured rounds per case (default 5, quick 3)
   --secs S             seconds per measurement (default 0.4, quick 0.1)
   --sockets N          W5 connection count (default 10000, quick 2000)
@@ -183,6 +184,7 @@ async function startPair(c, impl, tmp, opts) {
     if (!ready.startsWith("READY ")) throw new Error(`${impl} server said: ${ready}`);
     const ok = await client.request(`ADDR ${ready.slice(6)}`, 20_000);
     if (ok !== "OK") throw new Error(`${impl} client said: ${ok}`);
+    await Promise.all([server.pin(), client.pin()]);
   } catch (e) {
     await stopPair(pair);
     throw e;
@@ -229,7 +231,7 @@ async function measure(c, pair, secs, opts) {
       await server.request("RESET", 5000);
       const r = await client.requestJson(`RUN ${secs}`, timeout);
       const s = await drained(server);
-      const stream = c.transport === "tcp" || c.transport === "unix-stream";
+      const stream = isStream(c.transport);
       const received = stream ? Math.floor(s.bytes / 64) : s.msgs;
       if (!s.bytes || !(s.span > 0)) throw new Error(`${pair.impl}: nothing received`);
       if (c.workload === "W3") return { value: s.bytes / s.span / 1e9 };
@@ -393,6 +395,7 @@ async function main() {
     for (const mode of spec.modes) {
       for (const transport of spec.transports) {
         if (opts.transport && !opts.transport.includes(transport)) continue;
+        if (spec.modesFor?.[transport] && !spec.modesFor[transport].includes(mode)) continue;
         const impls = wanted.filter((i) => IMPLS[i].can(w, transport));
         if (!impls.length) continue;
         const c = { workload: w, transport, mode };

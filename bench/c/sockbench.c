@@ -9,7 +9,9 @@
  *
  *   sockbench server|client W1..W5 TRANSPORT PARAMS_JSON
  *
- * TRANSPORT is tcp, udp, unix-stream, unix-dgram or unix-seqpacket. PARAMS_JSON
+ * TRANSPORT is tcp, tcp6 (TCP over ::1), udp, unix-stream, unix-dgram,
+ * unix-seqpacket or icmp (W1 only: ICMP echo to 127.0.0.1 over a raw socket,
+ * answered by the kernel; the "server" only says READY). PARAMS_JSON
  * is the flat JSON object the orchestrator passes to every worker; this file
  * reads only the keys it needs ("path", "cpath", "n", "window", "backlog").
  *
@@ -25,6 +27,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <netinet/ip_icmp.h>
 #include <netinet/tcp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -101,12 +104,14 @@ static void ep_add(int ep, int fd, uint32_t events) {
   if (epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev) < 0) die("epoll_ctl");
 }
 
+/* wait_fd's epoll set and the one fd registered in it. */
+static int wait_ep = -1, cur_fd = -1;
+static uint32_t cur_ev;
+
 /* Waits until fd is ready for `events` (used only after EAGAIN). */
 static void wait_fd(int fd, uint32_t events) {
-  static int ep = -1;
-  static int cur_fd = -1;
-  static uint32_t cur_ev = 0;
-  if (ep < 0 && (ep = epoll_create1(EPOLL_CLOEXEC)) < 0) die("epoll_create1");
+  int ep = wait_ep;
+  if (ep < 0 && (ep = wait_ep = epoll_create1(EPOLL_CLOEXEC)) < 0) die("epoll_create1");
   struct epoll_event ev = {.events = events, .data.fd = fd};
   if (cur_fd != fd || cur_ev != events) {
     /* The cached registration may be stale (fd closed and its number reused,
@@ -123,19 +128,32 @@ static void wait_fd(int fd, uint32_t events) {
     if (errno != EINTR) die("epoll_wait");
 }
 
+/* Closes fd, first dropping wait_fd's cached registration of it: the next
+ * socket may get the same number, which would look registered but is not. */
+static void close_fd(int fd) {
+  if (fd == cur_fd) {
+    epoll_ctl(wait_ep, EPOLL_CTL_DEL, fd, NULL);
+    cur_fd = -1;
+  }
+  close(fd);
+}
+
 /* ---------- transports and addresses ------------------------------------ */
 
 struct transport {
   const char *name;
-  int family, type;
+  int family, type, protocol;
+  const char *loopback; /* the address an IP server binds */
 };
 
 static const struct transport TRANSPORTS[] = {
-    {"tcp", AF_INET, SOCK_STREAM},
-    {"udp", AF_INET, SOCK_DGRAM},
-    {"unix-stream", AF_UNIX, SOCK_STREAM},
-    {"unix-dgram", AF_UNIX, SOCK_DGRAM},
-    {"unix-seqpacket", AF_UNIX, SOCK_SEQPACKET},
+    {"tcp", AF_INET, SOCK_STREAM, 0, "127.0.0.1"},
+    {"tcp6", AF_INET6, SOCK_STREAM, 0, "::1"},
+    {"udp", AF_INET, SOCK_DGRAM, 0, "127.0.0.1"},
+    {"unix-stream", AF_UNIX, SOCK_STREAM, 0, NULL},
+    {"unix-dgram", AF_UNIX, SOCK_DGRAM, 0, NULL},
+    {"unix-seqpacket", AF_UNIX, SOCK_SEQPACKET, 0, NULL},
+    {"icmp", AF_INET, SOCK_RAW, IPPROTO_ICMP, "127.0.0.1"},
 };
 
 static const struct transport *T;
@@ -143,26 +161,44 @@ static const struct transport *T;
 union addr {
   struct sockaddr sa;
   struct sockaddr_in in;
+  struct sockaddr_in6 in6;
   struct sockaddr_un un;
 };
 
-/* "127.0.0.1:port" for inet, a path for unix. */
+/* "127.0.0.1:port" or "[::1]:port" for IP (a bare host for icmp), a path
+ * for unix. */
 static socklen_t make_addr(union addr *a, const char *text) {
   memset(a, 0, sizeof *a);
-  if (T->family == AF_INET) {
+  if (T->family != AF_UNIX) {
     char host[64];
-    const char *colon = strrchr(text, ':');
-    size_t len = colon ? (size_t)(colon - text) : 0;
-    if (!colon || len >= sizeof host) {
+    const char *colon = T->type == SOCK_RAW ? NULL : strrchr(text, ':');
+    size_t len = colon ? (size_t)(colon - text) : strlen(text);
+    if (len >= 2 && text[0] == '[' && text[len - 1] == ']') {
+      text++;
+      len -= 2;
+    }
+    if ((!colon && T->type != SOCK_RAW) || len >= sizeof host) {
       errno = EINVAL;
       die("address");
     }
     memcpy(host, text, len);
     host[len] = 0;
-    a->in.sin_family = AF_INET;
-    a->in.sin_port = htons((uint16_t)atoi(colon + 1));
-    inet_pton(AF_INET, host, &a->in.sin_addr);
-    return sizeof a->in;
+    uint16_t port = htons(colon ? (uint16_t)atoi(colon + 1) : 0);
+    int ok;
+    if (T->family == AF_INET6) {
+      a->in6.sin6_family = AF_INET6;
+      a->in6.sin6_port = port;
+      ok = inet_pton(AF_INET6, host, &a->in6.sin6_addr);
+    } else {
+      a->in.sin_family = AF_INET;
+      a->in.sin_port = port;
+      ok = inet_pton(AF_INET, host, &a->in.sin_addr);
+    }
+    if (ok != 1) {
+      errno = EINVAL;
+      die("address");
+    }
+    return T->family == AF_INET6 ? sizeof a->in6 : sizeof a->in;
   }
   a->un.sun_family = AF_UNIX;
   if (strlen(text) >= sizeof a->un.sun_path) {
@@ -174,14 +210,14 @@ static socklen_t make_addr(union addr *a, const char *text) {
 }
 
 static int new_socket(void) {
-  int fd = socket(T->family, T->type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  int fd = socket(T->family, T->type | SOCK_NONBLOCK | SOCK_CLOEXEC, T->protocol);
   if (fd < 0) die("socket");
   return fd;
 }
 
 static void nodelay(int fd) {
   int one = 1;
-  if (T->family == AF_INET && T->type == SOCK_STREAM)
+  if (T->family != AF_UNIX && T->type == SOCK_STREAM)
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
 }
 
@@ -276,7 +312,22 @@ static int serve_fd(int fd) {
   }
 }
 
+/* icmp: the kernel is the server; answer the protocol until stdin closes. */
+static void run_null_server(void) {
+  reply("READY %s", T->loopback);
+  char *line;
+  while ((line = read_line(1))) {
+    if (strcmp(line, "RESET") == 0) reply("OK");
+    else if (strcmp(line, "STAT") == 0)
+      reply("{\"msgs\":0,\"bytes\":0,\"span\":0,\"accepted\":0,\"rss\":%ld,\"base\":%ld}", rss_bytes(),
+            rss_bytes());
+    else reply("ERROR unknown command %s", line);
+  }
+  exit(0);
+}
+
 static void run_server(const char *params) {
+  if (T->type == SOCK_RAW) run_null_server();
   char path[256] = "";
   json_str(params, "path", path, sizeof path);
   int backlog = (int)json_num(params, "backlog", 4096);
@@ -285,7 +336,10 @@ static void run_server(const char *params) {
 
   int lfd = new_socket();
   union addr a;
-  socklen_t alen = make_addr(&a, T->family == AF_INET ? "127.0.0.1:0" : path);
+  char any[80];
+  if (T->family == AF_INET6) snprintf(any, sizeof any, "[%s]:0", T->loopback);
+  else snprintf(any, sizeof any, "%s:0", T->loopback ? T->loopback : "");
+  socklen_t alen = make_addr(&a, T->family == AF_UNIX ? path : any);
   if (T->family == AF_UNIX) unlink(path);
   if (bind(lfd, &a.sa, alen) < 0) die("bind");
   int listening = T->type != SOCK_DGRAM;
@@ -297,7 +351,11 @@ static void run_server(const char *params) {
   if (T->family == AF_INET) {
     alen = sizeof a;
     getsockname(lfd, &a.sa, &alen);
-    reply("READY 127.0.0.1:%d", ntohs(a.in.sin_port));
+    reply("READY %s:%d", T->loopback, ntohs(a.in.sin_port));
+  } else if (T->family == AF_INET6) {
+    alen = sizeof a;
+    getsockname(lfd, &a.sa, &alen);
+    reply("READY [%s]:%d", T->loopback, ntohs(a.in6.sin6_port));
   } else {
     reply("READY %s", path);
   }
@@ -420,6 +478,63 @@ static void client_w1(int fd, double secs) {
   reply("{\"ops\":%ld,\"secs\":%.9f}", ops, t - t0);
 }
 
+/* The Internet checksum (RFC 1071) of len bytes (len even). */
+static uint16_t checksum(const unsigned char *p, size_t len) {
+  uint32_t sum = 0;
+  for (size_t i = 0; i < len; i += 2) sum += (uint32_t)(p[i] << 8 | p[i + 1]);
+  while (sum > 0xffff) sum = (sum & 0xffff) + (sum >> 16);
+  return (uint16_t)~sum;
+}
+
+/* W1 over icmp: sendto() one 64-byte echo request (8-byte header, 56 bytes of
+ * payload), read until its reply comes, repeat. A raw ICMP socket on loopback
+ * also reads our own request and anyone else's ICMP: skip all but the echo
+ * reply with our identifier and sequence (after the IPv4 header, IHL * 4).
+ * A fresh raw socket per run: one left open while the other implementations
+ * measure would fill with their ICMP and drop our first reply. */
+static void client_icmp(double secs) {
+  static uint16_t seq;
+  int fd = new_socket();
+  unsigned char req[MSG_SIZE], buf[2048];
+  memset(req, 'p', sizeof req);
+  uint16_t id = (uint16_t)(getpid() & 0xffff);
+  long ops = 0;
+  double t0 = now_s(), end = t0 + secs, t = t0;
+  while (t < end) {
+    seq++;
+    req[0] = ICMP_ECHO;
+    req[1] = 0;
+    req[2] = req[3] = 0;
+    req[4] = (unsigned char)(id >> 8);
+    req[5] = (unsigned char)id;
+    req[6] = (unsigned char)(seq >> 8);
+    req[7] = (unsigned char)seq;
+    uint16_t sum = checksum(req, sizeof req);
+    req[2] = (unsigned char)(sum >> 8);
+    req[3] = (unsigned char)sum;
+    while (sendto(fd, req, sizeof req, 0, &peer.sa, peer_len) < 0) {
+      if (errno == EAGAIN) wait_fd(fd, EPOLLOUT);
+      else if (errno != EINTR) die("sendto");
+    }
+    for (;;) {
+      ssize_t n = recv(fd, buf, sizeof buf, 0);
+      if (n < 0) {
+        if (errno == EAGAIN) wait_fd(fd, EPOLLIN);
+        else if (errno != EINTR) die("recv");
+        continue;
+      }
+      size_t ihl = (size_t)(buf[0] & 0x0f) * 4;
+      if ((size_t)n >= ihl + 8 && buf[ihl] == ICMP_ECHOREPLY && (buf[ihl + 4] << 8 | buf[ihl + 5]) == id &&
+          (buf[ihl + 6] << 8 | buf[ihl + 7]) == seq)
+        break;
+    }
+    ops++;
+    t = now_s();
+  }
+  close_fd(fd);
+  reply("{\"ops\":%ld,\"secs\":%.9f}", ops, t - t0);
+}
+
 /* W2 (64 B messages) and W3 (64 KiB writes): send as fast as the peer takes. */
 static void client_oneway(int fd, double secs, size_t size) {
   static char buf[CHUNK];
@@ -509,7 +624,9 @@ static void run_client(const char *params) {
   peer_len = make_addr(&peer, line + 5);
 
   int fd = -1;
-  if (strcmp(W, "W4") != 0 && strcmp(W, "W5") != 0)
+  if (T->type == SOCK_RAW)
+    close(new_socket()); /* fails now if raw sockets are not allowed */
+  else if (strcmp(W, "W4") != 0 && strcmp(W, "W5") != 0)
     fd = connect_blocking(have_cpath ? cpath : NULL);
   reply("OK");
 
@@ -519,7 +636,8 @@ static void run_client(const char *params) {
       continue;
     }
     double secs = atof(line + 4);
-    if (strcmp(W, "W1") == 0) client_w1(fd, secs);
+    if (T->type == SOCK_RAW) client_icmp(secs);
+    else if (strcmp(W, "W1") == 0) client_w1(fd, secs);
     else if (strcmp(W, "W2") == 0) client_oneway(fd, secs, MSG_SIZE);
     else if (strcmp(W, "W3") == 0) client_oneway(fd, secs, CHUNK);
     else if (strcmp(W, "W4") == 0) client_w4(secs, window);

@@ -8,31 +8,43 @@ export const BENCH_DIR = path.dirname(path.dirname(fileURLToPath(import.meta.url
 export const REPO_DIR = path.dirname(BENCH_DIR);
 export const C_BINARY = path.join(BENCH_DIR, ".build", "sockbench");
 
-const ALL = ["tcp", "udp", "unix-stream", "unix-dgram", "unix-seqpacket"];
+// tcp6 is TCP over ::1 (IPv6 loopback); icmp is ICMP echo to 127.0.0.1 over
+// a raw socket, answered by the kernel (W1 only: there is no server process).
+const MESSAGES = ["tcp", "tcp6", "udp", "unix-stream", "unix-dgram", "unix-seqpacket"];
+const PING = [...MESSAGES, "icmp"];
+/** Byte streams: W3 on all of them; W4–W6 on IPv4 TCP and Unix stream only. */
 const STREAMS = ["tcp", "unix-stream"];
+const BULK = ["tcp", "tcp6", "unix-stream"];
 
-export const TRANSPORTS = ALL;
+export const TRANSPORTS = PING;
+
+/** Transports whose W2/W3 counts are bytes (a message is 64 of them), not datagrams. */
+export const isStream = (t) => BULK.includes(t);
 
 /** Workloads: what they measure and on which transports. */
 export const WORKLOADS = {
   W1: {
     title: "W1 ping-pong, 64 B messages",
     unit: "rt/s",
-    transports: ALL,
+    transports: PING,
     modes: ["same core", "across cores"],
+    // ICMP echo has no server process (the kernel answers in the client's
+    // own context), so "across cores" would measure the same thing again:
+    // it runs once, client pinned to CPU 0, under "same core".
+    modesFor: { icmp: ["same core"] },
     // µs per round trip is shown beside round trips per second.
     secondary: { unit: "µs/RTT", of: (v) => 1e6 / v },
   },
   W2: {
     title: "W2 one-way 64 B message rate (received)",
     unit: "msg/s",
-    transports: ALL,
+    transports: MESSAGES,
     modes: ["across cores"],
   },
   W3: {
     title: "W3 bulk stream throughput, 64 KiB writes",
     unit: "GB/s",
-    transports: STREAMS,
+    transports: BULK,
     modes: ["across cores"],
   },
   W4: {
@@ -81,7 +93,7 @@ export const IMPLS = {
   },
   node: {
     kind: "builtin",
-    can: (w, t) => w !== "W6" && (t === "udp" ? w === "W1" || w === "W2" : STREAMS.includes(t)),
+    can: (w, t) => w !== "W6" && (t === "udp" ? w === "W1" || w === "W2" : BULK.includes(t)),
     argv: node("node.mjs"),
   },
   "unix-dgram": {
@@ -94,6 +106,11 @@ export const IMPLS = {
     can: (w, t) => (t === "unix-dgram" || t === "unix-seqpacket") && (w === "W1" || w === "W2"),
     argv: node("node-unix-socket.mjs"),
   },
+  "raw-socket": {
+    kind: "peer",
+    can: (w, t) => t === "icmp" && w === "W1",
+    argv: node("raw-socket.mjs"),
+  },
   c: {
     kind: "baseline",
     can: (w, t) => w !== "W6" && !((t === "udp" || t === "unix-dgram") && ["W3", "W4", "W5"].includes(w)),
@@ -102,7 +119,8 @@ export const IMPLS = {
   python: {
     kind: "context",
     can: (w, t) =>
-      w !== "W6" && (STREAMS.includes(t) || ((t === "udp" || t === "unix-dgram") && (w === "W1" || w === "W2"))),
+      w !== "W6" &&
+      (BULK.includes(t) || t === "icmp" || ((t === "udp" || t === "unix-dgram") && (w === "W1" || w === "W2"))),
     argv: (role, w, t, params) => [
       "python3",
       path.join(BENCH_DIR, "workers", "asyncio_worker.py"),
@@ -127,4 +145,4 @@ export const IMPLS = {
 };
 
 /** Where Node has no built-in for a transport, the ratio is to the best of these. */
-export const PEERS = ["unix-dgram", "node-unix-socket"];
+export const PEERS = ["unix-dgram", "node-unix-socket", "raw-socket"];

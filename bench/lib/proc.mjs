@@ -1,8 +1,11 @@
-// One worker process seen from the orchestrator: spawn it (pinned to CPUs
-// and with a raised fd limit when asked), read its stdout line by line,
+// One worker process seen from the orchestrator: spawn it (with a raised fd
+// limit when asked; pinned to CPUs once started), read its stdout line by line,
 // send it commands, and make sure it is gone afterwards. Every wait has a
 // deadline: a stuck worker is killed, reported and skipped, never waited on.
-import { spawn } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
+import { promisify } from "node:util";
+
+const execFileP = promisify(execFile);
 
 export class WorkerError extends Error {}
 
@@ -19,7 +22,7 @@ export class Proc {
     // the usual 1024/20000); it needs root or CAP_SYS_RESOURCE to go above
     // the hard limit, so the caller only asks for it when it can work.
     if (opts.nofile) cmd = ["prlimit", `--nofile=${opts.nofile}:${opts.nofile}`, "--", ...cmd];
-    if (opts.cpus) cmd = ["taskset", "-c", opts.cpus, ...cmd];
+    this.cpus = opts.cpus;
     this.child = spawn(cmd[0], cmd.slice(1), {
       cwd: opts.cwd,
       stdio: ["pipe", "pipe", "pipe"],
@@ -62,6 +65,21 @@ export class Proc {
     const w = this.waiter;
     this.waiter = null;
     w?.();
+  }
+
+  /**
+   * Pins every thread of the process to `cpus` (taskset -a -p). Called once
+   * the worker has started and connected, before anything is measured:
+   * started pinned, all of a same-core case's processes would start up one
+   * after another on CPU 0. Threads created later inherit the mask.
+   */
+  async pin() {
+    if (!this.cpus || this.exited) return;
+    try {
+      await execFileP("taskset", ["-a", "-p", "-c", this.cpus, String(this.child.pid)], { timeout: 10_000 });
+    } catch (e) {
+      throw this.#failure(`taskset -a -p -c ${this.cpus} failed: ${String(e.stderr || e.message).trim()}`);
+    }
   }
 
   /** Sends one command line. */

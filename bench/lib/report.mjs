@@ -123,6 +123,7 @@ const COLORS = {
   node: "#228be6",
   "unix-dgram": "#f59f00",
   "node-unix-socket": "#e8590c",
+  "raw-socket": "#fab005",
   c: "#495057",
   python: "#37b24d",
   socat: "#7048e8",

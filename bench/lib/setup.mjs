@@ -18,8 +18,14 @@ function lastLines(text, n = 3) {
   return (text ?? "").trim().split("\n").slice(-n).join(" | ");
 }
 
+/** The npm peers, all optional dependencies in bench/package.json. */
+const NPM_PEERS = ["unix-dgram", "node-unix-socket", "raw-socket"];
+
 /**
- * `npm ci --prefix bench` when bench/node_modules is missing. If the lockfile
+ * `npm ci --prefix bench` when bench/node_modules is missing, or was
+ * installed from another bench/package-lock.json (a peer added since: a
+ * stamp in node_modules records the lockfile each install was made from,
+ * whether every optional peer built or not). If the lockfile
  * cannot be honoured strictly — node-unix-socket lists prebuilt packages for
  * every platform as optional dependencies, and a registry mirror that lacks
  * some of them leaves them out of the lockfile, which `npm ci` then rejects —
@@ -27,16 +33,33 @@ function lastLines(text, n = 3) {
  * skips what it cannot get.
  */
 function installPeers(log) {
-  if (fs.existsSync(path.join(BENCH_DIR, "node_modules"))) return null;
+  const modules = path.join(BENCH_DIR, "node_modules");
+  const stamp = path.join(modules, ".sockit-bench-lock.sha256");
+  const lock = createHash("sha256")
+    .update(fs.readFileSync(path.join(BENCH_DIR, "package-lock.json")))
+    .digest("hex");
+  const installed = fs.existsSync(modules);
+  if (installed) {
+    let was = null;
+    try {
+      was = fs.readFileSync(stamp, "utf8");
+    } catch {
+      // Installed before stamps: current if every peer is there.
+      if (NPM_PEERS.every((p) => fs.existsSync(path.join(modules, p, "package.json")))) return null;
+    }
+    if (was === lock) return null;
+  }
   const npm = process.platform === "win32" ? "npm.cmd" : "npm";
   const quiet = ["--no-audit", "--no-fund"];
-  log("installing the npm peers (npm ci --prefix bench) ...");
+  log(`${installed ? "bench/package-lock.json changed: re" : ""}installing the npm peers (npm ci --prefix bench) ...`);
   let r = run(npm, ["ci", "--prefix", BENCH_DIR, ...quiet]);
-  if (r.status === 0) return null;
-  const why = (r.stderr ?? "").split("\n").find((l) => /^npm error \S/.test(l) && !/code|log of this run/.test(l));
-  log(`npm ci failed (${why ?? lastLines(r.stderr, 1)}); trying npm install --no-save ...`);
-  r = run(npm, ["install", "--no-save", "--prefix", BENCH_DIR, ...quiet]);
-  if (r.status !== 0) return `npm install failed: ${lastLines(r.stderr || r.stdout || String(r.error))}`;
+  if (r.status !== 0) {
+    const why = (r.stderr ?? "").split("\n").find((l) => /^npm error \S/.test(l) && !/code|log of this run/.test(l));
+    log(`npm ci failed (${why ?? lastLines(r.stderr, 1)}); trying npm install --no-save ...`);
+    r = run(npm, ["install", "--no-save", "--prefix", BENCH_DIR, ...quiet]);
+    if (r.status !== 0) return `npm install failed: ${lastLines(r.stderr || r.stdout || String(r.error))}`;
+  }
+  fs.writeFileSync(stamp, lock);
   return null;
 }
 
@@ -166,9 +189,9 @@ export function prepare(wanted, log, workloads = ["W1", "W2", "W3", "W4", "W5", 
     if (want("socat-b256k")) why["socat-b256k"] = reason;
   }
   if (want("node")) why.node = null;
-  if (want("unix-dgram") || want("node-unix-socket")) {
+  if (NPM_PEERS.some(want)) {
     const failed = installPeers(log);
-    for (const peer of ["unix-dgram", "node-unix-socket"]) if (want(peer)) why[peer] = failed ?? probePeer(peer, log);
+    for (const peer of NPM_PEERS) if (want(peer)) why[peer] = failed ?? probePeer(peer, log);
   }
   if (want("c")) why.c = buildC(log);
   if (want("python")) why.python = checkPython();
@@ -201,7 +224,7 @@ export function versions() {
   }
   const socat = socatVersion();
   if (socat) v.socat = socat;
-  for (const peer of ["unix-dgram", "node-unix-socket"]) {
+  for (const peer of NPM_PEERS) {
     try {
       const pj = path.join(BENCH_DIR, "node_modules", peer, "package.json");
       v[peer] = JSON.parse(fs.readFileSync(pj, "utf8")).version;

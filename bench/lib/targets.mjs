@@ -3,13 +3,17 @@
 // case; a goal whose rows are missing (filtered out, not built, failed) is
 // listed as "not measured", never as met.
 
+const W1_ALL = ["tcp", "tcp6", "udp", "unix-stream", "unix-dgram", "unix-seqpacket", "icmp"];
+
 /** [workload, mode, transport, other impl, comparison, bound, label] */
 const GOALS = [
-  ...["tcp", "udp", "unix-stream", "unix-dgram", "unix-seqpacket"].map((t) => ["W1", "same core", t, "c", ">=", 0.75]),
-  ...["tcp", "udp", "unix-stream"].map((t) => ["W1", "same core", t, "node", ">=", 1.2]),
+  ...W1_ALL.map((t) => ["W1", "same core", t, "c", ">=", 0.75]),
+  ...["tcp", "tcp6", "udp", "unix-stream"].map((t) => ["W1", "same core", t, "node", ">=", 1.2]),
   ["W1", "same core", "unix-dgram", "unix-dgram", ">=", 1.2],
   ["W1", "same core", "unix-dgram", "node-unix-socket", ">=", 2],
   ["W1", "same core", "unix-seqpacket", "node-unix-socket", ">=", 2],
+  // ICMP echo over a raw socket: Node has none, raw-socket is the reference.
+  ["W1", "same core", "icmp", "raw-socket", ">=", 1.2],
   ...["udp", "unix-dgram", "unix-seqpacket"].map((t) => ["W2", "across cores", t, "c", ">=", 1.0]),
   ["W2", "across cores", "unix-dgram", "unix-dgram", ">=", 3],
   ["W2", "across cores", "unix-dgram", "node-unix-socket", ">=", 3],
@@ -19,6 +23,8 @@ const GOALS = [
   ["W3", "across cores", "unix-stream", "c", ">=", 0.9],
   ["W3", "across cores", "tcp", "node", ">=", 1.0],
   ["W3", "across cores", "tcp", "c", ">=", 0.9],
+  ["W3", "across cores", "tcp6", "node", ">=", 1.0],
+  ["W3", "across cores", "tcp6", "c", ">=", 0.9],
   ["W4", "across cores", "tcp", "node", ">=", 1.0],
   ["W4", "across cores", "unix-stream", "node", ">=", 1.0],
   ["W5", "", "tcp", "node", "<=", 1.0],

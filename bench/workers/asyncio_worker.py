@@ -6,13 +6,16 @@ Same line protocol as every worker (see bench/workers/common.mjs):
 
 Written the idiomatic fast way: Protocol callbacks, not the streams API, on
 the default event loop (no uvloop). asyncio sets TCP_NODELAY on TCP
-transports itself. It has TCP, UDP, Unix stream and Unix datagram endpoints;
-no SOCK_SEQPACKET.
+transports itself. It has TCP (IPv4 and IPv6), UDP, Unix stream and Unix
+datagram endpoints; no SOCK_SEQPACKET. ICMP echo (transport "icmp") has no
+endpoint either: it uses a non-blocking raw socket with loop.sock_sendto()
+and loop.sock_recv() (Python 3.11+).
 """
 
 import asyncio
 import json
 import os
+import struct
 import resource
 import socket
 import sys
@@ -35,8 +38,16 @@ def rss():
 
 
 def host_port(text):
+    """ "127.0.0.1:5000" or "[::1]:5000" -> (host, port)"""
     host, _, port = text.rpartition(":")
-    return host, int(port)
+    return host.strip("[]"), int(port)
+
+
+def join_host_port(host, port):
+    return "[%s]:%d" % (host, port) if ":" in host else "%s:%d" % (host, port)
+
+
+LOOPBACK = {"tcp": "127.0.0.1", "tcp6": "::1"}
 
 
 class Counters:
@@ -98,11 +109,12 @@ async def serve(workload, transport, params, stdin):
     c = Counters()
     keep = []
     backlog = params.get("backlog", 4096)
-    if transport == "tcp":
+    if transport in LOOPBACK:
+        host = LOOPBACK[transport]
         srv = await loop.create_server(
-            lambda: StreamServer(workload, c, keep), "127.0.0.1", 0, backlog=backlog
+            lambda: StreamServer(workload, c, keep), host, 0, backlog=backlog
         )
-        address = "127.0.0.1:%d" % srv.sockets[0].getsockname()[1]
+        address = join_host_port(host, srv.sockets[0].getsockname()[1])
     elif transport == "unix-stream":
         await loop.create_unix_server(
             lambda: StreamServer(workload, c, keep), params["path"], backlog=backlog
@@ -118,6 +130,8 @@ async def serve(workload, transport, params, stdin):
             lambda: DgramServer(workload, c), local_addr=params["path"], family=socket.AF_UNIX
         )
         address = params["path"]
+    elif transport == "icmp":
+        address = "127.0.0.1"  # the kernel answers echo requests
     else:
         raise RuntimeError("asyncio has no %s" % transport)
     base = rss()
@@ -131,7 +145,8 @@ async def serve(workload, transport, params, stdin):
             c.reset()
             reply("OK")
         elif line == "STAT":
-            await asyncio.sleep(0.05)
+            if workload == "W5":
+                await asyncio.sleep(0.05)  # let the last connections land, as the JS workers do
             reply(
                 {
                     "msgs": c.msgs,
@@ -226,10 +241,59 @@ class DgramClient(asyncio.DatagramProtocol):
 
 async def open_stream(transport, address, factory):
     loop = asyncio.get_running_loop()
-    if transport == "tcp":
+    if transport in LOOPBACK:
         host, port = host_port(address)
         return await loop.create_connection(factory, host, port)
     return await loop.create_unix_connection(factory, address)
+
+
+class Ping:
+    """W1 over icmp: sock_sendto() one 64-byte echo request (8-byte header,
+    56 bytes of payload), sock_recv() until its reply comes, repeat. The raw
+    socket also reads our own request and anyone else's ICMP: skip all but
+    the echo reply with our identifier and sequence (after the IPv4 header).
+    A fresh raw socket per run: one left open while the other implementations
+    measure would fill with their ICMP and drop our first reply."""
+
+    def __init__(self, host):
+        self.to = (host, 0)
+        self.id = os.getpid() & 0xFFFF
+        self.seq = 0
+        self.payload = b"p" * (MSG - 8)
+        self.open().close()  # fails now if raw sockets are not allowed
+
+    def open(self):
+        s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_ICMP)
+        s.setblocking(False)
+        return s
+
+    def request(self):
+        head = struct.pack("!BBHHH", 8, 0, 0, self.id, self.seq) + self.payload
+        total = sum(struct.unpack("!32H", head))
+        while total > 0xFFFF:
+            total = (total & 0xFFFF) + (total >> 16)
+        return struct.pack("!BBHHH", 8, 0, ~total & 0xFFFF, self.id, self.seq) + self.payload
+
+    async def run(self, secs):
+        loop = asyncio.get_running_loop()
+        s = self.open()
+        ops = 0
+        t0 = time.perf_counter()
+        end = t0 + secs
+        now = t0
+        while now < end:
+            self.seq = (self.seq + 1) & 0xFFFF
+            await loop.sock_sendto(s, self.request(), self.to)
+            want = (0, self.id, self.seq)
+            while True:
+                b = await loop.sock_recv(s, 2048)
+                ihl = (b[0] & 0x0F) * 4
+                if len(b) >= ihl + 8 and (b[ihl], *struct.unpack_from("!HH", b, ihl + 4)) == want:
+                    break
+            ops += 1
+            now = time.perf_counter()
+        s.close()
+        return {"ops": ops, "secs": now - t0}
 
 
 async def flood(t, proto, buf, secs, dgram):
@@ -302,7 +366,10 @@ async def drive(workload, transport, params, stdin):
     pp = PingPong()
     t = proto = None
     dgram = transport in ("udp", "unix-dgram")
-    if dgram:
+    ping = None
+    if transport == "icmp":
+        ping = Ping(address)
+    elif dgram:
         if transport == "udp":
             t, proto = await loop.create_datagram_endpoint(
                 lambda: DgramClient(pp), remote_addr=host_port(address)
@@ -328,7 +395,9 @@ async def drive(workload, transport, params, stdin):
             reply("ERROR unknown command " + line)
             continue
         secs = float(line[4:])
-        if workload == "W1":
+        if ping:
+            result = await ping.run(secs)
+        elif workload == "W1":
             result = await pp.start(secs)
         elif workload == "W2":
             result = await flood(t, proto, msg, secs, dgram)

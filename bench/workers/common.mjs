@@ -33,10 +33,64 @@ export function reply(v) {
   process.stdout.write((typeof v === "string" ? v : JSON.stringify(v)) + "\n");
 }
 
-/** Splits "127.0.0.1:5000" into { host, port }. */
+/**
+ * Splits "127.0.0.1:5000" or "[::1]:5000" into { host, port } (the brackets
+ * go). An IPv6 address is always sent in brackets: "::1:5000" would parse the
+ * same here, but not everywhere.
+ */
 export function hostPort(text) {
   const i = text.lastIndexOf(":");
-  return { host: text.slice(0, i), port: Number(text.slice(i + 1)) };
+  const host = text.slice(0, i);
+  return { host: host.startsWith("[") ? host.slice(1, -1) : host, port: Number(text.slice(i + 1)) };
+}
+
+/** The protocol's text form of an address: "127.0.0.1:5000", "[::1]:5000". */
+export const joinHostPort = (host, port) => (host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`);
+
+/**
+ * ICMP echo (transport "icmp"): every worker sends the same 64-byte request
+ * to 127.0.0.1 — type 8, code 0, checksum, identifier, sequence, then 56
+ * bytes of payload — and waits for the reply. There is no server process:
+ * the kernel answers. The JavaScript workers share these two helpers; C and
+ * Python do the same by hand.
+ *
+ * Every client opens its raw socket at the start of a RUN and closes it at
+ * the end: a raw ICMP socket receives a copy of every ICMP packet on the
+ * host, so one left open while another implementation measures would fill
+ * its queue (and the kernel would drop its own first reply) and make the
+ * kernel clone each packet once more for it.
+ */
+export const ICMP_TARGET = "127.0.0.1";
+/** The echo identifier: this process's pid, as ping uses. */
+export const ICMP_ID = process.pid & 0xffff;
+
+/** Fills buf (64 bytes) with an echo request for `seq`, checksum included. */
+export function echoRequest(buf, seq) {
+  buf[0] = 8; // ICMP_ECHO
+  buf[1] = 0;
+  buf.writeUInt16BE(0, 2);
+  buf.writeUInt16BE(ICMP_ID, 4);
+  buf.writeUInt16BE(seq, 6);
+  let sum = 0;
+  for (let i = 0; i < buf.length; i += 2) sum += (buf[i] << 8) | buf[i + 1];
+  while (sum > 0xffff) sum = (sum & 0xffff) + (sum >>> 16);
+  buf.writeUInt16BE(~sum & 0xffff, 2);
+  return buf;
+}
+
+/**
+ * Whether the first n bytes of b, as read from a raw IPv4 ICMP socket (IPv4
+ * header first), are the echo reply to our request `seq`. A raw ICMP socket
+ * on loopback also reads its own request, and any other process's ICMP.
+ */
+export function isEchoReply(b, n, seq) {
+  const ihl = (b[0] & 0x0f) * 4;
+  return (
+    n >= ihl + 8 &&
+    b[ihl] === 0 &&
+    ((b[ihl + 4] << 8) | b[ihl + 5]) === ICMP_ID &&
+    ((b[ihl + 6] << 8) | b[ihl + 7]) === seq
+  );
 }
 
 /** Receive-side counters of W2/W3 (and accepted connections for W4/W5). */

@@ -1,18 +1,21 @@
-// Node's built-ins: `net` for TCP and Unix stream, `dgram` for UDP.
+// Node's built-ins: `net` for TCP (IPv4 and IPv6) and Unix stream, `dgram` for UDP.
 // Written the way a Node user would: events, write() with 'drain' for
 // backpressure, noDelay on TCP (every implementation sets TCP_NODELAY).
 import dgram from "node:dgram";
 import { once } from "node:events";
 import net from "node:net";
-import { CHUNK, MSG, hostPort, inWindows, main, now } from "./common.mjs";
+import { CHUNK, MSG, hostPort, inWindows, joinHostPort, main, now } from "./common.mjs";
 
 const msg = Buffer.alloc(MSG, "p");
 const chunk = Buffer.alloc(CHUNK, "w");
 const noop = () => {};
 
+/** The loopback address each TCP transport listens on. */
+const LOOPBACK = { tcp: "127.0.0.1", tcp6: "::1" };
+
 /** Options for net.connect / server.listen from an address string. */
 function endpoint(transport, address) {
-  return transport === "tcp" ? hostPort(address) : { path: address };
+  return LOOPBACK[transport] ? hostPort(address) : { path: address };
 }
 
 async function server(workload, transport, params, counters) {
@@ -33,10 +36,11 @@ async function server(workload, transport, params, counters) {
     // W5: the connection stays open and idle (reading, as any server would).
   });
   const backlog = params.backlog ?? 4096;
-  if (transport === "tcp") srv.listen({ host: "127.0.0.1", port: 0, backlog });
+  const host = LOOPBACK[transport];
+  if (host) srv.listen({ host, port: 0, backlog });
   else srv.listen({ path: params.path, backlog });
   await once(srv, "listening");
-  return transport === "tcp" ? `127.0.0.1:${srv.address().port}` : params.path;
+  return host ? joinHostPort(host, srv.address().port) : params.path;
 }
 
 async function client(workload, transport, params, address) {

@@ -5,7 +5,19 @@
 // build (dist/src/index.js + build/Release/sockit.node); if it is not built
 // the worker says "ERROR sockit: not built" and the orchestrator skips it.
 import { pathToFileURL } from "node:url";
-import { CHUNK, MSG, SOCKIT_ENTRY, hostPort, inWindows, main, now } from "./common.mjs";
+import {
+  CHUNK,
+  ICMP_TARGET,
+  MSG,
+  SOCKIT_ENTRY,
+  echoRequest,
+  hostPort,
+  inWindows,
+  isEchoReply,
+  joinHostPort,
+  main,
+  now,
+} from "./common.mjs";
 
 let sockit;
 try {
@@ -42,38 +54,42 @@ const noop = () => {};
 
 const KINDS = {
   tcp: ["inet", "stream"],
+  tcp6: ["inet6", "stream"],
   udp: ["inet", "dgram"],
   "unix-stream": ["unix", "stream"],
   "unix-dgram": ["unix", "dgram"],
   "unix-seqpacket": ["unix", "seqpacket"],
 };
 
-const isInet = (t) => t === "tcp" || t === "udp";
+/** The loopback address each IP transport binds. */
+const LOOPBACK = { tcp: "127.0.0.1", udp: "127.0.0.1", tcp6: "::1" };
 
 /** An address object from the protocol's string form. */
 function addressOf(transport, text) {
-  if (!isInet(transport)) return { family: "unix", path: text };
+  if (!LOOPBACK[transport]) return { family: "unix", path: text };
   const { host, port } = hostPort(text);
-  return { family: "inet", address: host, port };
+  return { family: KINDS[transport][0], address: host, port };
 }
 
 /** The protocol's string form of getsockname(). */
 function addressText(a) {
-  return a.family === "inet" ? `${a.address}:${a.port}` : String(a.path);
+  return a.family === "inet" || a.family === "inet6" ? joinHostPort(a.address, a.port) : String(a.path);
 }
 
 /** TCP_NODELAY, as every implementation in the bench sets it. */
 function nodelay(s, transport) {
-  if (transport === "tcp") s.setsockopt("IPPROTO_TCP", "TCP_NODELAY", 1);
+  if (transport === "tcp" || transport === "tcp6") s.setsockopt("IPPROTO_TCP", "TCP_NODELAY", 1);
 }
 
 /** Connection errors at teardown (the peer process exits) end a loop quietly. */
 const gone = (e) => ["ECONNRESET", "EPIPE", "EBADF", "ERR_SOCKET_CLOSED"].includes(e?.code);
 
 async function server(workload, transport, params, counters) {
+  if (transport === "icmp") return ICMP_TARGET; // the kernel answers echo requests
   const [family, type] = KINDS[transport];
   const s = new Socket(family, type);
-  s.bind(isInet(transport) ? { family: "inet", address: "127.0.0.1", port: 0 } : { family: "unix", path: params.path });
+  const ip = LOOPBACK[transport];
+  s.bind(ip ? { family, address: ip, port: 0 } : { family: "unix", path: params.path });
   if (type === "dgram") {
     (workload === "W1" ? echoDatagrams(s) : sink(s, counters, true)).catch(crash);
   } else {
@@ -162,6 +178,10 @@ async function echoDatagrams(s) {
 }
 
 async function client(workload, transport, params, address) {
+  if (transport === "icmp") {
+    new Socket("inet", "raw", "icmp").close(); // fails now if raw sockets are not allowed
+    return { run: ping(address) };
+  }
   const [family, type] = KINDS[transport];
   const peer = addressOf(transport, address);
   if (workload === "W4") return { run: (secs) => connectRate(family, peer, secs, params.window ?? 16) };
@@ -196,6 +216,36 @@ async function pingPong(s, stream, secs) {
     t = now();
   }
   return { ops, secs: t - t0 };
+}
+
+/**
+ * W1 over icmp: sendto() one echo request, recvInto() until its reply comes
+ * (skipping our own request and anyone else's ICMP), repeat. A fresh raw
+ * socket per run (see common.mjs).
+ */
+function ping(host) {
+  const req = Buffer.alloc(MSG, "p");
+  const to = { family: "inet", address: host, port: 0 };
+  const scratch = Buffer.allocUnsafe(2048);
+  let seq = 0;
+  return async (secs) => {
+    const s = new Socket("inet", "raw", "icmp");
+    let ops = 0;
+    const t0 = now();
+    const end = t0 + secs;
+    let t = t0;
+    while (t < end) {
+      seq = (seq + 1) & 0xffff;
+      await s.sendto(echoRequest(req, seq), to);
+      let n;
+      do n = await s.recvInto(scratch);
+      while (!isEchoReply(scratch, n, seq));
+      ops++;
+      t = now();
+    }
+    s.close();
+    return { ops, secs: t - t0 };
+  };
 }
 
 /**
