@@ -31,7 +31,25 @@ int sockit_arg_int64(napi_env env, napi_value v, int64_t *out) {
   return 0;
 }
 
+static size_t typed_width(napi_typedarray_type type) {
+  switch (type) {
+    case napi_int16_array: case napi_uint16_array: return 2;
+    case napi_int32_array: case napi_uint32_array: case napi_float32_array: return 4;
+    case napi_float64_array: case napi_bigint64_array: case napi_biguint64_array: return 8;
+    default: return 1;
+  }
+}
+
 int sockit_arg_bytes(napi_env env, napi_value v, void **data, size_t *len) {
+  /* The common case first, in one Node-API call: a Buffer or other TypedArray
+   * (asking for neither the ArrayBuffer nor the offset spares their handles).
+   * Anything else fails it without throwing and takes the checks below. */
+  napi_typedarray_type ttype;
+  size_t tcount;
+  if (napi_get_typedarray_info(env, v, &ttype, &tcount, data, NULL, NULL) == napi_ok) {
+    *len = tcount * typed_width(ttype);
+    return 0;
+  }
   napi_valuetype t;
   if (napi_typeof(env, v, &t) != napi_ok) return -1;
   if (t == napi_null || t == napi_undefined) {
