@@ -108,6 +108,9 @@ const EV_READ = UV.READABLE;
 const EV_WRITE = UV.WRITABLE;
 
 const noop = (): void => {};
+/** What a sendAll served at once returns: one shared settled promise, no allocation. */
+const RESOLVED: Promise<void> = Promise.resolve();
+const toVoid = (): void => undefined;
 
 /**
  * A call waiting for readiness: a link in its direction's queue. The promise's
@@ -159,6 +162,24 @@ function scratchFor(size: number): Buffer {
 function copyOut(target: Buffer, got: number): Buffer {
   if (target !== scratch && target !== bigScratch) return target.subarray(0, got);
   return Buffer.from(target.subarray(0, got));
+}
+
+/**
+ * recv()'s result: the data, or on a message socket whose message was longer
+ * than `size` the EMSGSIZE error carrying the part that fit and the real length.
+ */
+function received(n: number, out: Buffer, size: number, message: boolean): Buffer {
+  if (message && n > size) {
+    const err = new SocketError(
+      EMSGSIZE,
+      "recv",
+      {},
+      `recv EMSGSIZE: a ${n}-byte message was truncated to ${size} bytes (use a larger size, or recvfrom()/messages() which report truncation)`,
+    );
+    Object.assign(err, { data: out, size: n });
+    throw err;
+  }
+  return out;
 }
 
 const addrScratch = Buffer.alloc(STRUCTS.sockaddr_storage!.size);
@@ -365,6 +386,7 @@ export class Socket {
     finish?: (n: number) => T,
     ctx?: ErrorContext,
     flags = 0,
+    tried = false,
   ): Promise<T> {
     if (this.#closed) return Promise.reject(closedError(syscall));
     // An already-aborted signal rejects before any syscall (Node's convention):
@@ -383,7 +405,7 @@ export class Socket {
       }
       if (dir === READ) return this.#pollOutOfBand(syscall, attempt, opts).then((n) => (finish ? finish(n) : (n as T)));
     }
-    if ((dir === READ ? this.#readHead : this.#writeHead) === null) {
+    if (!tried && (dir === READ ? this.#readHead : this.#writeHead) === null) {
       let r: number;
       try {
         r = attempt();
@@ -421,6 +443,23 @@ export class Socket {
     }
     this.#arm();
     return promise;
+  }
+
+  /**
+   * Whether a call may make its syscall at once, before #io: the socket is
+   * open, nothing waits in its direction, no flag changes how it waits, and
+   * its signal has not fired. The hot calls try inline when it is, so that a
+   * call served at once allocates its promise and nothing else (no attempt
+   * closure); on AGAIN they hand #io the attempt with `tried`, which queues
+   * it without trying again.
+   */
+  #canTry(dir: Dir, flags: number, options: WaitOptions | undefined): boolean {
+    return (
+      !this.#closed &&
+      (dir === READ ? this.#readHead : this.#writeHead) === null &&
+      (flags & SPECIAL_FLAGS) === 0 &&
+      options?.signal?.aborted !== true
+    );
   }
 
   /** Removes the head of a direction's queue. */
@@ -792,7 +831,32 @@ export class Socket {
     checkWait(options, "send");
     const fd = this.#fd;
     const len = buf.byteLength;
-    return this.#io(WRITE, "send", () => raw.send(fd, buf, 0, len, flags), options, undefined, undefined, flags);
+    let tried = false;
+    if (this.#canTry(WRITE, flags, options)) {
+      let r: number;
+      try {
+        r = raw.send(fd, buf, 0, len, flags);
+      } catch (e) {
+        return Promise.reject(e);
+      }
+      if (r !== AGAIN) return Promise.resolve(r);
+      tried = true;
+    }
+    return this.#sendWait(fd, buf, len, flags, options, tried);
+  }
+
+  // The waiting halves of the hot calls live in methods of their own: a
+  // closure in the calling method would make V8 allocate its context on every
+  // call, including those served at once.
+  #sendWait(
+    fd: number,
+    buf: ArrayBufferView,
+    len: number,
+    flags: number,
+    options: SendOptions | undefined,
+    tried: boolean,
+  ): Promise<number> {
+    return this.#io(WRITE, "send", () => raw.send(fd, buf, 0, len, flags), options, undefined, undefined, flags, tried);
   }
 
   /**
@@ -809,6 +873,34 @@ export class Socket {
     const fd = this.#fd;
     const len = buf.byteLength;
     let off = 0;
+    let tried = false;
+    if (this.#canTry(WRITE, flags, options)) {
+      try {
+        do {
+          const n = raw.send(fd, buf, off, len - off, flags);
+          if (n === AGAIN) break;
+          off += n;
+          // A zero-length message (seqpacket, datagram) is sent once, like any other.
+          if (off >= len) return RESOLVED;
+        } while (off < len);
+      } catch (e) {
+        return Promise.reject(e);
+      }
+      tried = true;
+    }
+    return this.#sendAllWait(fd, buf, off, len, flags, options, tried);
+  }
+
+  #sendAllWait(
+    fd: number,
+    buf: ArrayBufferView,
+    start: number,
+    len: number,
+    flags: number,
+    options: SendOptions | undefined,
+    tried: boolean,
+  ): Promise<void> {
+    let off = start;
     return this.#io(
       WRITE,
       "send",
@@ -821,9 +913,10 @@ export class Socket {
         return off;
       },
       options,
-      () => undefined,
+      toVoid,
       undefined,
       flags,
+      tried,
     );
   }
 
@@ -851,6 +944,28 @@ export class Socket {
     const target = scratchFor(size);
     // The scratch buffer is only used inside the synchronous attempt, so one
     // buffer serves every socket; the result is copied out at its exact size.
+    let tried = false;
+    if (this.#canTry(READ, flags, options)) {
+      try {
+        const n = raw.recv(fd, target, 0, size, flags);
+        if (n !== AGAIN) return Promise.resolve(received(n, copyOut(target, Math.min(n, size)), size, message));
+      } catch (e) {
+        return Promise.reject(e);
+      }
+      tried = true;
+    }
+    return this.#recvWait(fd, target, size, flags, message, options, tried);
+  }
+
+  #recvWait(
+    fd: number,
+    target: Buffer,
+    size: number,
+    flags: number,
+    message: boolean,
+    options: RecvOptions | undefined,
+    tried: boolean,
+  ): Promise<Buffer> {
     let out: Buffer | undefined;
     return this.#io(
       READ,
@@ -858,26 +973,14 @@ export class Socket {
       () => {
         const n = raw.recv(fd, target, 0, size, flags);
         if (n === AGAIN) return AGAIN;
-        const got = Math.min(n, size);
-        out = copyOut(target, got);
+        out = copyOut(target, Math.min(n, size));
         return n;
       },
       options,
-      (n) => {
-        if (message && n > size) {
-          const err = new SocketError(
-            EMSGSIZE,
-            "recv",
-            {},
-            `recv EMSGSIZE: a ${n}-byte message was truncated to ${size} bytes (use a larger size, or recvfrom()/messages() which report truncation)`,
-          );
-          Object.assign(err, { data: out, size: n });
-          throw err;
-        }
-        return out!;
-      },
+      (n) => received(n, out!, size, message),
       undefined,
       flags,
+      tried,
     );
   }
 
@@ -898,6 +1001,29 @@ export class Socket {
     checkWait(options, "recvInto");
     if (this.#messageBased) flags |= MSG.TRUNC;
     const fd = this.#fd;
+    let tried = false;
+    if (this.#canTry(READ, flags, options)) {
+      let r: number;
+      try {
+        r = raw.recv(fd, buffer, offset, length, flags);
+      } catch (e) {
+        return Promise.reject(e);
+      }
+      if (r !== AGAIN) return Promise.resolve(r);
+      tried = true;
+    }
+    return this.#recvIntoWait(fd, buffer, offset, length, flags, options, tried);
+  }
+
+  #recvIntoWait(
+    fd: number,
+    buffer: ArrayBufferView,
+    offset: number,
+    length: number,
+    flags: number,
+    options: RecvIntoOptions | undefined,
+    tried: boolean,
+  ): Promise<number> {
     return this.#io(
       READ,
       "recv",
@@ -906,6 +1032,7 @@ export class Socket {
       undefined,
       undefined,
       flags,
+      tried,
     );
   }
 
@@ -944,16 +1071,39 @@ export class Socket {
     }
     const fd = this.#fd;
     const len = buf.byteLength;
-    const s = sa;
-    const c = ctx;
+    let tried = false;
+    if (this.#canTry(WRITE, flags, options)) {
+      let r: number;
+      try {
+        r = raw.sendto(fd, buf, 0, len, flags, sa.bytes, sa.length, ctx);
+      } catch (e) {
+        return Promise.reject(e);
+      }
+      if (r !== AGAIN) return Promise.resolve(r);
+      tried = true;
+    }
+    return this.#sendtoWait(fd, buf, len, flags, sa, ctx!, options, tried);
+  }
+
+  #sendtoWait(
+    fd: number,
+    buf: ArrayBufferView,
+    len: number,
+    flags: number,
+    sa: Sockaddr,
+    ctx: ErrorContext,
+    options: SendOptions | undefined,
+    tried: boolean,
+  ): Promise<number> {
     return this.#io(
       WRITE,
       "sendto",
-      () => raw.sendto(fd, buf, 0, len, flags, s.bytes, s.length, c),
+      () => raw.sendto(fd, buf, 0, len, flags, sa.bytes, sa.length, ctx),
       options,
       undefined,
-      c,
+      ctx,
       flags,
+      tried,
     );
   }
 
@@ -973,6 +1123,27 @@ export class Socket {
     if (this.#messageBased) flags |= MSG.TRUNC;
     const fd = this.#fd;
     const target = scratchFor(size);
+    let tried = false;
+    if (this.#canTry(READ, flags, options)) {
+      try {
+        const n = raw.recvfrom(fd, target, 0, size, flags, addrScratch, lenOut);
+        if (n !== AGAIN) return Promise.resolve(this.#datagram(fd, target, n, size));
+      } catch (e) {
+        return Promise.reject(e);
+      }
+      tried = true;
+    }
+    return this.#recvfromWait(fd, target, size, flags, options, tried);
+  }
+
+  #recvfromWait(
+    fd: number,
+    target: Buffer,
+    size: number,
+    flags: number,
+    options: RecvOptions | undefined,
+    tried: boolean,
+  ): Promise<Datagram> {
     let result: Datagram | undefined;
     return this.#io(
       READ,
@@ -980,20 +1151,25 @@ export class Socket {
       () => {
         const n = raw.recvfrom(fd, target, 0, size, flags, addrScratch, lenOut);
         if (n === AGAIN) return AGAIN;
-        const got = Math.min(n, size);
-        result = {
-          data: copyOut(target, got),
-          address: lenOut[0] === 0 && this.#family !== AF.UNIX ? this.#peerOr(fd) : this.#sender(lenOut[0]!),
-          truncated: n > size,
-          size: n,
-        };
+        result = this.#datagram(fd, target, n, size);
         return n;
       },
       options,
       () => result!,
       undefined,
       flags,
+      tried,
     );
+  }
+
+  /** recvfrom()'s result from what the syscall left in `target`, addrScratch and lenOut. */
+  #datagram(fd: number, target: Buffer, n: number, size: number): Datagram {
+    return {
+      data: copyOut(target, Math.min(n, size)),
+      address: lenOut[0] === 0 && this.#family !== AF.UNIX ? this.#peerOr(fd) : this.#sender(lenOut[0]!),
+      truncated: n > size,
+      size: n,
+    };
   }
 
   /**

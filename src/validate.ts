@@ -38,9 +38,12 @@ export function checkFlags(flags: unknown, syscall: string): number {
   return flags === undefined ? 0 : checkInt(flags, `${syscall}: flags`);
 }
 
-/** Checks an options object and its `signal`/`timeout`; returns it ({} when absent). */
+/** What checkWait returns for absent options: shared, frozen (no allocation per call). */
+const NO_OPTIONS: Record<string, unknown> = Object.freeze({});
+
+/** Checks an options object and its `signal`/`timeout`; returns it (an empty frozen object when absent). */
 export function checkWait(opts: unknown, syscall: string): Record<string, unknown> {
-  if (opts === undefined) return {};
+  if (opts === undefined) return NO_OPTIONS;
   if (opts === null || typeof opts !== "object") {
     throw codedError("ERR_INVALID_ARG_TYPE", `${syscall}: options must be an object, got ${describe(opts)}`);
   }
