@@ -999,6 +999,7 @@ export function sendBatch(
   const flags = o.flags === undefined ? 0 : raw.checkInt(o.flags, "sendBatch: flags");
   const count = messages.length;
   if (count === 0) return Promise.resolve(0);
+  if (host.type === SOCK.STREAM) return sendStreamBatch(host, messages, o, flags);
   const buffers: ArrayBufferView[] = new Array(count);
   let addrs: Buffer | null = null;
   let lens: Int32Array | null = null;
@@ -1078,6 +1079,90 @@ export function sendBatch(
         sent += r;
       }
       return sent;
+    },
+    o,
+    flags,
+  );
+}
+
+/**
+ * sendBatch on a stream socket: the messages' bytes in order, gathered into
+ * one sendmsg(2) per MAX_BUFFERS messages (writev semantics). sendmmsg(2)
+ * cannot be used on a stream: it counts a message the kernel took only part
+ * of as sent and goes on with the next one, which would lose or interleave
+ * bytes; a gathered write leaves a clean prefix, and the rest is sent next.
+ * Messages carry data only here (no address, pktinfo or control), and
+ * MSG_DONTWAIT is refused: a stream can stop inside a message, which a count
+ * of messages cannot report (send() can).
+ */
+function sendStreamBatch(
+  host: MessageHost,
+  messages: readonly BatchMessage[],
+  o: SendOptions,
+  flags: number,
+): Promise<number> {
+  const count = messages.length;
+  if (flags & MSG.DONTWAIT) {
+    throw codedError(
+      "ERR_INVALID_ARG_VALUE",
+      "sendBatch: MSG_DONTWAIT is not supported on a stream socket (a stream can stop inside a message); use send()",
+    );
+  }
+  const buffers: ArrayBufferView[] = new Array(count);
+  for (let i = 0; i < count; i++) {
+    const m = messages[i];
+    if (m === null || typeof m !== "object")
+      throw codedError("ERR_INVALID_ARG_TYPE", `sendBatch: messages[${i}] must be { data }, got ${describe(m)}`);
+    if (m.address !== undefined || m.pktinfo !== undefined || m.control !== undefined) {
+      throw codedError(
+        "ERR_INVALID_ARG_VALUE",
+        `sendBatch: messages[${i}] has an address, pktinfo or control: on a stream socket a batch carries data only (use sendmsg() for ancillary data)`,
+      );
+    }
+    buffers[i] = toBytes(m.data, `sendBatch: messages[${i}].data`);
+  }
+  const fd = host.fd;
+  // Progress: messages[at] is the next to send, `off` bytes of it already gone.
+  let at = 0;
+  let off = 0;
+  return run(
+    host,
+    WRITE,
+    "sendmsg",
+    () => {
+      while (at < count) {
+        let part: ArrayBufferView[];
+        if (at === 0 && off === 0 && count <= MAX_BUFFERS) part = buffers;
+        else {
+          part = buffers.slice(at, at + MAX_BUFFERS);
+          if (off > 0) {
+            const first = part[0]!;
+            part[0] = new Uint8Array(first.buffer, first.byteOffset + off, first.byteLength - off);
+          }
+        }
+        let r: number;
+        try {
+          r = raw.sendmsg(fd, part, null, 0, null, flags);
+        } catch (e) {
+          // As for datagrams: the count of whole messages sent before the error.
+          Object.assign(e as object, { sent: at });
+          throw e;
+        }
+        if (r === AGAIN) return AGAIN;
+        // Walk the bytes taken over the messages: whole ones, then into the next.
+        let left = r;
+        while (at < count) {
+          const rest = buffers[at]!.byteLength - off;
+          if (left < rest) {
+            off += left;
+            break;
+          }
+          left -= rest;
+          at++;
+          off = 0;
+        }
+      }
+      return count;
     },
     o,
     flags,

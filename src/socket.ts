@@ -1485,7 +1485,11 @@ export class Socket {
    *
    * Notes: not atomic — on an error the messages before it have been sent;
    * the SocketError carries their count in `sent`. With MSG_DONTWAIT it
-   * resolves with the count that fit, or rejects EAGAIN if none did.
+   * resolves with the count that fit, or rejects EAGAIN if none did. On a
+   * stream socket the messages' bytes go out in order, gathered into one
+   * `sendmsg(2)` per 1024 messages (writev semantics: sendmmsg could split a
+   * message and go on with the next); there a message carries data only, and
+   * MSG_DONTWAIT is refused (a stream can stop inside a message).
    * @see https://man7.org/linux/man-pages/man2/sendmmsg.2.html
    * @throws SocketError EMSGSIZE, ECONNREFUSED, EAGAIN never (it waits); TypeError for bad
    *   messages; AbortError; ERR_SOCKET_CLOSED.

@@ -506,6 +506,56 @@ describe("batched I/O", () => {
     await assert.rejects(a.sendBatch([{ data: "gone" }]), { code: "EPIPE", syscall: "sendmmsg" });
   });
 
+  test("sendBatch on a stream delivers every byte in order under backpressure (Node net peer reads)", async () => {
+    const net = await import("node:net");
+    const srv = net.createServer();
+    srv.listen(0, "127.0.0.1");
+    await new Promise((r) => srv.once("listening", r));
+    const port = (srv.address() as { port: number }).port;
+    const chunks: Buffer[] = [];
+    const ended = new Promise<void>((resolve) =>
+      srv.once("connection", (c) => {
+        c.pause(); // let the sender fill both buffers first
+        setTimeout(() => c.resume(), 50);
+        c.on("data", (d: Buffer) => chunks.push(d));
+        c.on("end", () => resolve());
+      }),
+    );
+    const a = track(new Socket("inet", "stream"));
+    a.setsockopt("SOL_SOCKET", "SO_SNDBUF", 4096);
+    await a.connect({ family: "inet", address: "127.0.0.1", port });
+    // 300 messages of uneven sizes, each filled with its own index: a split or
+    // reordered message shows in the bytes.
+    const msgs = Array.from({ length: 300 }, (_, i) => ({ data: Buffer.alloc(1 + ((i * 7919) % 40000), i & 0xff) }));
+    const total = msgs.reduce((n, m) => n + m.data.length, 0);
+    assert.equal(await a.sendBatch(msgs), 300);
+    a.shutdown("write");
+    await ended;
+    const got = Buffer.concat(chunks);
+    assert.equal(got.length, total);
+    assert.ok(got.equals(Buffer.concat(msgs.map((m) => m.data))), "the bytes arrive as sent, in order");
+    a.close();
+    srv.close();
+  });
+
+  test("sendBatch on a stream: data only, no MSG_DONTWAIT; errors carry the messages sent", async () => {
+    const [a, b] = socketpair("unix", "stream").map(track) as [Socket, Socket];
+    assert.throws(() => a.sendBatch([{ data: "x", control: [] }]), { code: "ERR_INVALID_ARG_VALUE" });
+    assert.throws(() => a.sendBatch([{ data: "x" }], { flags: MSG.DONTWAIT }), { code: "ERR_INVALID_ARG_VALUE" });
+    assert.equal(await a.sendBatch([{ data: "ab" }, { data: "" }, { data: "c" }]), 3);
+    assert.equal((await b.recv(16)).toString(), "abc");
+    b.close();
+    await assert.rejects(
+      a.sendBatch([{ data: "gone" }]),
+      (e: Error & { code?: string; syscall?: string; sent?: number }) => {
+        assert.equal(e.code, "EPIPE");
+        assert.equal(e.syscall, "sendmsg");
+        assert.equal(e.sent, 0);
+        return true;
+      },
+    );
+  });
+
   test("a large sendBatch waits for buffer space and completes", async () => {
     const [a, b] = socketpair("unix", "dgram").map(track) as [Socket, Socket];
     a.setsockopt("SOL_SOCKET", "SO_SNDBUF", 4096);
