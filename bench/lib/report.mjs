@@ -100,6 +100,13 @@ export function table(results) {
       const notes = [];
       if (r.lossMedian != null && (r.transport === "udp" || r.lossMedian > 0)) notes.push(`loss ${pct(r.lossMedian)}`);
       if (r.clientKiBMedian != null) notes.push(`client ${fmt(r.clientKiBMedian, "KiB/socket")} KiB/socket`);
+      // The sockit W2 sender batches (sendBatch): say how, beside the figure.
+      if (r.impl === "sockit" && r.workload === "W2" && process.env.SOCKIT_SEND !== "single")
+        notes.push(
+          ["tcp", "tcp6", "unix-stream"].includes(r.transport)
+            ? "sendBatch: writev of 64"
+            : "sendBatch: sendmmsg of 64",
+        );
       if (r.error) notes.push(`(some rounds failed: ${r.error.slice(0, 80)})`);
       out.push(
         [

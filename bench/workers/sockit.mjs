@@ -250,16 +250,17 @@ function ping(host) {
 
 /**
  * W2/W3: send as fast as the peer takes (sends wait on EAGAIN themselves).
- * Message sockets send batches of 64 with sendBatch (sendmmsg) where the
- * library has it — issue 7's "batching on both ends"; SOCKIT_SEND=single
- * sends one message per call for comparison.
+ * W2 sends batches of 64 messages with sendBatch where the library has it —
+ * issue 7's "batching on both ends": sendmmsg on message sockets, one
+ * gathered sendmsg (writev) on streams, as Node's net gathers queued writes
+ * with writev. SOCKIT_SEND=single sends one message per call for comparison.
  */
 async function flood(s, buf, secs, all) {
   let sent = 0;
   const t0 = now();
   const end = t0 + secs;
   let t = t0;
-  const batch = !all && s.type !== "stream" && useBatchSend ? Array.from({ length: 64 }, () => ({ data: buf })) : null;
+  const batch = !all && useBatchSend ? Array.from({ length: 64 }, () => ({ data: buf })) : null;
   while (t < end) {
     if (batch) {
       await s.sendBatch(batch);
