@@ -279,7 +279,16 @@ describe("posix.sendmsg / posix.recvmsg", () => {
       const s = Socket.fromFd(a);
       try {
         await assert.rejects(s.sendmsg({ buffers: ["void"] }), { code: "EPIPE", syscall: "sendmsg" });
-        await assert.rejects(s.sendBatch([{ data: "void" }]), { code: "EPIPE", syscall: "sendmmsg" });
+        // sendBatch on a stream is one gathered sendmsg; on seqpacket, sendmmsg.
+        await assert.rejects(s.sendBatch([{ data: "void" }]), { code: "EPIPE", syscall: "sendmsg" });
+        const [c, d] = posix.socketpair(AF.UNIX, SOCK.SEQPACKET, 0);
+        posix.close(d);
+        const q = Socket.fromFd(c);
+        try {
+          await assert.rejects(q.sendBatch([{ data: "void" }]), { code: "EPIPE", syscall: "sendmmsg" });
+        } finally {
+          q.close();
+        }
         // a control: write(2) has no MSG_NOSIGNAL and does raise SIGPIPE
         assert.throws(() => writeSync(s.fd, "x"), /EPIPE/);
         for (let i = 0; sigpipes === 0 && i < 500; i++) await new Promise((r) => setImmediate(r));
