@@ -1241,14 +1241,26 @@ export class MessageIterator implements AsyncGenerator<Datagram, void, undefined
     this.#at = 0;
   }
 
-  /** Ends the iteration (what `break` out of `for await` calls); datagrams still in hand are dropped. */
+  /**
+   * Ends the iteration (what `break` out of `for await` calls); datagrams still
+   * in hand are dropped. Made while a receive is pending, it waits for it, as a
+   * generator's does: the pending next() gets the datagram it received.
+   */
   return(): Promise<IteratorResult<Datagram, void>> {
+    if (this.#busy !== null) {
+      const after = (): Promise<IteratorResult<Datagram, void>> => this.return();
+      return this.#busy.then(after, after);
+    }
     this.#finish();
     return Promise.resolve(DONE);
   }
 
-  /** Ends the iteration and rejects with `err`, as a generator does. */
+  /** Ends the iteration and rejects with `err`, as a generator does (after a pending receive, as return()). */
   throw(err?: unknown): Promise<IteratorResult<Datagram, void>> {
+    if (this.#busy !== null) {
+      const after = (): Promise<IteratorResult<Datagram, void>> => this.throw(err);
+      return this.#busy.then(after, after);
+    }
     this.#finish();
     return Promise.reject(err);
   }

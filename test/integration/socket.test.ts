@@ -1494,6 +1494,54 @@ test("messages(): next() calls made before the previous settled are served in ca
   b.close();
 });
 
+test("messages(): return() or throw() made while a next() waits is served after it, as by an async generator", async () => {
+  const [a, b] = track(socketpair("unix", "dgram"));
+  const it = b.messages({ size: 64 });
+  const order: string[] = [];
+  const first = it.next().then((r) => (order.push("next"), r));
+  const ended = it.return().then((r) => (order.push("return"), r));
+  await turn();
+  assert.equal(await isPending(ended), true, "return() waits for the pending next()");
+  await a.send("m0");
+  // The datagram the pending next() received is handed to it, not dropped.
+  const r = await within(first, "pending next()");
+  assert.equal(r.done ? "done" : r.value.data.toString(), "m0");
+  assert.deepEqual(await within(ended, "return()"), { value: undefined, done: true });
+  assert.deepEqual(order, ["next", "return"]);
+  assert.deepEqual(await it.next(), { value: undefined, done: true });
+
+  const it2 = b.messages({ size: 64 });
+  const second = it2.next();
+  const reason = new Error("stop");
+  const thrown = it2.throw(reason);
+  thrown.catch(() => {});
+  await a.send("m1");
+  const r2 = await within(second, "pending next()");
+  assert.equal(r2.done ? "done" : r2.value.data.toString(), "m1");
+  await assert.rejects(within(thrown, "throw()"), (e) => e === reason);
+  assert.deepEqual(await it2.next(), { value: undefined, done: true });
+  a.close();
+  b.close();
+});
+
+test("messages(): an abort rejects the pending next() with AbortError; next() calls queued behind it and after are done", async () => {
+  const [a, b] = track(socketpair("unix", "dgram"));
+  const ac = new AbortController();
+  const it = b.messages({ size: 64, signal: ac.signal });
+  const first = it.next();
+  const second = it.next();
+  await turn();
+  ac.abort("enough");
+  await rejectsAbort(first, "enough");
+  assert.deepEqual(await within(second, "queued next()"), { value: undefined, done: true });
+  assert.deepEqual(await it.next(), { value: undefined, done: true });
+  // The iterator took nothing: a datagram sent now is still there.
+  await a.send("kept");
+  assert.equal((await within(b.recv(64), "recv")).toString(), "kept");
+  a.close();
+  b.close();
+});
+
 test("AsyncLocalStorage: each waiting call resumes in the context it was made in", async () => {
   const { AsyncLocalStorage } = await import("node:async_hooks");
   const als = new AsyncLocalStorage<string>();
