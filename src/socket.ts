@@ -669,13 +669,21 @@ export class Socket {
       try {
         r = w.attempt();
       } catch (e) {
-        this.#shift(dir);
-        this.#settle(w);
-        w.reject(e);
+        // Code the attempt ran (an fd getter, in sendmsg) may have closed the
+        // socket or withdrawn w: then w is settled and no longer the head.
+        if ((dir === READ ? this.#readHead : this.#writeHead) === w) {
+          this.#shift(dir);
+          this.#settle(w);
+          w.reject(e);
+        }
         w = dir === READ ? this.#readHead : this.#writeHead;
         continue;
       }
       if (r === AGAIN) break;
+      if ((dir === READ ? this.#readHead : this.#writeHead) !== w) {
+        w = dir === READ ? this.#readHead : this.#writeHead;
+        continue;
+      }
       this.#shift(dir);
       this.#settle(w);
       // finish runs as the call is served, so results settle in call order.

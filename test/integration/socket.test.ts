@@ -953,6 +953,105 @@ describe("waiting calls: abort, timeout, close", () => {
     for (const s of [a, x, y]) s.close();
   });
 
+  /**
+   * A Unix stream pair whose writer `a` has a full send buffer, and a function
+   * emptying it: both synchronous (raw calls), so that whatever is queued on
+   * `a` meanwhile is served by the next wakeup, in one drain.
+   */
+  function fullPair(): { a: Socket; b: Socket; empty: () => void } {
+    const [a, b] = track(socketpair("unix", "stream"));
+    a.setsockopt("SOL_SOCKET", "SO_SNDBUF", 4096);
+    const chunk = Buffer.alloc(4096);
+    while (raw.send(a.fd, chunk, 0, chunk.length, 0) !== raw.AGAIN);
+    const sink = Buffer.alloc(65536);
+    const empty = (): void => {
+      while (raw.recv(b.fd, sink, 0, sink.length, 0) !== raw.AGAIN);
+    };
+    return { a, b, empty };
+  }
+
+  /** What `s` has received and not yet read, as text (read synchronously). */
+  function queued(s: Socket): string {
+    const sink = Buffer.alloc(64);
+    let text = "";
+    for (let n; (n = raw.recv(s.fd, sink, 0, sink.length, 0)) > 0;) text += sink.toString("latin1", 0, n);
+    return text;
+  }
+
+  test("an attempt that throws while queued (sendmsg of an fd closed meanwhile) rejects alone; the calls after it go on", async () => {
+    const { a, b, empty } = fullPair();
+    const [x, y] = track(socketpair("unix", "dgram"));
+    const first = a.send("1");
+    const passing = a.sendmsg({ buffers: ["2"], fds: [x] });
+    const third = a.send("3");
+    x.close(); // read again at send time: EBADF, not whatever file gets its number
+    empty();
+    assert.equal(await within(first, "first send"), 1);
+    await rejectsSys(passing, "EBADF", "sendmsg");
+    assert.equal(await within(third, "third send"), 1);
+    assert.equal(queued(b), "13");
+    for (const s of [a, b, y]) s.close();
+  });
+
+  test("code an attempt runs (an fd getter in sendmsg) may close the socket or abort that very call", async () => {
+    const errors: unknown[] = [];
+    const onError = (e: unknown): void => void errors.push(e);
+    process.on("uncaughtException", onError);
+    try {
+      // Closing: every waiting call rejects ERR_SOCKET_CLOSED, and the drain
+      // that ran the attempt does not trip over the emptied queue.
+      {
+        const { a, b, empty } = fullPair();
+        let armed = false;
+        const closer = {
+          get fd(): number {
+            if (armed) a.close();
+            return b.fd;
+          },
+        };
+        const first = a.send("1");
+        const closing = a.sendmsg({ buffers: ["2"], fds: [closer] });
+        const third = a.send("3");
+        armed = true;
+        empty();
+        assert.equal(await within(first, "first send"), 1);
+        await rejectsClosed(closing, "sendmsg");
+        await rejectsClosed(third, "send");
+        await turn();
+        assert.deepEqual(errors, []);
+        b.close();
+      }
+      // Aborting its own call: that call rejects AbortError, and the call
+      // queued after it is still served.
+      {
+        const { a, b, empty } = fullPair();
+        const ac = new AbortController();
+        let armed = false;
+        const aborter = {
+          get fd(): number {
+            if (armed) ac.abort();
+            return b.fd;
+          },
+        };
+        const first = a.send("1");
+        const aborted = a.sendmsg({ buffers: ["2"], fds: [aborter], signal: ac.signal });
+        const third = a.send("3");
+        armed = true;
+        empty();
+        assert.equal(await within(first, "first send"), 1);
+        await rejectsAbort(aborted);
+        assert.equal(await within(third, "the call after the aborted one"), 1);
+        // The abort came while its message was being sent: that one went.
+        assert.equal(queued(b), "123");
+        a.close();
+        b.close();
+      }
+      assert.deepEqual(errors, []);
+    } finally {
+      process.off("uncaughtException", onError);
+    }
+  });
+
   test("close while a send waits for buffer space rejects it", async () => {
     const [a, b] = track(socketpair("unix", "stream"));
     a.setsockopt("SOL_SOCKET", "SO_SNDBUF", 4096);
