@@ -160,7 +160,10 @@ function scratchFor(size: number): Buffer {
 
 /** The `got` bytes received into `target`, as a Buffer of exactly that size. */
 function copyOut(target: Buffer, got: number): Buffer {
-  if (target !== scratch && target !== bigScratch) return target.subarray(0, got);
+  // Only a buffer of the call's own is handed out as is; a shared one may have
+  // been replaced as bigScratch while the call waited, and still be shared by
+  // other waiting calls (so no identity test against bigScratch here).
+  if (target.length > BIG_SCRATCH_MAX) return target.subarray(0, got);
   return Buffer.from(target.subarray(0, got));
 }
 

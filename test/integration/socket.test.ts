@@ -524,6 +524,21 @@ describe("sending and receiving", () => {
     for (const s of [a, b, x, y]) s.close();
   });
 
+  test("receives larger than 64 KiB waiting together each get their own bytes (the shared buffer grows meanwhile)", async () => {
+    const [a, b] = track(socketpair("unix", "dgram"));
+    a.setsockopt("SOL_SOCKET", "SO_SNDBUF", 1 << 20);
+    // The first two land in one shared buffer; the third needs a larger one,
+    // which replaces it as the shared buffer while the first two still wait.
+    const r = [b.recv(100_000), b.recvfrom(100_000), b.recv(300_000)] as const;
+    for (const i of [1, 2, 3]) await a.send(Buffer.alloc(100_000, i));
+    const [x, y, z] = await within(Promise.all(r), "recvs");
+    assert.ok(x.equals(Buffer.alloc(100_000, 1)), "the first receive kept its bytes");
+    assert.ok(y.data.equals(Buffer.alloc(100_000, 2)), "the second receive kept its bytes");
+    assert.ok(z.equals(Buffer.alloc(100_000, 3)));
+    a.close();
+    b.close();
+  });
+
   test("concurrent sends complete in call order, never interleaved", async () => {
     const [a, b] = track(socketpair("unix", "stream"));
     a.setsockopt("SOL_SOCKET", "SO_SNDBUF", 4096);
