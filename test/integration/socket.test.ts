@@ -13,7 +13,7 @@ import { networkInterfaces, constants as osConstants } from "node:os";
 import { join } from "node:path";
 import { after, describe, test } from "node:test";
 import { getSystemErrorName, inspect } from "node:util";
-import { FCNTL, MSG, Socket, SocketError, socketpair, type SocketAddress } from "../../src/index.js";
+import { FCNTL, MSG, Socket, SocketError, socketpair, type Datagram, type SocketAddress } from "../../src/index.js";
 import * as raw from "../../src/raw/index.js";
 import {
   CAP_NET_RAW,
@@ -524,6 +524,45 @@ describe("sending and receiving", () => {
     for (const s of [a, b, x, y]) s.close();
   });
 
+  test("data of every view kind: exactly the view's bytes go out and come in (byteOffset and element size honoured)", async () => {
+    const [a, b] = track(socketpair("unix", "seqpacket"));
+    const backing = new ArrayBuffer(64);
+    const bytes = new Uint8Array(backing);
+    for (let i = 0; i < 64; i++) bytes[i] = i;
+    const views: [string, ArrayBufferView][] = [
+      ["DataView", new DataView(backing, 3, 13)],
+      ["Uint16Array", new Uint16Array(backing, 8, 5)],
+      ["Float64Array", new Float64Array(backing, 16, 2)],
+      ["Int32Array", new Int32Array(backing, 4, 3)],
+    ];
+    for (const [kind, v] of views) {
+      const want = Buffer.from(backing, v.byteOffset, v.byteLength);
+      assert.equal(await a.send(v), v.byteLength, `${kind}: send`);
+      assert.ok((await b.recv(64)).equals(want), `${kind}: send`);
+      await a.sendAll(v);
+      assert.ok((await b.recv(64)).equals(want), `${kind}: sendAll`);
+      assert.equal(await a.sendmsg({ buffers: [v, "!"] }), v.byteLength + 1, `${kind}: sendmsg`);
+      assert.ok((await b.recv(64)).equals(Buffer.concat([want, Buffer.from("!")])), `${kind}: sendmsg`);
+      // Into a view: only its bytes change, and the count is in bytes.
+      const into = new ArrayBuffer(64);
+      const target = new (v.constructor as new (b: ArrayBuffer, o: number, n: number) => ArrayBufferView)(
+        into,
+        v.byteOffset,
+        v instanceof DataView ? v.byteLength : v.byteLength / (v as Uint16Array).BYTES_PER_ELEMENT,
+      );
+      const pending = b.recvInto(target);
+      await a.send(Buffer.alloc(64, 0xab));
+      assert.equal(await pending, 64, `${kind}: recvInto reports the real length (MSG_TRUNC)`);
+      const seen = new Uint8Array(into);
+      for (let i = 0; i < 64; i++) {
+        const inside = i >= v.byteOffset && i < v.byteOffset + v.byteLength;
+        assert.equal(seen[i], inside ? 0xab : 0, `${kind}: recvInto byte ${i}`);
+      }
+    }
+    a.close();
+    b.close();
+  });
+
   test("receives larger than 64 KiB waiting together each get their own bytes (the shared buffer grows meanwhile)", async () => {
     const [a, b] = track(socketpair("unix", "dgram"));
     a.setsockopt("SOL_SOCKET", "SO_SNDBUF", 1 << 20);
@@ -934,6 +973,67 @@ describe("waiting calls: abort, timeout, close", () => {
     await a.send("2");
     assert.deepEqual((await within(Promise.all([first, third]), "recvs")).map(String), ["1", "2"]);
     a.close();
+    b.close();
+  });
+
+  for (const [at, which] of [
+    [0, "first"],
+    [1, "middle"],
+    [2, "last"],
+  ] as const) {
+    test(`aborting the ${which} of three waiting calls keeps the others in order, and later calls queue behind them`, async () => {
+      // Reads on a datagram pair; writes on a stream pair with a full buffer.
+      const [a, b] = track(socketpair("unix", "dgram"));
+      const acs = [0, 1, 2].map(() => new AbortController());
+      const reads: Promise<Buffer | Datagram>[] = acs.map((ac) => b.recv(64, { signal: ac.signal }));
+      const { a: w, b: r, empty } = fullPair();
+      const wcs = [0, 1, 2].map(() => new AbortController());
+      const writes = wcs.map((ac, i) => w.send(`w${i}`, { signal: ac.signal }));
+      acs[at]!.abort();
+      wcs[at]!.abort();
+      await rejectsAbort(reads[at]!);
+      await rejectsAbort(writes[at]!);
+      // Calls made after the abort go behind the two left, in call order.
+      reads.push(b.recv(64), b.recvfrom(64));
+      writes.push(w.send("w3"), w.send("w4"));
+      for (const t of ["m0", "m1", "m2", "m3"]) await a.send(t);
+      const got = await within(Promise.all(reads.filter((_, i) => i !== at)), "reads");
+      assert.deepEqual(
+        got.map((v) => (Buffer.isBuffer(v) ? v.toString() : v.data.toString())),
+        ["m0", "m1", "m2", "m3"],
+      );
+      empty();
+      assert.deepEqual(await within(Promise.all(writes.filter((_, i) => i !== at)), "writes"), [2, 2, 2, 2]);
+      assert.equal(queued(r), ["w0", "w1", "w2", "w3", "w4"].filter((_, i) => i !== at).join(""));
+      for (const s of [a, b, w, r]) s.close();
+    });
+  }
+
+  test("a queued recv whose result is an error (EMSGSIZE) rejects alone; the one after it gets the next message", async () => {
+    const [a, b] = track(socketpair("unix", "dgram"));
+    const first = b.recv(4);
+    const second = b.recv(64);
+    await a.send("too long");
+    await a.send("next");
+    const err = await rejectsSys(first, "EMSGSIZE", "recv");
+    assert.equal((err as SocketError & { data: Buffer }).data.toString(), "too ");
+    assert.equal((await within(second, "second recv")).toString(), "next");
+    a.close();
+    b.close();
+  });
+
+  test("close while calls wait in both directions rejects every one of them ERR_SOCKET_CLOSED", async () => {
+    const { a, b } = fullPair();
+    const waiting = [a.recv(), a.send("x"), a.recvfrom(), a.sendAll(pattern(100_000)), a.recvInto(Buffer.alloc(8))];
+    await turn();
+    for (const p of waiting) assert.equal(await isPending(p), true);
+    a.close();
+    for (const [i, p] of waiting.entries()) await rejectsClosed(p, `call ${i}`);
+    // The peer sees the close: EOF after the bytes that went before it.
+    const sink = Buffer.alloc(65536);
+    let n;
+    while ((n = raw.recv(b.fd, sink, 0, sink.length, 0)) > 0);
+    assert.equal(n, 0);
     b.close();
   });
 
