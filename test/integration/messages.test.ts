@@ -479,6 +479,48 @@ describe("batched I/O", () => {
     );
   });
 
+  test("recvBatch names each datagram's own sender, across senders, sockets and families (decoded once per sender)", async () => {
+    // Two Unix senders whose names differ in their last byte only, an
+    // unnamed one, and UDP senders on two ports: interleaved in one batch and
+    // alternating between receiving sockets.
+    const tag = `sockit-batch-${process.pid}-${Date.now()}`;
+    const unixRx = [0, 1].map((i) => {
+      const s = track(new Socket("unix", "dgram"));
+      s.bind(`@${tag}-r${i}`);
+      return s;
+    });
+    const unixTx = ["x", "y"].map((c) => {
+      const s = track(new Socket("unix", "dgram"));
+      s.bind(`@${tag}-${c}`);
+      return s;
+    });
+    const unnamed = track(new Socket("unix", "dgram"));
+    const udpRx = udp("inet");
+    const udpTx = [udp("inet"), udp("inet")];
+    const path = (s: Socket): unknown => s.getsockname();
+    const expect: [Socket, Socket | null][] = [];
+    for (let round = 0; round < 2; round++) {
+      for (const [i, rx] of unixRx.entries()) {
+        for (const tx of [unixTx[i]!, unixTx[1 - i]!, unnamed, unixTx[i]!]) {
+          await tx.sendto(`${round}`, rx.getsockname());
+          expect.push([rx, tx === unnamed ? null : tx]);
+        }
+      }
+      for (const tx of [udpTx[0]!, udpTx[1]!, udpTx[1]!, udpTx[0]!]) {
+        await tx.sendto(`${round}`, udpRx.getsockname());
+        expect.push([udpRx, tx]);
+      }
+    }
+    for (const rx of [...unixRx, udpRx]) {
+      const mine = expect
+        .filter(([r]) => r === rx)
+        .map(([, tx]) => (tx === null ? { family: "unix", path: "" } : path(tx)));
+      const got: unknown[] = [];
+      while (got.length < mine.length) for (const d of await rx.recvBatch({ count: 64 })) got.push({ ...d.address });
+      assert.deepEqual(got, mine);
+    }
+  });
+
   test("recvBatch reports truncation per datagram", async () => {
     const [a, b] = socketpair("unix", "dgram").map(track) as [Socket, Socket];
     await a.sendBatch([{ data: Buffer.alloc(5, 1) }, { data: Buffer.alloc(50, 2) }]);
@@ -554,6 +596,54 @@ describe("batched I/O", () => {
         return true;
       },
     );
+  });
+
+  test("sendBatch on a stream: more than 1024 messages of every view kind, split mid-message under backpressure, arrive exactly", async () => {
+    const [a, b] = socketpair("unix", "stream").map(track) as [Socket, Socket];
+    a.setsockopt("SOL_SOCKET", "SO_SNDBUF", 4096);
+    b.setsockopt("SOL_SOCKET", "SO_RCVBUF", 4096);
+    // Each message is a view into the middle of a larger buffer (bytes around
+    // it that must not be sent), of an element size other than 1 for most,
+    // and numbered through its bytes; zero-length ones sit in between and on
+    // the 1024-message boundaries.
+    const expected: Buffer[] = [];
+    const msgs = Array.from({ length: 3000 }, (_, i) => {
+      if (i % 1024 === 1023 || i % 1024 === 0 || i % 97 === 5) {
+        expected.push(Buffer.alloc(0));
+        return { data: new Uint8Array(0) };
+      }
+      const bytes = 8 * (1 + ((i * 7919) % 300));
+      const backing = Buffer.alloc(bytes + 16, 0xee); // 0xee marks bytes outside the view
+      const inner = backing.subarray(8, 8 + bytes);
+      for (let k = 0; k < bytes; k++) inner[k] = (i + k) & 0xff;
+      expected.push(Buffer.from(inner));
+      const { buffer, byteOffset } = inner;
+      switch (i % 4) {
+        case 0:
+          return { data: new DataView(buffer, byteOffset, bytes) };
+        case 1:
+          return { data: new Uint16Array(buffer, byteOffset, bytes / 2) };
+        case 2:
+          return { data: new Float64Array(buffer, byteOffset, bytes / 8) };
+        default:
+          return { data: inner };
+      }
+    });
+    const want = Buffer.concat(expected);
+    const sending = a.sendBatch(msgs);
+    const parts: Buffer[] = [];
+    let got = 0;
+    while (got < want.length) {
+      const c = await b.recv(65536);
+      assert.notEqual(c.length, 0, "early EOF");
+      parts.push(c);
+      got += c.length;
+    }
+    assert.equal(await sending, 3000);
+    const all = Buffer.concat(parts);
+    assert.equal(all.length, want.length);
+    assert.ok(all.equals(want), "the bytes arrive as sent, in order, and only those");
+    assert.ok(parts.length > 1, "the batch went out in several writes");
   });
 
   test("a large sendBatch waits for buffer space and completes", async () => {
