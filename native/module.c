@@ -31,12 +31,14 @@ int sockit_arg_int64(napi_env env, napi_value v, int64_t *out) {
   return 0;
 }
 
+/* Bytes per element, or 0 for a type this header does not name. */
 static size_t typed_width(napi_typedarray_type type) {
   switch (type) {
+    case napi_int8_array: case napi_uint8_array: case napi_uint8_clamped_array: return 1;
     case napi_int16_array: case napi_uint16_array: return 2;
     case napi_int32_array: case napi_uint32_array: case napi_float32_array: return 4;
     case napi_float64_array: case napi_bigint64_array: case napi_biguint64_array: return 8;
-    default: return 1;
+    default: return 0;
   }
 }
 
@@ -44,10 +46,33 @@ int sockit_arg_bytes(napi_env env, napi_value v, void **data, size_t *len) {
   /* The common case first, in one Node-API call: a Buffer or other TypedArray
    * (asking for neither the ArrayBuffer nor the offset spares their handles).
    * Anything else fails it without throwing and takes the checks below. */
-  napi_typedarray_type ttype;
+  napi_typedarray_type ttype = (napi_typedarray_type)-1;
   size_t tcount;
   if (napi_get_typedarray_info(env, v, &ttype, &tcount, data, NULL, NULL) == napi_ok) {
-    *len = tcount * typed_width(ttype);
+    size_t width = typed_width(ttype);
+    if (width != 0) {
+      *len = tcount * width;
+      return 0;
+    }
+    /* A TypedArray of a kind newer than this header (Float16Array: Node 24+
+     * leaves `type` unwritten, later ones report napi_float16_array): its
+     * byteLength rather than a guessed element size, checked against the
+     * memory behind it (a getter could say anything). */
+    napi_value bl, ab;
+    int64_t n;
+    size_t off, ablen;
+    void *base;
+    if (napi_get_named_property(env, v, "byteLength", &bl) != napi_ok ||
+        napi_get_value_int64(env, bl, &n) != napi_ok ||
+        napi_get_typedarray_info(env, v, NULL, NULL, NULL, &ab, &off) != napi_ok ||
+        napi_get_arraybuffer_info(env, ab, &base, &ablen) != napi_ok || n < 0 || off > ablen ||
+        (uint64_t)n > ablen - off) {
+      bool pending = false;
+      napi_is_exception_pending(env, &pending);
+      if (!pending) napi_throw_type_error(env, "ERR_SOCKIT_NATIVE_ARGS", "bytes expected");
+      return -1;
+    }
+    *len = (size_t)n;
     return 0;
   }
   napi_valuetype t;
