@@ -55,8 +55,21 @@ export interface MessageHost {
   readonly family: number;
   readonly type: number;
   readonly closed: boolean;
-  /** Socket's #io: READ = 0, WRITE = 1; `attempt` returns a result or AGAIN; `flags` (MSG_DONTWAIT, MSG_ERRQUEUE, MSG_OOB) change how it waits. */
-  io(dir: 0 | 1, syscall: string, attempt: () => number, options?: WaitOptions, flags?: number): Promise<number>;
+  /**
+   * Socket's #io: READ = 0, WRITE = 1; `attempt` returns a result or AGAIN;
+   * `flags` (MSG_DONTWAIT, MSG_ERRQUEUE, MSG_OOB) change how it waits;
+   * `finish` turns the result into the call's value as the call is served,
+   * so that its promise settles in call order with the socket's other calls
+   * (a `.then` would settle it a microtask later).
+   */
+  io<T = number>(
+    dir: 0 | 1,
+    syscall: string,
+    attempt: () => number,
+    options?: WaitOptions,
+    flags?: number,
+    finish?: (n: number) => T,
+  ): Promise<T>;
 }
 
 const READ = 0;
@@ -300,15 +313,16 @@ function fdList(fds: unknown, syscall: string): () => number[] {
 // How a call waits: the socket's I/O primitive decides (MSG_DONTWAIT once,
 // MSG_ERRQUEUE/MSG_OOB by polling, everything else on readiness).
 
-function run(
+function run<T = number>(
   host: MessageHost,
   dir: 0 | 1,
   syscall: string,
   attempt: () => number,
   options: WaitOptions,
   flags: number,
-): Promise<number> {
-  return host.io(dir, syscall, attempt, options, flags);
+  finish?: (n: number) => T,
+): Promise<T> {
+  return host.io(dir, syscall, attempt, options, flags, finish);
 }
 
 // ---------------------------------------------------------------------------
@@ -590,7 +604,8 @@ export function recvmsg(host: MessageHost, options?: RecvmsgOptions): Promise<Re
     },
     o,
     flags,
-  ).then(() => result!);
+    () => result!,
+  );
 }
 
 /**
@@ -889,7 +904,8 @@ export function recvBatch(host: MessageHost, options?: RecvBatchOptions): Promis
     },
     o,
     flags,
-  ).then(() => result);
+    () => result,
+  );
 }
 
 /** The last sender a batch decoded: its family, sockaddr bytes and frozen address object. */

@@ -1421,8 +1421,14 @@ export class Socket {
       get closed() {
         return self.#closed;
       },
-      io: (dir, syscall, attempt, options, flags) =>
-        this.#io(dir, syscall, attempt, options, undefined, undefined, flags),
+      io: <T = number>(
+        dir: 0 | 1,
+        syscall: string,
+        attempt: () => number,
+        options?: WaitOptions,
+        flags?: number,
+        finish?: (n: number) => T,
+      ): Promise<T> => this.#io<T>(dir, syscall, attempt, options, finish, undefined, flags),
     };
   }
 

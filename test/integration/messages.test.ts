@@ -548,6 +548,20 @@ describe("batched I/O", () => {
     await assert.rejects(a.sendBatch([{ data: "gone" }]), { code: "EPIPE", syscall: "sendmmsg" });
   });
 
+  test("recvmsg and recvBatch waiting beside recv settle in call order", async () => {
+    const [a, b] = socketpair("unix", "dgram").map(track) as [Socket, Socket];
+    const order: string[] = [];
+    const calls = [
+      b.recvmsg({ size: 64 }).then(() => order.push("recvmsg")),
+      b.recv(64).then(() => order.push("recv")),
+      b.recvBatch({ count: 1, size: 64 }).then(() => order.push("recvBatch")),
+      b.recv(64).then(() => order.push("recv 2")),
+    ];
+    for (const m of ["1", "2", "3", "4"]) await a.send(m);
+    await Promise.all(calls);
+    assert.deepEqual(order, ["recvmsg", "recv", "recvBatch", "recv 2"]);
+  });
+
   test("sendBatch on a stream delivers every byte in order under backpressure (Node net peer reads)", async () => {
     const net = await import("node:net");
     const srv = net.createServer();
