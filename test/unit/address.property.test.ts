@@ -108,28 +108,37 @@ const ipv6Bytes = fc
   });
 const ipv4Bytes = fc.uint8Array({ minLength: 4, maxLength: 4 });
 
+/**
+ * Checks a parser against libc's inet_pton on random IP-ish strings, and that
+ * the run was not vacuous: both valid and invalid strings were compared.
+ */
+function agreesWithPton(
+  family: number,
+  strings: fc.Arbitrary<string>,
+  parse: (text: string) => Uint8Array | null,
+): void {
+  const seen: [number, number] = [0, 0];
+  fc.assert(
+    fc.property(strings, (text) => {
+      const want = pton(family, text);
+      const got = parse(text);
+      assert.deepEqual(
+        got === null ? null : [...got],
+        want === null ? null : [...want],
+        `text ${JSON.stringify(text)}`,
+      );
+      seen[want === null ? 0 : 1]++;
+    }),
+    { numRuns: RUNS * 5 },
+  );
+  assert.ok(
+    seen[0] > RUNS / 4 && seen[1] > RUNS / 4,
+    `valid/invalid mix too thin: ${seen[1]} valid, ${seen[0]} invalid`,
+  );
+}
+
 describe("parseIPv4 agrees with inet_pton(AF_INET)", () => {
-  test("on random IP-ish strings", () => {
-    const seen: [number, number] = [0, 0];
-    fc.assert(
-      fc.property(ipv4ish, (text) => {
-        const want = pton(AF.INET, text);
-        const got = parseIPv4(text);
-        assert.deepEqual(
-          got === null ? null : [...got],
-          want === null ? null : [...want],
-          `text ${JSON.stringify(text)}`,
-        );
-        seen[want === null ? 0 : 1]++;
-      }),
-      { numRuns: RUNS * 5 },
-    );
-    // Not vacuous: both valid and invalid strings were compared.
-    assert.ok(
-      seen[0] > RUNS / 4 && seen[1] > RUNS / 4,
-      `valid/invalid mix too thin: ${seen[1]} valid, ${seen[0]} invalid`,
-    );
-  });
+  test("on random IP-ish strings", () => agreesWithPton(AF.INET, ipv4ish, parseIPv4));
 
   test("on every address inet_ntop prints", () => {
     fc.assert(
@@ -143,26 +152,7 @@ describe("parseIPv4 agrees with inet_pton(AF_INET)", () => {
 });
 
 describe("parseIPv6 agrees with inet_pton(AF_INET6)", () => {
-  test("on random IP-ish strings", () => {
-    const seen: [number, number] = [0, 0];
-    fc.assert(
-      fc.property(ipv6ish, (text) => {
-        const want = pton(AF.INET6, text);
-        const got = parseIPv6(text);
-        assert.deepEqual(
-          got === null ? null : [...got],
-          want === null ? null : [...want],
-          `text ${JSON.stringify(text)}`,
-        );
-        seen[want === null ? 0 : 1]++;
-      }),
-      { numRuns: RUNS * 5 },
-    );
-    assert.ok(
-      seen[0] > RUNS / 4 && seen[1] > RUNS / 4,
-      `valid/invalid mix too thin: ${seen[1]} valid, ${seen[0]} invalid`,
-    );
-  });
+  test("on random IP-ish strings", () => agreesWithPton(AF.INET6, ipv6ish, parseIPv6));
 
   test("on every address inet_ntop prints, and on its uncompressed upper-case form", () => {
     fc.assert(
