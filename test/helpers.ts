@@ -3,7 +3,7 @@
  * directories, a hang guard, child processes (python3, node with tsx), and
  * capability checks. Real kernel only: nothing here mocks a syscall.
  */
-import { spawn, type ChildProcess } from "node:child_process";
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import {
   accessSync,
   constants as fsConstants,
@@ -279,3 +279,23 @@ export function runCli(args: string[], options: { prefix?: string[]; timeout?: n
     });
   });
 }
+
+/** Root with unshare(1) and ip(8): the tests that build a network namespace can run. */
+export const canUnshare =
+  process.getuid?.() === 0 && spawnSync("unshare", ["-n", "true"]).status === 0 && spawnSync("ip", ["-V"]).status === 0;
+
+/**
+ * Shell lines that, inside `unshare -n`, bring up lo and a veth pair whose end
+ * sk0 holds two addresses per family: 10.77.0.1 and .2/24, fd77::1 and ::2/64.
+ */
+export const TWO_ADDRESS_NETNS = [
+  "set -e",
+  "ip link set lo up",
+  "ip link add sk0 type veth peer name sk1",
+  "ip addr add 10.77.0.1/24 dev sk0",
+  "ip addr add 10.77.0.2/24 dev sk0",
+  "ip addr add fd77::1/64 dev sk0 nodad",
+  "ip addr add fd77::2/64 dev sk0 nodad",
+  "ip link set sk0 up",
+  "ip link set sk1 up",
+];

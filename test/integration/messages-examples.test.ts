@@ -5,10 +5,11 @@
  * a wildcard-bound server would answer from the wrong one without IP_PKTINFO.
  */
 import assert from "node:assert/strict";
-import { spawn, spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import { join } from "node:path";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
+import { TWO_ADDRESS_NETNS, canUnshare } from "../helpers.js";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 
@@ -43,23 +44,12 @@ test("udp-reply-from-dst answers from the address each query was sent to", async
   assert.match(r.out, /asked ::1, the answer came from ::1/);
 });
 
-const canUnshare =
-  process.getuid?.() === 0 && spawnSync("unshare", ["-n", "true"]).status === 0 && spawnSync("ip", ["-V"]).status === 0;
-
 test(
   "udp-reply-from-dst in a network namespace with two addresses per family",
   { skip: canUnshare ? false : "needs root, unshare(1) and ip(8)" },
   async () => {
     const script = [
-      "set -e",
-      "ip link set lo up",
-      "ip link add sk0 type veth peer name sk1",
-      "ip addr add 10.77.0.1/24 dev sk0",
-      "ip addr add 10.77.0.2/24 dev sk0",
-      "ip addr add fd77::1/64 dev sk0 nodad",
-      "ip addr add fd77::2/64 dev sk0 nodad",
-      "ip link set sk0 up",
-      "ip link set sk1 up",
+      ...TWO_ADDRESS_NETNS,
       `exec "${process.execPath}" --import tsx examples/udp-reply-from-dst.ts 10.77.0.1 10.77.0.2 fd77::1 fd77::2`,
     ].join("\n");
     const r = await run("unshare", ["-n", "sh", "-c", script]);

@@ -9,15 +9,12 @@
  * one probe of 100 ms so the test stays fast).
  */
 import assert from "node:assert/strict";
-import { spawn, spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, test } from "node:test";
 import { pathToFileURL } from "node:url";
-import { ENTRY, ROOT, tempDir } from "../helpers.js";
-
-const canUnshare =
-  process.getuid?.() === 0 && spawnSync("unshare", ["-n", "true"]).status === 0 && spawnSync("ip", ["-V"]).status === 0;
+import { canUnshare, ENTRY, ROOT, tempDir, TWO_ADDRESS_NETNS } from "../helpers.js";
 
 const tmp = tempDir("sockit-netns-");
 after(() => tmp.cleanup());
@@ -104,15 +101,7 @@ test(
     const program = join(tmp.path, "netns-program.mts");
     writeFileSync(program, PROGRAM);
     const script = [
-      "set -e",
-      "ip link set lo up",
-      "ip link add sk0 type veth peer name sk1",
-      "ip addr add 10.77.0.1/24 dev sk0",
-      "ip addr add 10.77.0.2/24 dev sk0",
-      "ip addr add fd77::1/64 dev sk0 nodad",
-      "ip addr add fd77::2/64 dev sk0 nodad",
-      "ip link set sk0 up",
-      "ip link set sk1 up",
+      ...TWO_ADDRESS_NETNS,
       // one unanswered neighbour probe of 100 ms, then ICMP host unreachable
       "for f in 4 6; do echo 1 > /proc/sys/net/ipv$f/neigh/sk0/mcast_solicit; echo 100 > /proc/sys/net/ipv$f/neigh/sk0/retrans_time_ms; done",
       `exec "${process.execPath}" --import tsx "${program}"`,
