@@ -147,7 +147,8 @@ describe("sockets in worker threads", () => {
         how === "process.exit"
           ? `setTimeout(() => process.exit(0), 20);`
           : how === "loop drains (unref'd waits)"
-            ? `for (const s of [idle, b, lst, c]) s.unref();`
+            ? // The loop drains once the main thread has looked at the fds (its "go" unrefs the port).
+              `for (const s of [idle, b, lst, c]) s.unref(); parentPort.once("message", () => parentPort.unref());`
             : ``;
       const w = start(LEAVE_OPEN + tail, { port });
       const conn = await within(srv.accept(), "accept the worker's connection");
@@ -155,6 +156,7 @@ describe("sockets in worker threads", () => {
       const { fds } = (await w.next()) as { fds: number[] };
       for (const fd of fds) assert.match(fdTarget(fd) ?? "", /^socket:/, `worker fd ${fd} is open while it runs`);
       if (how === "terminate") await w.worker.terminate();
+      else if (how === "loop drains (unref'd waits)") w.worker.postMessage("go");
       const code = await within(w.exited, "worker exit");
       assert.equal(code, how === "terminate" ? 1 : 0);
 
