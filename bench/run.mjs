@@ -44,8 +44,9 @@ const HELP = `usage: node bench/run.mjs [options]
   --only W1,W3         workloads to run (W1..W6, R = robustness scenario)
   --transport a,b      tcp, tcp6 (TCP over ::1), udp, unix-stream, unix-dgram,
                        unix-seqpacket, icmp (W1: echo over a raw socket)
-  --impl a,b           sockit, node, unix-dgram, node-unix-socket, raw-socket (icmp),
-                       c, python, socat, socat-b256k (W6)
+  --impl a,b           sockit, sockit-net (W3: toNetSocket()), node, unix-dgram,
+                       node-unix-socket, raw-socket (icmp), c, python,
+                       socat, socat-b256k (W6)
   --rounds N           measured rounds per case (default 5, quick 3)
   --secs S             seconds per measurement (default 0.4, quick 0.1)
   --sockets N          W5 connection count (default 10000, quick 2000)

@@ -81,7 +81,7 @@ const node = (file) => (role, w, t, params) => [
 ];
 
 /**
- * kind: "subject" (sockit), "builtin" (Node), "peer" (npm), "baseline" (C),
+ * kind: "subject" (sockit, and sockit-net: sockit sockets handed to Node), "builtin" (Node), "peer" (npm), "baseline" (C),
  * "context" (Python). `can(w, t)` says whether it has that workload.
  */
 export const IMPLS = {
@@ -90,6 +90,14 @@ export const IMPLS = {
     // W6 measures the CLI relay (dist/cli/main.js), W1–W5 the library.
     can: (w, t) => w !== "W6" || STREAMS.includes(t),
     argv: node("sockit.mjs"),
+  },
+  // W3 only: sockit makes and connects the sockets (connect, accept), then
+  // hands each to Node with toNetSocket(); the bytes move through Node's own
+  // net.Socket. Issue 7 expects it equal to Node's net row.
+  "sockit-net": {
+    kind: "subject",
+    can: (w, t) => w === "W3" && BULK.includes(t),
+    argv: (role, w, t, params) => node("sockit.mjs")(role, w, t, { ...params, toNet: true }),
   },
   node: {
     kind: "builtin",

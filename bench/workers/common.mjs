@@ -12,6 +12,7 @@
 //         "RUN <seconds>" runs the workload once and prints one JSON line
 //         ({ops|sent|bytes, secs, ...}); exits when stdin closes.
 // Any line starting with "ERROR" tells the orchestrator this side failed.
+import { once } from "node:events";
 import { createInterface } from "node:readline";
 
 /** Size of a W1/W2 message. */
@@ -210,4 +211,30 @@ async function settle() {
   await sleep(50);
   globalThis.gc?.();
   await sleep(50);
+}
+
+/**
+ * W2/W3 over a Node net.Socket: write() until it says false, then wait for
+ * 'drain' (Node's row, and sockit-net's after toNetSocket()).
+ */
+export function streamFlood(c, buf) {
+  return {
+    async run(secs) {
+      let sent = 0;
+      const t0 = now();
+      const end = t0 + secs;
+      let t = t0;
+      while (t < end) {
+        for (let i = 0; i < 64; i++) {
+          sent++;
+          if (!c.write(buf)) {
+            await once(c, "drain");
+            break;
+          }
+        }
+        t = now();
+      }
+      return { sent, bytes: sent * buf.length, secs: t - t0 };
+    },
+  };
 }

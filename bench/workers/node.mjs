@@ -4,7 +4,7 @@
 import dgram from "node:dgram";
 import { once } from "node:events";
 import net from "node:net";
-import { CHUNK, MSG, hostPort, inWindows, joinHostPort, main, now } from "./common.mjs";
+import { CHUNK, MSG, hostPort, inWindows, joinHostPort, main, now, streamFlood } from "./common.mjs";
 
 const msg = Buffer.alloc(MSG, "p");
 const chunk = Buffer.alloc(CHUNK, "w");
@@ -86,29 +86,6 @@ function pingPong(emitter, event, send) {
         emitter.on(event, onData);
         send(msg);
       }),
-  };
-}
-
-/** W2/W3 over a stream: write() until it says false, then wait for 'drain'. */
-function streamFlood(c, buf) {
-  return {
-    async run(secs) {
-      let sent = 0;
-      const t0 = now();
-      const end = t0 + secs;
-      let t = t0;
-      while (t < end) {
-        for (let i = 0; i < 64; i++) {
-          sent++;
-          if (!c.write(buf)) {
-            await once(c, "drain");
-            break;
-          }
-        }
-        t = now();
-      }
-      return { sent, bytes: sent * buf.length, secs: t - t0 };
-    },
   };
 }
 

@@ -17,6 +17,7 @@ import {
   joinHostPort,
   main,
   now,
+  streamFlood,
 } from "./common.mjs";
 
 let sockit;
@@ -95,7 +96,7 @@ async function server(workload, transport, params, counters) {
   } else {
     nodelay(s, transport);
     s.listen(params.backlog ?? 4096);
-    acceptLoop(s, workload, transport, counters).catch(crash);
+    acceptLoop(s, workload, transport, counters, params.toNet).catch(crash);
   }
   return addressText(s.getsockname());
 }
@@ -104,7 +105,7 @@ function crash(e) {
   throw e; // reaches common.mjs's unhandledRejection handler: "ERROR ..."
 }
 
-async function acceptLoop(s, workload, transport, counters) {
+async function acceptLoop(s, workload, transport, counters, toNet) {
   for (;;) {
     const c = await s.accept();
     counters.accepted++;
@@ -113,6 +114,13 @@ async function acceptLoop(s, workload, transport, counters) {
       continue;
     }
     nodelay(c, transport);
+    if (toNet) {
+      // sockit-net: Node's net.Socket reads from here on.
+      const n = c.toNetSocket();
+      n.on("data", (d) => counters.count(d.length));
+      n.on("error", noop);
+      continue;
+    }
     const loop =
       workload === "W1"
         ? echo(c, transport)
@@ -194,6 +202,7 @@ async function client(workload, transport, params, address) {
   const stream = type === "stream";
   if (workload === "W1") return { run: (secs) => pingPong(s, stream, secs) };
   if (workload === "W2") return { run: (secs) => flood(s, msg, secs, false) };
+  if (params.toNet) return streamFlood(s.toNetSocket(), chunk); // sockit-net: Node's net.Socket writes
   return { run: (secs) => flood(s, chunk, secs, true) };
 }
 
