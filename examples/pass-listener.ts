@@ -78,8 +78,10 @@ if (process.argv[2] === "--successor") {
     }
     const client = new Socket("inet", "stream");
     try {
-      await client.connect(address, { timeout: 5000 });
-      answers.push((await client.recv(64, { timeout: 5000 })).toString().trim());
+      // Generous: a connection made during the handover waits in the queue until
+      // the successor (a new Node process) has started and accepts it.
+      await client.connect(address, { timeout: 20_000 });
+      answers.push((await client.recv(64, { timeout: 20_000 })).toString().trim());
     } catch (e) {
       failures++;
       console.log(`client: connection ${i} failed: ${(e as Error).message}`);

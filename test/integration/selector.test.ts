@@ -54,13 +54,13 @@ describe("Selector", () => {
     sel.register(c, EVENT_READ, "c");
     const p = sel.select(5000);
     setTimeout(() => void d.send("1"), 30);
-    setTimeout(() => void b.send("2"), 200);
     const first = await p;
     assert.deepEqual(
       first.map(([k]) => k.data),
       ["c"],
     );
     await c.recv(10);
+    setTimeout(() => void b.send("2"), 30);
     const second = await sel.select(5000);
     assert.deepEqual(
       second.map(([k]) => k.data),

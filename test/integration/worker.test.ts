@@ -143,12 +143,13 @@ describe("sockets in worker threads", () => {
       const [ma, mb] = socketpair("unix", "dgram");
       const mainWait = mb.recv();
       const before = openFds();
+      // The worker ends once the main thread has looked at its fds (the "go"
+      // message): ending on its own, it could close them before that look.
       const tail =
         how === "process.exit"
-          ? `setTimeout(() => process.exit(0), 20);`
+          ? `parentPort.once("message", () => process.exit(0));`
           : how === "loop drains (unref'd waits)"
-            ? // The loop drains once the main thread has looked at the fds (its "go" unrefs the port).
-              `for (const s of [idle, b, lst, c]) s.unref(); parentPort.once("message", () => parentPort.unref());`
+            ? `for (const s of [idle, b, lst, c]) s.unref(); parentPort.once("message", () => parentPort.unref());`
             : ``;
       const w = start(LEAVE_OPEN + tail, { port });
       const conn = await within(srv.accept(), "accept the worker's connection");
@@ -156,7 +157,7 @@ describe("sockets in worker threads", () => {
       const { fds } = (await w.next()) as { fds: number[] };
       for (const fd of fds) assert.match(fdTarget(fd) ?? "", /^socket:/, `worker fd ${fd} is open while it runs`);
       if (how === "terminate") await w.worker.terminate();
-      else if (how === "loop drains (unref'd waits)") w.worker.postMessage("go");
+      else w.worker.postMessage("go");
       const code = await within(w.exited, "worker exit");
       assert.equal(code, how === "terminate" ? 1 : 0);
 
