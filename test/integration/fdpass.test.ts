@@ -29,6 +29,7 @@ import { CMSG_LEN, CMSG_SPACE } from "../../src/control.js";
 import { MSG, SCM, SO } from "../../src/constants.js";
 import { acceptAllowed, peerAllowed, peerCredentials, peerGroups, recvFds, sendFds } from "../../src/messages.js";
 import { Socket, socketpair } from "../../src/socket.js";
+import { turn } from "../helpers.js";
 
 setFlagsFromString("--expose-gc");
 const gc = runInNewContext("gc") as () => void;
@@ -303,7 +304,12 @@ describe("fd passing", () => {
       const ac = new AbortController();
       const half = b.recvmsg({ size: 10, flags: MSG.WAITALL, maxFds: 2, signal: ac.signal });
       await a.sendmsg({ buffers: ["half"], fds: [f, f] });
-      await new Promise((res) => setTimeout(res, 20));
+      // abort only once the waiting call has read "half" (and taken its fds) off the queue
+      const deadline = Date.now() + 10_000;
+      while (b.bytesAvailable() > 0) {
+        if (Date.now() > deadline) throw new Error("the waiting MSG_WAITALL recvmsg did not read 'half' within 10 s");
+        await turn();
+      }
       ac.abort();
       await assert.rejects(half, { name: "AbortError" });
       // EOF ends the wait with what came
@@ -564,17 +570,40 @@ describe("credentials", () => {
 // ---------------------------------------------------------------------------
 // Interop with CPython (socket.send_fds / recv_fds, sendmsg / recvmsg).
 
-function python(script: string, args: string[]): { done: Promise<string> } {
+/**
+ * Runs a Python script; `done` resolves with its stdout when it exits 0. A
+ * script still running after `timeout` ms is killed (and `done` rejects);
+ * `kill()` (for a test's `finally`) ends one the test no longer waits for.
+ */
+function python(script: string, args: string[], timeout = 20_000): { done: Promise<string>; kill: () => void } {
   const child = spawn("python3", ["-c", script, ...args], { stdio: ["ignore", "pipe", "pipe"] });
   let out = "";
   let err = "";
+  let timedOut = false;
   child.stdout.on("data", (d) => (out += d));
   child.stderr.on("data", (d) => (err += d));
+  const kill = (): void => {
+    if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+  };
+  const timer = setTimeout(() => {
+    timedOut = true;
+    kill();
+  }, timeout);
   const done = new Promise<string>((res, rej) => {
-    child.on("error", rej);
-    child.on("close", (code) => (code === 0 ? res(out) : rej(new Error(`python3 exited ${code}: ${err}`))));
+    child.on("error", (e) => {
+      clearTimeout(timer);
+      rej(e);
+    });
+    child.on("close", (code, signal) => {
+      clearTimeout(timer);
+      if (code === 0) res(out);
+      else if (timedOut) rej(new Error(`python3 did not finish within ${timeout} ms and was killed: ${err}`));
+      else rej(new Error(`python3 exited ${code ?? signal}: ${err}`));
+    });
   });
-  return { done };
+  // a test that fails before awaiting `done` must not also leave an unhandled rejection
+  done.catch(() => {});
+  return { done, kill };
 }
 
 describe("interop with CPython", { skip: spawnSyncOk() ? false : "python3 is not available" }, () => {
@@ -610,17 +639,21 @@ for f in fds: os.close(f)
 `,
         [path, join(dir, "python-file")],
       );
-      const conn = await server.accept({ timeout: 10000 });
-      const m = await recvFds(conn, 100, 4);
-      assert.equal(m.data.toString(), "from python");
-      assert.equal(m.fds.length, 1);
-      assert.equal(readFd(m.fds[0]!), "opened by python");
-      closeSync(m.fds[0]!);
-      const f = openSync(mine, "r");
-      await sendFds(conn, "from sockit", [f]);
-      closeSync(f);
-      assert.deepEqual((await py.done).trim().split("\n"), ["from sockit", "1", "opened by sockit"]);
-      conn.close();
+      try {
+        const conn = await server.accept({ timeout: 10000 });
+        const m = await recvFds(conn, 100, 4);
+        assert.equal(m.data.toString(), "from python");
+        assert.equal(m.fds.length, 1);
+        assert.equal(readFd(m.fds[0]!), "opened by python");
+        closeSync(m.fds[0]!);
+        const f = openSync(mine, "r");
+        await sendFds(conn, "from sockit", [f]);
+        closeSync(f);
+        assert.deepEqual((await py.done).trim().split("\n"), ["from sockit", "1", "opened by sockit"]);
+        conn.close();
+      } finally {
+        py.kill();
+      }
     });
   });
 
@@ -642,22 +675,26 @@ s.recv(1)
 `,
       [path],
     );
-    const conn = await server.accept({ timeout: 10000 });
-    conn.setsockopt("SOL_SOCKET", "SO_PASSCRED", true);
-    // Python enabled SO_PASSCRED before connecting, so the kernel adds ours anyway
-    await conn.sendmsg({
-      buffers: ["hi"],
-      credentials: { pid: process.pid, uid: process.getuid!(), gid: process.getgid!() },
-    });
-    const m = await conn.recvmsg({ size: 100 });
-    assert.equal(m.data.toString(), "py creds");
-    const creds = m.credentials!;
-    assert.equal(creds.uid, process.getuid!());
-    conn.shutdown("write");
-    const lines = (await py.done).trim().split("\n");
-    assert.equal(lines[0], `${process.pid} ${process.getuid!()} ${process.getgid!()}`);
-    assert.equal(String(creds.pid), lines[1]);
-    conn.close();
+    try {
+      const conn = await server.accept({ timeout: 10000 });
+      conn.setsockopt("SOL_SOCKET", "SO_PASSCRED", true);
+      // Python enabled SO_PASSCRED before connecting, so the kernel adds ours anyway
+      await conn.sendmsg({
+        buffers: ["hi"],
+        credentials: { pid: process.pid, uid: process.getuid!(), gid: process.getgid!() },
+      });
+      const m = await conn.recvmsg({ size: 100 });
+      assert.equal(m.data.toString(), "py creds");
+      const creds = m.credentials!;
+      assert.equal(creds.uid, process.getuid!());
+      conn.shutdown("write");
+      const lines = (await py.done).trim().split("\n");
+      assert.equal(lines[0], `${process.pid} ${process.getuid!()} ${process.getgid!()}`);
+      assert.equal(String(creds.pid), lines[1]);
+      conn.close();
+    } finally {
+      py.kill();
+    }
   });
 
   test("Python recvmsg reads sockit's gathered buffers and fds on a datagram socket", async () => {
@@ -681,14 +718,18 @@ for f in fds: os.close(f)
 `,
       [dpath, join(dir, "py-dgram-peer.sock")],
     );
-    const ready = await d.recvmsg({ timeout: 10000 });
-    assert.equal(ready.data.toString(), "ready");
-    assert.deepEqual(ready.address, { family: "unix", path: join(dir, "py-dgram-peer.sock") });
-    const f = openSync(fileWith("dgram fd"), "r");
-    await d.sendmsg({ buffers: ["ga", "th", "er"], fds: [f, f, f], address: ready.address! });
-    closeSync(f);
-    assert.deepEqual((await py.done).trim().split("\n"), ["gather 3 0", "dgram fd"]);
-    d.close();
+    try {
+      const ready = await d.recvmsg({ timeout: 10000 });
+      assert.equal(ready.data.toString(), "ready");
+      assert.deepEqual(ready.address, { family: "unix", path: join(dir, "py-dgram-peer.sock") });
+      const f = openSync(fileWith("dgram fd"), "r");
+      await d.sendmsg({ buffers: ["ga", "th", "er"], fds: [f, f, f], address: ready.address! });
+      closeSync(f);
+      assert.deepEqual((await py.done).trim().split("\n"), ["gather 3 0", "dgram fd"]);
+      d.close();
+    } finally {
+      py.kill();
+    }
   });
 });
 
