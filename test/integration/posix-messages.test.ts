@@ -13,7 +13,7 @@ import { AF, IPPROTO, MSG, SCM, SOCK } from "../../src/constants.js";
 import { CMSG_LEN } from "../../src/control.js";
 import * as posix from "../../src/posix.js";
 import { Socket } from "../../src/socket.js";
-import { fdCount, tempDir } from "../helpers.js";
+import { fdCount, tempDir, within } from "../helpers.js";
 
 const fds: number[] = [];
 function own(fd: number): number {
@@ -178,16 +178,26 @@ describe("posix.sendmsg / posix.recvmsg", () => {
 
   test("blocks the thread until a message comes (a child writes later)", async () => {
     const [a, b] = pair();
+    // The blocking call stops the event loop, so no test timeout could end it:
+    // if the child never writes (it failed to start, was killed...), the
+    // kernel's receive timeout does, and the call throws instead of hanging.
+    posix.setsockopt(b, "SOL_SOCKET", "SO_RCVTIMEO", 30_000);
     const child = spawn(process.execPath, ["-e", "setTimeout(() => require('fs').writeSync(3, 'late'), 300)"], {
       stdio: ["ignore", "ignore", "inherit", a],
     });
-    const exited = new Promise((res) => child.on("exit", res));
-    const t0 = performance.now();
-    const m = posix.recvmsg(b, { size: 16 });
-    const waited = performance.now() - t0;
-    assert.equal(m.data.toString(), "late");
-    assert.ok(waited >= 150, `recvmsg returned after ${waited.toFixed(0)} ms`);
-    await exited;
+    // 'close' also comes after a failed spawn (which has 'error' and no 'exit')
+    const closed = new Promise((res) => child.on("close", res));
+    child.on("error", () => {});
+    try {
+      const t0 = performance.now();
+      const m = posix.recvmsg(b, { size: 16 });
+      const waited = performance.now() - t0;
+      assert.equal(m.data.toString(), "late");
+      assert.ok(waited >= 150, `recvmsg returned after ${waited.toFixed(0)} ms`);
+    } finally {
+      if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+      await within(closed, "the writing child's exit");
+    }
   });
 
   test("IP_PKTINFO: the destination on receive, the source chosen on send", () => {
