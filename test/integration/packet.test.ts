@@ -151,13 +151,26 @@ describe("packet sockets on a veth in a namespace", () => {
       await S.ping("${NET.ra}", { count: 1, mode: "raw" });
       const t = new S.Socket("inet", "stream");
       await t.connect("${NET.ra}:80").catch(() => {});
-      await new Promise((r) => setTimeout(r, 100));
+      // How many packets each filter should see. R's port unreachables are
+      // not awaited by anything above, so each socket is read (up to a
+      // deadline) until its count has come, then drained of any extra.
+      const expected = {
+        "udp and port 7000": 2,
+        "udp and dst port 7001": 1,
+        "icmp": 4,
+        "ip6 and udp": 1,
+        "tcp and host ${NET.ra}": 2,
+        "asm: udp, cooked": 2,
+        "raw array: nothing": 0,
+      };
+      const deadline = Date.now() + 4000;
       const got = {};
       for (const [k, s] of Object.entries(socks)) {
         got[k] = [];
         for (;;) {
+          const wait = got[k].length < expected[k] ? deadline - Date.now() : 0;
           let d;
-          try { d = await s.recvfrom(65536, { flags: S.MSG.DONTWAIT }); } catch { break; }
+          try { d = await s.recvfrom(65536, wait > 0 ? { timeout: wait } : { flags: S.MSG.DONTWAIT }); } catch { break; }
           const cooked = k.includes("cooked");
           const proto = cooked ? d.address.protocol : S.decodeEthernet(d.data).etherType;
           const ipBytes = cooked ? d.data : S.decodeEthernet(d.data).payload;
@@ -187,13 +200,24 @@ describe("packet sockets on a veth in a namespace", () => {
         "both families",
       );
       assert.deepEqual(r.got["udp and dst port 7001"], [udp7001]);
-      // R answers the UDP datagrams with port unreachable (type 3), then the ping (8 → 0).
-      assert.deepEqual(r.got["icmp"], [
-        `icmp3 ${NET.ra}>${NET.a}`,
-        `icmp3 ${NET.ra}>${NET.a}`,
-        `icmp8 ${NET.a}>${NET.ra}`,
-        `icmp0 ${NET.ra}>${NET.a}`,
-      ]);
+      // R answers the two UDP datagrams with port unreachable (type 3) and the
+      // ping (8 → 0). The port unreachables are not awaited, so they may come
+      // after the ping: only the echo's request-before-reply order is fixed.
+      const icmp = r.got["icmp"]!;
+      assert.deepEqual(
+        [...icmp].sort(),
+        [
+          `icmp0 ${NET.ra}>${NET.a}`,
+          `icmp3 ${NET.ra}>${NET.a}`,
+          `icmp3 ${NET.ra}>${NET.a}`,
+          `icmp8 ${NET.a}>${NET.ra}`,
+        ],
+        icmp.join(", "),
+      );
+      assert.ok(
+        icmp.indexOf(`icmp8 ${NET.a}>${NET.ra}`) < icmp.indexOf(`icmp0 ${NET.ra}>${NET.a}`),
+        `the echo request comes before its reply: ${icmp.join(", ")}`,
+      );
       assert.deepEqual(r.got["ip6 and udp"], [`udp6 ${NET.a6}>${NET.ra6}:7000`]);
       const tcp = r.got[`tcp and host ${NET.ra}`]!;
       assert.equal(tcp[0], `tcp ${NET.a}>${NET.ra}:80`, "the SYN");
