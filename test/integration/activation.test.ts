@@ -13,6 +13,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { after, describe, test } from "node:test";
 import { Socket, createConnection, listenFds, notify, socketpair } from "../../src/index.js";
+import { sleep } from "../helpers.js";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), "sockit-activation-"));
@@ -143,9 +144,18 @@ describe("listenFds", () => {
     });
     children.add(child);
     let out = "";
+    let err = "";
     child.stdout!.setEncoding("utf8").on("data", (d: string) => (out += d));
+    child.stderr!.setEncoding("utf8").on("data", (d: string) => (err += d));
     const exited = new Promise<number | null>((r) => child.on("close", (code) => r(code)));
-    while (!out.includes("ready")) await new Promise((r) => setTimeout(r, 20));
+    const deadline = Date.now() + 20_000;
+    while (!out.includes("ready")) {
+      if (child.exitCode !== null || child.signalCode !== null)
+        throw new Error(`the example exited before printing 'ready'; stdout: ${out}; stderr: ${err}`);
+      if (Date.now() > deadline)
+        throw new Error(`the example did not print 'ready' within 20 s; stdout: ${out}; stderr: ${err}`);
+      await sleep(20);
+    }
     assert.match(out, /serving stand-alone on .*standalone\.sock/);
     assert.doesNotMatch(out, /told the service manager/);
     const c = new Socket("unix", "stream");
