@@ -17,7 +17,8 @@
 //   * W1 runs twice: client and server pinned to one CPU ("same core",
 //     which shows software overhead; judge on this) and pinned to different
 //     CPUs ("across cores", dominated by the wake-up of the other CPU);
-//   * W5 (memory) starts fresh processes per round, since it measures them;
+//   * W5 (memory) starts fresh processes per round, since it measures them,
+//     and so does W3 (bulk), whose rate belongs to a pair of processes;
 //   * W6 (relay) starts a source, a relay and a sink per measurement
 //     (lib/relay.mjs); rounds rotate the relays the same way.
 //
@@ -307,15 +308,23 @@ async function runCase(c, impls, tmp, opts) {
     return rows;
   }
 
-  if (c.workload === "W5") {
-    // Fresh processes every round: RSS is what is measured.
-    for (let round = 0; round < opts.memRounds; round++) {
+  if (c.workload === "W5" || c.workload === "W3") {
+    // Fresh processes every round. W5: RSS is what is measured. W3: one pair
+    // of processes (and its connection) keeps its bulk rate from round to
+    // round while pairs differ by up to 2× (socket memory, segment sizes, TCP
+    // windows), so a pair per round, warmed up first, lets the median see
+    // several: the ratio of two rows that run the same code (sockit-net and
+    // node over TCP) moved 0.65–1.20 across runs with one pair per case and
+    // 1.05–1.09 with a pair per round.
+    const w3 = c.workload === "W3";
+    for (let round = 0; round < (w3 ? opts.rounds : opts.memRounds); round++) {
       for (const impl of rotate(impls, round)) {
         if (byImpl[impl].error && !byImpl[impl].samples.length) continue;
         let pair;
         try {
           pair = await startPair(c, impl, tmp, opts);
-          record(byImpl[impl], await measure(c, pair, 0, opts));
+          if (w3) await measure(c, pair, opts.warm, opts);
+          record(byImpl[impl], await measure(c, pair, w3 ? opts.secs : 0, opts));
         } catch (e) {
           fail(impl, e);
         } finally {
