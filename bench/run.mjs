@@ -308,14 +308,15 @@ async function runCase(c, impls, tmp, opts) {
     return rows;
   }
 
-  if (c.workload === "W5" || c.workload === "W3") {
+  if (c.workload === "W5" || (c.workload === "W3" && !opts.quick)) {
     // Fresh processes every round. W5: RSS is what is measured. W3: one pair
     // of processes (and its connection) keeps its bulk rate from round to
     // round while pairs differ by up to 2× (socket memory, segment sizes, TCP
     // windows), so a pair per round, warmed up first, lets the median see
     // several: the ratio of two rows that run the same code (sockit-net and
     // node over TCP) moved 0.65–1.20 across runs with one pair per case and
-    // 1.05–1.09 with a pair per round.
+    // 1.05–1.09 with a pair per round. (--quick keeps one pair per case, for
+    // its minute.)
     const w3 = c.workload === "W3";
     for (let round = 0; round < (w3 ? opts.rounds : opts.memRounds); round++) {
       for (const impl of rotate(impls, round)) {
