@@ -1421,14 +1421,9 @@ export class Socket {
       get closed() {
         return self.#closed;
       },
-      io: <T = number>(
-        dir: 0 | 1,
-        syscall: string,
-        attempt: () => number,
-        options?: WaitOptions,
-        flags?: number,
-        finish?: (n: number) => T,
-      ): Promise<T> => this.#io<T>(dir, syscall, attempt, options, finish, undefined, flags),
+      // Typed by MessageHost["io"] (the return type above).
+      io: (dir, syscall, attempt, options, flags, finish) =>
+        this.#io(dir, syscall, attempt, options, finish, undefined, flags),
     };
   }
 
