@@ -27,10 +27,11 @@
  * that set: a worker that ends without closing its sockets leaks nothing), and
  * removes itself when the last close callback has run, so the loop can close.
  *
- * Runtimes. The backend is chosen once per env, at load: libuv's uv_poll where
- * the runtime has it (Node, Deno), the epoll thread of poller_epoll_linux.c where
- * it does not (Bun: its uv_poll_init panics the process) or where
- * SOCKIT_POLLER=epoll asks for it (to measure or test that backend on Node).
+ * Runtimes. The backend is chosen once per env, at load: libuv's uv_poll on
+ * Node, the epoll thread of poller_epoll_linux.c on Bun (its uv_poll_init panics
+ * the process) and Deno (its uv_poll reports once per start; see
+ * sockit_init_poller), or wherever SOCKIT_POLLER=epoll asks for it (to measure
+ * or test that backend on Node).
  * The JS side sees the same five functions and the same event bits either way.
  */
 #include "poller.h"
@@ -329,12 +330,16 @@ napi_status sockit_init_poller(napi_env env, napi_value exports) {
     return st;
   }
   s->runtime = detect_runtime(env);
-  /* SOCKIT_POLLER=epoll forces the epoll backend (tests, the bench); "uv" is
-   * honoured only where libuv's poll exists. */
+  /* libuv's uv_poll on Node. Bun has none (uv_poll_init panics). Deno has one
+   * that reports readiness once per uv_poll_start (Deno 2.9: a second datagram
+   * on a watcher left started is never reported — test/runtimes/subset.mjs
+   * loses it), while sockit keeps a watcher started across wakeups, as libuv's
+   * level-triggered poll allows: both get the epoll thread. SOCKIT_POLLER
+   * chooses either ("uv" is honoured only where uv_poll exists: not on Bun). */
   const char *force = getenv("SOCKIT_POLLER");
-  s->backend = s->runtime == SOCKIT_RT_BUN || (force && strcmp(force, "epoll") == 0)
-                   ? SOCKIT_BACKEND_EPOLL
-                   : SOCKIT_BACKEND_UV;
+  if (force && strcmp(force, "epoll") == 0) s->backend = SOCKIT_BACKEND_EPOLL;
+  else if (force && strcmp(force, "uv") == 0 && s->runtime != SOCKIT_RT_BUN) s->backend = SOCKIT_BACKEND_UV;
+  else s->backend = s->runtime == SOCKIT_RT_NODE ? SOCKIT_BACKEND_UV : SOCKIT_BACKEND_EPOLL;
   napi_property_descriptor props[] = {
 #define FN(name, fn) {name, NULL, fn, NULL, NULL, NULL, napi_enumerable, NULL}
       FN("pollerNew", p_new),
