@@ -518,7 +518,7 @@ static napi_value t_inet_ntop(napi_env env, napi_callback_info info) {
   ARGS(2);
   INT_ARG(0, af);
   BYTES_ARG(1, src, len);
-  if ((af == AF_INET && len < 4) || (af == AF_INET6 && len < 16)) return bad_range(env, __func__);
+  if ((af == AF_INET && len != 4) || (af == AF_INET6 && len != 16)) return bad_range(env, __func__);
   char out[INET6_ADDRSTRLEN];
   if (!inet_ntop(af, src, out, sizeof out)) return sockit_int(env, -(int64_t)errno);
   napi_value s;

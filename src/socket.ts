@@ -35,7 +35,15 @@ import {
 } from "./names.js";
 import { type GetOptionOptions, type OptionInput, type OptionValue, getOption, setOption } from "./options/index.js";
 import * as raw from "./raw/index.js";
-import { type WaitOptions, checkFlags, checkSize, checkWait, toBytes } from "./validate.js";
+import {
+  type WaitOptions,
+  DEFAULT_BACKLOG,
+  checkBacklog,
+  checkFlags,
+  checkSize,
+  checkWait,
+  toBytes,
+} from "./validate.js";
 import { AGAIN, describe, native, type PollerHandle } from "./raw/index.js";
 import {
   type BatchDatagram,
@@ -733,13 +741,16 @@ export class Socket {
 
   /**
    * Marks a stream or seqpacket socket as accepting connections. Wraps `listen(2)`.
-   * @param backlog queue length (default 511, as Node; the kernel caps it at somaxconn)
+   * @param backlog queue length (default SOMAXCONN, see DEFAULT_BACKLOG; the kernel caps it at
+   *   net.core.somaxconn); a negative backlog is taken as 0, as POSIX and CPython do
    * @see https://man7.org/linux/man-pages/man2/listen.2.html
-   * @throws SocketError EOPNOTSUPP (datagram sockets), EADDRINUSE; Error ERR_SOCKET_CLOSED.
+   * @throws SocketError EOPNOTSUPP (datagram sockets), EADDRINUSE; RangeError ERR_OUT_OF_RANGE
+   *   (outside the C int range); TypeError ERR_INVALID_ARG_TYPE; Error ERR_SOCKET_CLOSED.
    */
-  listen(backlog = 511): void {
+  listen(backlog: number = DEFAULT_BACKLOG): void {
+    const n = checkBacklog(backlog, "listen");
     this.#check("listen");
-    raw.listen(this.#fd, raw.checkInt(backlog, "listen: backlog", 0));
+    raw.listen(this.#fd, n);
   }
 
   /**
@@ -1235,16 +1246,23 @@ export class Socket {
    * Shuts down part of a full-duplex connection: "read", "write" (sends FIN;
    * the peer reads EOF) or "both". Wraps `shutdown(2)`.
    * @see https://man7.org/linux/man-pages/man2/shutdown.2.html
-   * @throws SocketError ENOTCONN; TypeError ERR_INVALID_ARG_VALUE; Error ERR_SOCKET_CLOSED.
+   * @throws SocketError ENOTCONN, EINVAL (a number that is no SHUT_* value); TypeError
+   *   ERR_INVALID_ARG_VALUE; RangeError ERR_OUT_OF_RANGE (a number outside the C int range,
+   *   never wrapped); Error ERR_SOCKET_CLOSED.
    */
   shutdown(how: ShutdownHow = "both"): void {
-    this.#check("shutdown");
-    const n = typeof how === "number" ? how : Object.hasOwn(shutdownHow, how) ? shutdownHow[how] : undefined;
+    const n =
+      typeof how === "number"
+        ? raw.checkInt(how, "shutdown: how")
+        : Object.hasOwn(shutdownHow, how)
+          ? shutdownHow[how]
+          : undefined;
     if (n === undefined)
       throw codedError(
         "ERR_INVALID_ARG_VALUE",
         `shutdown: how must be "read", "write", "both" or a SHUT_* number, got ${describe(how)}`,
       );
+    this.#check("shutdown");
     raw.shutdown(this.#fd, n);
   }
 

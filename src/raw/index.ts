@@ -116,7 +116,7 @@ export function connect(fd: number, addr: Bytes, addrlen: number, ctx?: ErrorCon
 
 /** Wraps `listen(2)`. */
 export function listen(fd: number, backlog: number): void {
-  const r = native.listen(fd, checkInt(backlog, "backlog", 0));
+  const r = native.listen(fd, checkInt(backlog, "backlog"));
   if (r < 0) fail(r, "listen");
 }
 
