@@ -54,6 +54,7 @@ import { ERRNO, SocketError, codedError, type ErrorContext } from "./errors.js";
 import { type FamilyName, type TypeName, familyNumber, protocolNumber, typeNumber } from "./names.js";
 import { type GetOptionOptions, type OptionInput, type OptionValue, getOption, setOption } from "./options/index.js";
 import { checkFd, checkInt, describe, native } from "./raw/index.js";
+import { checkFileRange } from "./sendfile.js";
 import { DEFAULT_BACKLOG, checkBacklog, checkFlags, checkSize, toBytes } from "./validate.js";
 import {
   type ReceivedMessage,
@@ -390,6 +391,31 @@ export function send(fd: number, data: ArrayBufferView | string, flags = 0): num
   const buf = toBytes(data, "send: data");
   const r = native.send(fd, buf, 0, buf.byteLength, checkFlags(flags, "send"));
   return r >= 0 ? r : fail(r, "send");
+}
+
+/**
+ * Copies up to `count` bytes from the file `inFd`, starting at `offset`, to
+ * `outFd` inside the kernel, and returns the number copied (0 at end of file).
+ * With `offset` null, reads from the file position and advances it, as C's
+ * NULL offset; with a number the file position is neither used nor moved. On
+ * a blocking socket BLOCKS THE THREAD until the kernel takes some; on a
+ * non-blocking one throws SocketError EAGAIN when it takes none. Like C, one
+ * call may copy fewer bytes than asked (at most 0x7ffff000): loop for the
+ * rest. Never raises SIGPIPE (a closed peer gives EPIPE). Wraps `sendfile(2)`.
+ * @param offset where to read in `inFd` (an integer >= 0), or null for the file position
+ * @param count the most bytes to copy
+ * @see https://man7.org/linux/man-pages/man2/sendfile.2.html
+ * @throws SocketError EAGAIN, EPIPE, EBADF, EINVAL (a file the kernel cannot splice: a /proc
+ *   file, a pipe or socket as input), ESPIPE (an offset into a pipe), EOVERFLOW; RangeError
+ *   ERR_OUT_OF_RANGE; TypeError ERR_INVALID_ARG_TYPE.
+ */
+export function sendfile(outFd: number, inFd: number, offset: number | null, count: number): number {
+  checkFd(outFd, "sendfile");
+  checkFd(inFd, "sendfile");
+  const off = offset === null ? -1 : checkFileRange(offset, "sendfile: offset");
+  const n = checkFileRange(count, "sendfile: count");
+  const r = native.sendfile(outFd, inFd, off, n);
+  return r >= 0 ? r : fail(r, "sendfile");
 }
 
 /**

@@ -45,6 +45,7 @@ import {
   toBytes,
 } from "./validate.js";
 import { AGAIN, describe, native, type PollerHandle } from "./raw/index.js";
+import { type SendfileOptions, type SendfileSource, sendfile } from "./sendfile.js";
 import {
   type BatchDatagram,
   type BatchMessage,
@@ -940,6 +941,35 @@ export class Socket {
       flags,
       tried,
     );
+  }
+
+  /**
+   * Sends a file, or the part `{ offset, length }` of it, on a connected
+   * stream socket without copying it through user space; resolves with the
+   * bytes sent (fewer than `length` only if the file ends first). `file` is an
+   * fd number, a `node:fs/promises` FileHandle, or a path (opened read-only
+   * and closed again by sockit). The file position is neither used nor moved.
+   * Waits for buffer space as often as needed, resuming at the offset reached.
+   * Wraps `sendfile(2)`; for a file the kernel will not splice (a /proc/<pid> file,
+   * a pipe or FIFO, a socket: EINVAL, ESPIPE, ENOSYS, EOPNOTSUPP before the
+   * first byte) it falls back to read(2) + send(2).
+   *
+   * Notes: not atomic — whatever ends the transfer early (a send error, close,
+   * abort, timeout) carries the bytes already sent in `err.sent`. File pages not
+   * in the page cache are read by the kernel in the calling thread. Other
+   * writes queued meanwhile wait for sendfile to finish, except on the copy
+   * path, where they may land between its chunks. No SIGPIPE: a closed peer
+   * gives EPIPE, as send() does.
+   * @see https://man7.org/linux/man-pages/man2/sendfile.2.html
+   * @throws TypeError ERR_SOCKET_BAD_TYPE (not a stream socket), ERR_INVALID_ARG_TYPE (file);
+   *   RangeError ERR_OUT_OF_RANGE (offset, length, timeout); SocketError EPIPE, ECONNRESET,
+   *   ENOTCONN, ENOENT/EACCES (a path that cannot be opened), EBADF (a closed fd or
+   *   FileHandle), ESPIPE (an offset into a pipe), ETIMEDOUT (timeout); AbortError;
+   *   ERR_SOCKET_CLOSED.
+   */
+  sendfile(file: SendfileSource, options?: SendfileOptions): Promise<number> {
+    if (this.#closed) return Promise.reject(closedError("sendfile"));
+    return sendfile(this.#messageHost(), file, options);
   }
 
   get #messageBased(): boolean {

@@ -199,6 +199,16 @@ export function recvmsg(
   return r >= 0 || r === AGAIN ? r : fail(r, "recvmsg");
 }
 
+/**
+ * Wraps `sendfile(2)` from `inFd` at `offset` (the file position is neither
+ * used nor moved; a negative offset reads from and advances it) to `outFd`:
+ * bytes sent (0 = end of file), or AGAIN. Never raises SIGPIPE.
+ */
+export function sendfile(outFd: number, inFd: number, offset: number, count: number): number {
+  const r = native.sendfile(outFd, inFd, offset, count);
+  return r >= 0 || r === AGAIN ? r : fail(r, "sendfile");
+}
+
 /** Wraps `shutdown(2)`. */
 export function shutdown(fd: number, how: number): void {
   const r = native.shutdown(fd, how);
