@@ -55,13 +55,16 @@ export function checkWait(opts: unknown, syscall: string): Record<string, unknow
       `${syscall}: options.signal must be an AbortSignal, got ${describe(signal)}`,
     );
   }
-  if (timeout !== undefined && (typeof timeout !== "number" || !(timeout >= 0) || timeout > 0x7fffffff)) {
-    throw codedError(
-      "ERR_OUT_OF_RANGE",
-      `${syscall}: options.timeout must be a number of milliseconds >= 0, got ${describe(timeout)}`,
-    );
-  }
+  if (timeout !== undefined) checkTimeout(timeout, `${syscall}: options.timeout`);
   return opts as Record<string, unknown>;
+}
+
+/** A timeout in milliseconds: a number 0..2^31-1 (setTimeout's limit; larger would fire at once). */
+export function checkTimeout(timeout: unknown, what: string): number {
+  if (typeof timeout !== "number" || !(timeout >= 0) || timeout > 0x7fffffff) {
+    throw codedError("ERR_OUT_OF_RANGE", `${what} must be a number of milliseconds >= 0, got ${describe(timeout)}`);
+  }
+  return timeout;
 }
 
 /**
