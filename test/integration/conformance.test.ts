@@ -22,9 +22,11 @@ import {
   SOCK,
   Socket,
   createServer,
+  encodeSockaddr,
   inet_ntoa,
   posix,
   socketpair,
+  type SocketAddress,
 } from "../../src/index.js";
 import * as raw from "../../src/raw/index.js";
 import { which, within } from "../helpers.js";
@@ -32,6 +34,11 @@ import { which, within } from "../helpers.js";
 const WRAPS_TO_2 = 2 + 2 ** 32; // 2 once wrapped to 32 bits: SHUT_RDWR, AF_INET, SOCK_DGRAM
 const BIG = 2 ** 31; // INT_MAX + 1
 const SMALL = -(2 ** 31) - 1; // INT_MIN - 1
+
+/** A packet address with the fields under test (the rest zero). */
+function pkt(o: { protocol: number; ifindex: number; hatype?: number; pkttype?: number }): SocketAddress {
+  return { family: "packet", hatype: 0, pkttype: 0, addr: Buffer.alloc(0), ...o };
+}
 
 function outOfRange(e: unknown): boolean {
   return e instanceof RangeError && (e as { code?: string }).code === "ERR_OUT_OF_RANGE";
@@ -72,6 +79,16 @@ describe("numeric arguments past the C int range are refused, never wrapped", ()
       ["Socket.getsockopt level 1 + 2**32", () => a.getsockopt(1 + 2 ** 32, 7)],
       ["Socket.getsockopt size 2**31", () => a.getsockopt("SOL_SOCKET", 7, { size: BIG })],
       ["Socket.connect timeout 2**31", () => tcp.connect("127.0.0.1:1", { timeout: BIG })],
+      // Addresses: every field bound for a C int or smaller is range-checked.
+      ["packet address ifindex 2**32 + 1", () => encodeSockaddr(pkt({ protocol: 0, ifindex: 2 ** 32 + 1 }))],
+      ["packet address pkttype 256", () => encodeSockaddr(pkt({ protocol: 0, ifindex: 1, pkttype: 256 }))],
+      ["packet address hatype 2**16", () => encodeSockaddr(pkt({ protocol: 0, ifindex: 1, hatype: 2 ** 16 }))],
+      [
+        "inet6 scopeId 2**32 + 1",
+        () => encodeSockaddr({ family: "inet6", address: "::1", port: 1, scopeId: 2 ** 32 + 1 }),
+      ],
+      ["inet port 2**16 + 80", () => encodeSockaddr({ family: "inet", address: "127.0.0.1", port: 2 ** 16 + 80 })],
+      ["netlink pid 2**32", () => encodeSockaddr({ family: "netlink", pid: 2 ** 32, groups: 0 })],
       // posix
       ["posix.socket(domain 2 + 2**32)", () => posix.socket(WRAPS_TO_2, SOCK.STREAM)],
       ["posix.socket(type 1 + 2**32)", () => posix.socket(AF.INET, 1 + 2 ** 32)],
