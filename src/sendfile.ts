@@ -92,6 +92,8 @@ export function sendfile(host: MessageHost, file: SendfileSource, options?: Send
     );
   }
   if (typeof file === "string" && file === "") throw codedError("ERR_INVALID_ARG_VALUE", "sendfile: the path is empty");
+  // After validation (bad arguments throw even on a closed socket), before opening anything.
+  if (host.closed) return Promise.reject(closedError("sendfile"));
   return fd === undefined
     ? sendPath(host, file as string | URL | Buffer, offset, length, options)
     : transfer(host, fd, offset, length, options);

@@ -988,7 +988,6 @@ export class Socket {
    *   ERR_SOCKET_CLOSED.
    */
   sendfile(file: SendfileSource, options?: SendfileOptions): Promise<number> {
-    if (this.#closed) return Promise.reject(closedError("sendfile"));
     // One transfer, one timeout: the socket's default covers the whole of it
     // (the copy fallback makes several waits, each given what is left).
     const timeout = options?.timeout ?? this.#timeout;

@@ -338,6 +338,16 @@ describe("Socket.sendfile: bad arguments throw at once", () => {
       for (const s of [a, b, d1, d2]) s.close();
     }
   });
+
+  test("a closed socket: bad arguments still throw at once, good ones reject ERR_SOCKET_CLOSED", async () => {
+    const [a, b] = socketpair("unix", "stream");
+    a.close();
+    b.close();
+    assert.throws(() => a.sendfile(smallPath, { offset: -1 }), { code: "ERR_OUT_OF_RANGE" });
+    const before = fdCount();
+    await assert.rejects(a.sendfile(smallPath), { code: "ERR_SOCKET_CLOSED" });
+    assert.equal(fdCount(), before);
+  });
 });
 
 describe("posix.sendfile", () => {
