@@ -382,6 +382,12 @@ export interface FilterInput {
   networkOffset?: number;
   /** Where the link header starts in `data` (SKF_LL_OFF); default 0. */
   linkOffset?: number;
+  /**
+   * Called when a load reads past the end of `data` (the kernel then drops
+   * the packet: the program returns 0), with the offset it tried — to tell
+   * a drop by the program's logic from one by a short packet.
+   */
+  onTruncated?: (offset: number) => void;
 }
 
 /**
@@ -414,7 +420,10 @@ export function runFilter(program: BpfProgramLike, input: FilterInput): number {
       else if (off >= BPF.SKF_LL_OFF! && off < NET) off = ll + (off - BPF.SKF_LL_OFF!);
       else return undefined;
     }
-    if (off < 0 || off + size > data.byteLength) return undefined;
+    if (off < 0 || off + size > data.byteLength) {
+      input.onTruncated?.(off);
+      return undefined;
+    }
     let v = 0;
     for (let i = 0; i < size; i++) v = v * 256 + data[off + i]!;
     return v >>> 0;
