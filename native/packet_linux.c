@@ -77,7 +77,8 @@ napi_status sockit_packet_constants(napi_env env, napi_value consts, napi_value 
   C(BPF_LSH) C(BPF_RSH) C(BPF_NEG) C(BPF_MOD) C(BPF_XOR) C(BPF_JA) C(BPF_JEQ)
   C(BPF_JGT) C(BPF_JGE) C(BPF_JSET) C(BPF_K) C(BPF_X) C(BPF_A) C(BPF_TAX) C(BPF_TXA)
   C(BPF_MAXINSNS) C(BPF_MEMWORDS) C(SKF_AD_OFF) C(SKF_AD_PROTOCOL) C(SKF_AD_PKTTYPE)
-  C(SKF_AD_IFINDEX) C(SKF_AD_MARK) C(SKF_AD_VLAN_TAG) C(SKF_NET_OFF) C(SKF_LL_OFF)
+  C(SKF_AD_IFINDEX) C(SKF_AD_MARK) C(SKF_AD_VLAN_TAG) C(SKF_AD_VLAN_TAG_PRESENT) C(SKF_NET_OFF)
+  C(SKF_LL_OFF)
   END
 
   /* Link types (sockaddr_ll.sll_hatype). */

@@ -76,6 +76,7 @@ const ANCILLARY: Record<string, number | undefined> = {
   ifidx: BPF.SKF_AD_IFINDEX,
   mark: BPF.SKF_AD_MARK,
   vlan_tci: BPF.SKF_AD_VLAN_TAG,
+  vlan_avail: BPF.SKF_AD_VLAN_TAG_PRESENT,
 };
 
 function parseNumber(text: string, line: number): number {
@@ -103,7 +104,7 @@ function memOperand(op: string, line: number): { ind: boolean; k: number } | und
  * Assembles bpf_asm text into instructions. One instruction per line, an
  * optional `label:` before it; `;` or `//` start a comment. Supported: `ld`,
  * `ldh`, `ldb` with `#k`, `[k]`, `[x + k]`, `M[k]`, `#len`, or an ancillary
- * keyword (`proto`, `type`, `ifidx`, `mark`, `vlan_tci`); `ldx`/`ldxb` with
+ * keyword (`proto`, `type`, `ifidx`, `mark`, `vlan_tci`, `vlan_avail`); `ldx`/`ldxb` with
  * `#k`, `M[k]`, `#len`, `4*([k]&0xf)`; `st`/`stx M[k]`; ALU ops (`add`,
  * `sub`, `mul`, `div`, `mod`, `and`, `or`, `xor`, `lsh`, `rsh` with `#k` or
  * `x`, and `neg`); `ja L`; `jeq`/`jne`/`jgt`/`jge`/`jlt`/`jle`/`jset` with
@@ -383,6 +384,11 @@ export interface FilterInput {
   /** Where the link header starts in `data` (SKF_LL_OFF); default 0. */
   linkOffset?: number;
   /**
+   * The VLAN TCI the kernel moved out of the frame into skb metadata
+   * (SKF_AD_VLAN_TAG), or undefined for none (SKF_AD_VLAN_TAG_PRESENT 0).
+   */
+  vlanTci?: number;
+  /**
    * Called when a load reads past the end of `data` (the kernel then drops
    * the packet: the program returns 0), with the offset it tried — to tell
    * a drop by the program's logic from one by a short packet.
@@ -395,7 +401,7 @@ export interface FilterInput {
  * what it returns: 0 drops the packet, anything else is the number of bytes
  * kept. A load past the end returns 0, as in the kernel. Supports the
  * instructions {@link assemble} emits and the ancillary loads of protocol,
- * packet length and SKF_NET_OFF / SKF_LL_OFF. Does not correspond to a syscall.
+ * VLAN tag and presence, packet length and SKF_NET_OFF / SKF_LL_OFF. Does not correspond to a syscall.
  *
  * @see https://man7.org/linux/man-pages/man7/packet.7.html
  * @throws TypeError/RangeError ERR_* for a malformed program.
@@ -414,6 +420,8 @@ export function runFilter(program: BpfProgramLike, input: FilterInput): number {
       if (off >= AD_OFF && off < 0) {
         const which = off - AD_OFF;
         if (which === BPF.SKF_AD_PROTOCOL) return input.protocol ?? 0;
+        if (which === BPF.SKF_AD_VLAN_TAG) return input.vlanTci ?? 0;
+        if (which === BPF.SKF_AD_VLAN_TAG_PRESENT) return input.vlanTci === undefined ? 0 : 1;
         return 0;
       }
       if (off >= NET && off < NET + 0x100000) off = net + (off - NET);

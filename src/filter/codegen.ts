@@ -31,7 +31,13 @@ export interface Leaf {
   x: boolean;
 }
 /** A predicate: leaves joined by and / or / not, or a constant. */
-export type Pred = Leaf | { t: "and" | "or"; a: Pred; b: Pred } | { t: "not"; a: Pred } | { t: "const"; v: boolean };
+export type Pred =
+  | Leaf
+  | { t: "and" | "or"; a: Pred; b: Pred }
+  | { t: "not"; a: Pred }
+  | { t: "const"; v: boolean }
+  /** Statements with an effect (a store), then a predicate: run only where control reaches them. */
+  | { t: "do"; stmts: BpfInstruction[]; then: Pred };
 
 /** Which link-layer layout the program reads. */
 export type FilterLink = "ethernet" | "any";
@@ -43,6 +49,10 @@ const ETH_P_QINQ1 = 0x9100;
 const ETHERMTU = 1500;
 const IPPROTO_FRAGMENT = 44;
 const AD_PROTOCOL = (BPF.SKF_AD_OFF! + BPF.SKF_AD_PROTOCOL!) >>> 0;
+const AD_VLAN_TAG = (BPF.SKF_AD_OFF! + BPF.SKF_AD_VLAN_TAG!) >>> 0;
+const AD_VLAN_TAG_PRESENT = (BPF.SKF_AD_OFF! + BPF.SKF_AD_VLAN_TAG_PRESENT!) >>> 0;
+/** The scratch word holding the VLAN offset (0 or 4) when the first `vlan` may find its tag in metadata. */
+const VLAN_REG = BPF.MEMWORDS! - 1;
 const NET = BPF.SKF_NET_OFF!;
 
 const st = (code: number, k = 0): BpfInstruction => ({ code, jt: 0, jf: 0, k: k >>> 0 });
@@ -86,10 +96,62 @@ export function not(a: Pred): Pred {
 
 /** Turns a filter tree into a predicate over packets of the given link layout. */
 export class CodeGen {
+  /** Whether the program uses the VLAN offset register (then it must start by zeroing it). */
+  usesVlanRegister = false;
+
   constructor(
     readonly expression: string,
     readonly link: FilterLink,
+    /**
+     * Whether the first VLAN tag may be in skb metadata rather than in the
+     * frame (as Linux delivers frames to packet sockets); libpcap's Linux
+     * code. Offsets after the first `vlan` then depend on where the tag was,
+     * kept in M[VLAN_REG].
+     */
+    readonly vlanMetadata = false,
   ) {}
+
+  /** The statements that must run before the predicate (zero the VLAN offset register). */
+  prologue(): BpfInstruction[] {
+    return this.usesVlanRegister ? [st(BPF.LD! | BPF.IMM!, 0), st(BPF.ST!, VLAN_REG)] : [];
+  }
+
+  /** Whether loads at VLAN shift `shift` are relative to the register (the first tag's place is known only at run time). */
+  viaRegister(shift: number): boolean {
+    return this.vlanMetadata && shift > 0 && this.link === "ethernet";
+  }
+
+  /** The constant part of the offset of network-header byte `off` at VLAN shift `shift`. */
+  netK(shift: number, off: number): number {
+    if (this.link !== "ethernet") return (NET + off) >>> 0;
+    return this.viaRegister(shift) ? 14 + shift - 4 + off : 14 + shift + off;
+  }
+
+  /** Loads `size` bytes of the network header at `off` into A. */
+  ldNet(size: number, shift: number, off: number): BpfInstruction[] {
+    if (this.viaRegister(shift)) return [st(BPF.LDX! | BPF.MEM!, VLAN_REG), ldInd(size, this.netK(shift, off))];
+    return [ldAbs(size, this.netK(shift, off))];
+  }
+
+  /** Loads the EtherType field (the one after `shift` bytes of VLAN tags) into A. */
+  ldType(shift: number): BpfInstruction[] {
+    if (this.link !== "ethernet") return [ldAbs(2, AD_PROTOCOL)];
+    if (this.viaRegister(shift)) return [st(BPF.LDX! | BPF.MEM!, VLAN_REG), ldInd(2, 12 + shift - 4)];
+    return [ldAbs(2, 12 + shift)];
+  }
+
+  /** X = where the transport header starts, less netK(shift, 0): the IPv4 header length (plus the VLAN register). */
+  xTransport(shift: number): BpfInstruction[] {
+    if (!this.viaRegister(shift)) return [st(BPF.LDX! | BPF.B! | BPF.MSH!, this.netK(shift, 0))];
+    return [
+      st(BPF.LDX! | BPF.MEM!, VLAN_REG),
+      ldInd(1, this.netK(shift, 0)),
+      st(BPF.ALU! | BPF.AND! | BPF.K!, 0xf),
+      st(BPF.ALU! | BPF.LSH! | BPF.K!, 2),
+      st(BPF.ALU! | BPF.ADD! | BPF.X!),
+      st(BPF.MISC! | BPF.TAX!),
+    ];
+  }
 
   fail(reason: string, span: Span): never {
     throw new FilterSyntaxError(reason, this.expression, span.start, span.end);
@@ -112,11 +174,6 @@ export class CodeGen {
     }
   }
 
-  /** The absolute offset of byte `off` of the network header. */
-  nl(shift: number, off: number): number {
-    return this.link === "ethernet" ? 14 + shift + off : (NET + off) >>> 0;
-  }
-
   needEthernet(what: string, span: Span): void {
     if (this.link !== "ethernet") {
       this.fail(
@@ -130,27 +187,24 @@ export class CodeGen {
   ethertype(type: number, shift: number, span: Span): Pred {
     if (this.link === "any") {
       if (type <= ETHERMTU) this.fail("an 802.3 length/LLC protocol needs the Ethernet header", span);
-      return leaf([ldAbs(2, AD_PROTOCOL)], BPF.JEQ!, type);
+      return leaf(this.ldType(shift), BPF.JEQ!, type);
     }
     if (type <= ETHERMTU) {
       // An 802.3 frame (length, not type) whose LLC DSAP is `type`, as gen_llc_linktype.
-      return and(not(leaf([ldAbs(2, 12 + shift)], BPF.JGT!, ETHERMTU)), leaf([ldAbs(1, 14 + shift)], BPF.JEQ!, type));
+      return and(not(leaf(this.ldType(shift), BPF.JGT!, ETHERMTU)), leaf(this.ldNet(1, shift, 0), BPF.JEQ!, type));
     }
-    return leaf([ldAbs(2, 12 + shift)], BPF.JEQ!, type);
+    return leaf(this.ldType(shift), BPF.JEQ!, type);
   }
 
   /** gen_proto: IPv4 protocol / IPv6 next header `v` (IPv6 also after one fragment header). */
   ipproto(v: number, family: "default" | "ip" | "ip6", shift: number, span: Span): Pred {
-    const ip = (): Pred => and(this.ethertype(ETH_P.IP, shift, span), leaf([ldAbs(1, this.nl(shift, 9))], BPF.JEQ!, v));
+    const ip = (): Pred => and(this.ethertype(ETH_P.IP, shift, span), leaf(this.ldNet(1, shift, 9), BPF.JEQ!, v));
     const ip6 = (): Pred =>
       and(
         this.ethertype(ETH_P.IPV6, shift, span),
         or(
-          leaf([ldAbs(1, this.nl(shift, 6))], BPF.JEQ!, v),
-          and(
-            leaf([ldAbs(1, this.nl(shift, 6))], BPF.JEQ!, IPPROTO_FRAGMENT),
-            leaf([ldAbs(1, this.nl(shift, 40))], BPF.JEQ!, v),
-          ),
+          leaf(this.ldNet(1, shift, 6), BPF.JEQ!, v),
+          and(leaf(this.ldNet(1, shift, 6), BPF.JEQ!, IPPROTO_FRAGMENT), leaf(this.ldNet(1, shift, 40), BPF.JEQ!, v)),
         ),
       );
     if (family === "ip") return ip();
@@ -160,12 +214,7 @@ export class CodeGen {
 
   /** gen_ipfrag: not a fragment after the first (the IPv4 fragment offset is 0). */
   notFragment(shift: number): Pred {
-    return not(leaf([ldAbs(2, this.nl(shift, 6))], BPF.JSET!, 0x1fff));
-  }
-
-  /** X = the IPv4 header length (ldxb 4*([nl]&0xf)). */
-  ipHeaderLength(shift: number): BpfInstruction {
-    return st(BPF.LDX! | BPF.B! | BPF.MSH!, this.nl(shift, 0));
+    return not(leaf(this.ldNet(2, shift, 6), BPF.JSET!, 0x1fff));
   }
 
   primitive(p: Primitive): Pred {
@@ -228,25 +277,54 @@ export class CodeGen {
         return leaf([ldAbs(1, 0)], BPF.JSET!, 1);
       case "ip-multicast":
         return p.family === "ip"
-          ? and(this.ethertype(ETH_P.IP, s, p.span), leaf([ldAbs(1, this.nl(s, 16))], BPF.JGE!, 224))
-          : and(this.ethertype(ETH_P.IPV6, s, p.span), leaf([ldAbs(1, this.nl(s, 24))], BPF.JEQ!, 255));
+          ? and(this.ethertype(ETH_P.IP, s, p.span), leaf(this.ldNet(1, s, 16), BPF.JGE!, 224))
+          : and(this.ethertype(ETH_P.IPV6, s, p.span), leaf(this.ldNet(1, s, 24), BPF.JEQ!, 255));
       case "port":
         return this.port(p);
       case "length":
         return p.op === "less"
           ? not(leaf([st(BPF.LD! | BPF.W! | BPF.LEN!)], BPF.JGT!, p.value))
           : leaf([st(BPF.LD! | BPF.W! | BPF.LEN!)], BPF.JGE!, p.value);
-      case "vlan": {
-        this.needEthernet("vlan", p.span);
-        const tpid = or(
-          leaf([ldAbs(2, 12 + s)], BPF.JEQ!, ETH_P_8021Q),
-          leaf([ldAbs(2, 12 + s)], BPF.JEQ!, ETH_P_8021AD),
-          leaf([ldAbs(2, 12 + s)], BPF.JEQ!, ETH_P_QINQ1),
-        );
-        if (p.id === undefined) return tpid;
-        return and(tpid, leaf([ldAbs(2, 14 + s), st(BPF.ALU! | BPF.AND! | BPF.K!, 0xfff)], BPF.JEQ!, p.id));
-      }
+      case "vlan":
+        return this.vlan(p);
     }
+  }
+
+  /**
+   * gen_vlan: a VLAN tag (802.1Q, 802.1ad or 0x9100) with VLAN ID `id` if
+   * given; later primitives look 4 bytes further on. With vlanMetadata, the
+   * first tag may be in skb metadata, where Linux puts the outer tag of a
+   * received frame before packet sockets see it (skb_vlan_untag): then the
+   * frame has no tag and later offsets stay; else the tag is looked for in
+   * the frame and the register moves them on by 4 (as libpcap on Linux).
+   */
+  vlan(p: Extract<Primitive, { kind: "vlan" }>): Pred {
+    this.needEthernet("vlan", p.span);
+    const s = p.shift;
+    const inFrame = (): Pred => {
+      const tpid = or(
+        leaf(this.ldType(s), BPF.JEQ!, ETH_P_8021Q),
+        leaf(this.ldType(s), BPF.JEQ!, ETH_P_8021AD),
+        leaf(this.ldType(s), BPF.JEQ!, ETH_P_QINQ1),
+      );
+      if (p.id === undefined) return tpid;
+      return and(tpid, leaf([...this.ldNet(2, s, 0), st(BPF.ALU! | BPF.AND! | BPF.K!, 0xfff)], BPF.JEQ!, p.id));
+    };
+    if (!this.vlanMetadata || s > 0) return inFrame();
+    this.usesVlanRegister = true;
+    const present = (): Leaf => leaf([ldAbs(1, AD_VLAN_TAG_PRESENT)], BPF.JEQ!, 1);
+    const inMeta =
+      p.id === undefined
+        ? present()
+        : and(present(), leaf([ldAbs(2, AD_VLAN_TAG), st(BPF.ALU! | BPF.AND! | BPF.K!, 0xfff)], BPF.JEQ!, p.id));
+    return or(
+      inMeta,
+      and(not(present()), {
+        t: "do",
+        stmts: [st(BPF.LD! | BPF.IMM!, 4), st(BPF.ST!, VLAN_REG)],
+        then: inFrame(),
+      }),
+    );
   }
 
   direction(dir: "src" | "dst" | "or" | "and", src: () => Pred, dst: () => Pred): Pred {
@@ -266,7 +344,7 @@ export class CodeGen {
           const m = Buffer.from(p.mask).readUInt32BE(w);
           if (m === 0) continue;
           const v = (Buffer.from(p.bytes).readUInt32BE(w) & m) >>> 0;
-          const stmts = [ldAbs(4, this.nl(s, off + w))];
+          const stmts = this.ldNet(4, s, off + w);
           if (m !== 0xffffffff) stmts.push(st(BPF.ALU! | BPF.AND! | BPF.K!, m));
           tests.push(leaf(stmts, BPF.JEQ!, v));
         }
@@ -306,21 +384,21 @@ export class CodeGen {
       p.range ? and(leaf(load(), BPF.JGE!, p.low), not(leaf(load(), BPF.JGT!, p.high))) : leaf(load(), BPF.JEQ!, p.low);
     const v6 = and(
       this.ethertype(ETH_P.IPV6, s, p.span),
-      or(...protos.map((pr) => leaf([ldAbs(1, this.nl(s, 6))], BPF.JEQ!, pr))),
+      or(...protos.map((pr) => leaf(this.ldNet(1, s, 6), BPF.JEQ!, pr))),
       this.direction(
         p.dir,
-        () => atom(() => [ldAbs(2, this.nl(s, 40))]),
-        () => atom(() => [ldAbs(2, this.nl(s, 42))]),
+        () => atom(() => this.ldNet(2, s, 40)),
+        () => atom(() => this.ldNet(2, s, 42)),
       ),
     );
     const v4 = and(
       this.ethertype(ETH_P.IP, s, p.span),
-      or(...protos.map((pr) => leaf([ldAbs(1, this.nl(s, 9))], BPF.JEQ!, pr))),
+      or(...protos.map((pr) => leaf(this.ldNet(1, s, 9), BPF.JEQ!, pr))),
       this.notFragment(s),
       this.direction(
         p.dir,
-        () => atom(() => [this.ipHeaderLength(s), ldInd(2, this.nl(s, 0))]),
-        () => atom(() => [this.ipHeaderLength(s), ldInd(2, this.nl(s, 2))]),
+        () => atom(() => [...this.xTransport(s), ldInd(2, this.netK(s, 0))]),
+        () => atom(() => [...this.xTransport(s), ldInd(2, this.netK(s, 2))]),
       ),
     );
     return or(v6, v4);
@@ -345,14 +423,10 @@ export class CodeGen {
       case "rarp":
         return this.ethertype(RAR_P, s, a.span);
       case "icmp6":
-        return and(this.ethertype(ETH_P.IPV6, s, a.span), leaf([ldAbs(1, this.nl(s, 6))], BPF.JEQ!, IPPROTO.ICMPV6));
+        return and(this.ethertype(ETH_P.IPV6, s, a.span), leaf(this.ldNet(1, s, 6), BPF.JEQ!, IPPROTO.ICMPV6));
       default: {
         const v = TRANSPORT[a.proto]!;
-        return and(
-          this.ethertype(ETH_P.IP, s, a.span),
-          leaf([ldAbs(1, this.nl(s, 9))], BPF.JEQ!, v),
-          this.notFragment(s),
-        );
+        return and(this.ethertype(ETH_P.IP, s, a.span), leaf(this.ldNet(1, s, 9), BPF.JEQ!, v), this.notFragment(s));
       }
     }
   }
@@ -398,7 +472,7 @@ export class CodeGen {
   arith(a: Arith, depth: number, span: Span): BpfInstruction[] {
     const c = this.constant(a, span);
     if (c !== undefined) return [st(BPF.LD! | BPF.IMM!, c)];
-    if (depth >= BPF.MEMWORDS!) this.fail("byte test nested too deeply for the BPF scratch memory", span);
+    if (depth >= VLAN_REG) this.fail("byte test nested too deeply for the BPF scratch memory", span);
     switch (a.type) {
       case "len":
         return [st(BPF.LD! | BPF.W! | BPF.LEN!)];
@@ -419,13 +493,17 @@ export class CodeGen {
         const s = a.shift;
         const idx = this.constant(a.index, span);
         const transport = TRANSPORT[a.proto] !== undefined;
-        const base = a.proto === "link" ? 0 : a.proto === "icmp6" ? this.nl(s, 40) : this.nl(s, 0);
-        if (idx !== undefined) {
-          if (transport) return [this.ipHeaderLength(s), ldInd(a.size, base + idx)];
-          return [ldAbs(a.size, base + idx)];
-        }
+        const base = a.proto === "link" ? 0 : a.proto === "icmp6" ? this.netK(s, 40) : this.netK(s, 0);
+        // X: the header's start beyond `base` (IPv4 header length, VLAN register), or nothing.
+        const x = transport
+          ? this.xTransport(s)
+          : a.proto !== "link" && this.viaRegister(s)
+            ? [st(BPF.LDX! | BPF.MEM!, VLAN_REG)]
+            : undefined;
+        if (idx !== undefined) return x ? [...x, ldInd(a.size, base + idx)] : [ldAbs(a.size, base + idx)];
+        if (depth >= VLAN_REG) this.fail("byte test nested too deeply for the BPF scratch memory", span);
         const out = this.arith(a.index, depth, span);
-        if (transport) out.push(this.ipHeaderLength(s), st(BPF.ALU! | BPF.ADD! | BPF.X!));
+        if (x) out.push(st(BPF.ST!, depth), ...x, st(BPF.LD! | BPF.MEM!, depth), st(BPF.ALU! | BPF.ADD! | BPF.X!));
         out.push(st(BPF.MISC! | BPF.TAX!), ldInd(a.size, base));
         return out;
       }

@@ -38,6 +38,15 @@ export interface CompileFilterOptions {
    * sockets of any link type; ether and vlan primitives are refused.
    */
   link?: FilterLink;
+  /**
+   * With link "ethernet": whether the outer VLAN tag may have been moved from
+   * the frame to skb metadata, as Linux does for every frame it hands to a
+   * packet socket (skb_vlan_untag; also hardware VLAN offload) — `vlan` then
+   * tests SKF_AD_VLAN_TAG_PRESENT / SKF_AD_VLAN_TAG as well as the frame, as
+   * libpcap does on Linux. Default true; false reads tags only in the frame,
+   * as in a pcap file (tcpdump -r).
+   */
+  vlanMetadata?: boolean;
 }
 
 function primitiveText(p: FilterPrimitive): string {
@@ -120,8 +129,12 @@ export function compileFilter(
   if (link !== "ethernet" && link !== "any") {
     throw codedError("ERR_INVALID_ARG_VALUE", `link must be "ethernet" or "any", got ${raw.describe(link)}`);
   }
+  const vlanMetadata = options.vlanMetadata ?? true;
+  if (typeof vlanMetadata !== "boolean") throw codedError("ERR_INVALID_ARG_TYPE", "vlanMetadata must be a boolean");
   const tree = parseFilterExpression(expression);
-  const program = layoutProgram(new CodeGen(expression, link).node(tree), snaplen);
+  const gen = new CodeGen(expression, link, vlanMetadata);
+  const pred = gen.node(tree);
+  const program = layoutProgram(pred, snaplen, gen.prologue());
   if (program.length > BPF.MAXINSNS!) {
     throw codedError(
       "ERR_OUT_OF_RANGE",

@@ -24,10 +24,10 @@ type Item =
 
 /**
  * Lays out `pred` as a program returning `accept` for packets it holds for
- * and 0 for the rest. Does not correspond to a syscall.
+ * and 0 for the rest, after the `prologue` statements. Does not correspond to a syscall.
  */
-export function layoutProgram(pred: Pred, accept: number): BpfInstruction[] {
-  const items: Item[] = [];
+export function layoutProgram(pred: Pred, accept: number, prologue: BpfInstruction[] = []): BpfInstruction[] {
+  const items: Item[] = prologue.map((ins) => ({ kind: "stmt", ins }));
   let labels = 0;
   const ACCEPT = labels++;
   const REJECT = labels++;
@@ -38,6 +38,10 @@ export function layoutProgram(pred: Pred, accept: number): BpfInstruction[] {
         return;
       case "not":
         emit(p.a, f, t);
+        return;
+      case "do":
+        for (const ins of p.stmts) items.push({ kind: "stmt", ins });
+        emit(p.then, t, f);
         return;
       case "and": {
         const mid = labels++;
