@@ -129,8 +129,10 @@ and/&&, or/||, not/!, parentheses; [src|dst] host/net ADDR (CIDR or mask),
 [tcp|udp] [src|dst] port/portrange; ip, ip6, arp, tcp, udp, icmp, icmp6;
 ether host/src/dst/proto, vlan [id], less/greater N, ip proto N, and byte
 tests such as "tcp[tcpflags] & tcp-syn != 0" — compiled to classic BPF and
-attached in the kernel (--dump-filter prints the program). -i any captures on every interface
-(cooked frames, LINKTYPE_LINUX_SLL). With --json, one JSON object per frame.`,
+attached in the kernel (--dump-filter prints the program). A filter sockit
+cannot compile exits 2 with a caret under the word. -i any captures on every
+interface (cooked frames, LINKTYPE_LINUX_SLL). With --json, one JSON object per
+frame.`,
   examples: [
     ["sockit capture -i lo -c 5 icmp", "five ICMP packets on the loopback"],
     ["sockit capture -i eth0 -w dns.pcap udp and port 53", "DNS traffic to a pcap file"],
