@@ -26,6 +26,7 @@ import {
   linkTypeFor,
   LINKTYPE,
   posix,
+  type BpfInstruction,
   type CapturedPacket,
 } from "../../src/index.js";
 import { type CommandSpec, intOption } from "../command.js";
@@ -159,7 +160,7 @@ frame.`,
           // Cooked frames where a link header would not be Ethernet (or "any": several link types).
           const type = opts.dgram || any || linkTypeFor("raw", hatype) !== LINKTYPE.ETHERNET ? "dgram" : "raw";
           const linkType = linkTypeFor(type, hatype);
-          let program;
+          let program: BpfInstruction[];
           try {
             // Ethernet frames: tcpdump's own layout (ether, vlan and link[] work); cooked: skb->protocol.
             program = compileFilter(expression, opts.snaplen, { link: type === "raw" ? "ethernet" : "any" });

@@ -6,6 +6,7 @@
  * @see https://man7.org/linux/man-pages/man7/pcap-filter.7.html
  * @see https://man7.org/linux/man-pages/man7/packet.7.html
  */
+import { parseIPv4, parseIPv6 } from "../address.js";
 import { BPF } from "../constants.js";
 import { codedError } from "../errors.js";
 import * as raw from "../raw/index.js";
@@ -58,11 +59,27 @@ function primitiveText(p: FilterPrimitive): string {
     case "arp":
       return p.kind;
     case "proto":
+      if (p.family !== undefined && p.family !== "ip" && p.family !== "ip6") {
+        throw codedError("ERR_INVALID_ARG_VALUE", `family must be "ip" or "ip6", got ${raw.describe(p.family)}`);
+      }
       return `${p.family ? `${p.family} ` : ""}proto ${raw.checkInt(p.protocol, "protocol", 0, 255)}`;
     case "host":
       if (typeof p.address !== "string") throw codedError("ERR_INVALID_ARG_TYPE", "host address must be a string");
+      // Only an address: the text becomes part of an expression.
+      if (!parseIPv4(p.address) && !parseIPv6(p.address)) {
+        throw codedError(
+          "ERR_INVALID_ARG_VALUE",
+          `host address must be a numeric IPv4 or IPv6 address, got ${raw.describe(p.address)}`,
+        );
+      }
+      if (p.direction !== undefined && p.direction !== "src" && p.direction !== "dst") {
+        throw codedError("ERR_INVALID_ARG_VALUE", `direction must be "src" or "dst", got ${raw.describe(p.direction)}`);
+      }
       return `${p.direction ? `${p.direction} ` : ""}host ${p.address}`;
     case "port":
+      if (p.direction !== undefined && p.direction !== "src" && p.direction !== "dst") {
+        throw codedError("ERR_INVALID_ARG_VALUE", `direction must be "src" or "dst", got ${raw.describe(p.direction)}`);
+      }
       return `${p.direction ? `${p.direction} ` : ""}port ${raw.checkInt(p.port, "port", 0, 0xffff)}`;
     default:
       throw codedError(

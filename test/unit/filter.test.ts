@@ -264,6 +264,13 @@ describe("filter programs", () => {
     ]);
     assert.deepEqual(a, compileFilter("proto 17 and dst port 53"));
     assert.throws(() => compileFilter([{ kind: "nope" } as never]), { code: "ERR_INVALID_ARG_VALUE" });
+    // A field cannot smuggle in more expression.
+    assert.throws(() => compileFilter([{ kind: "host", address: "10.0.0.1 or ip" }]), {
+      code: "ERR_INVALID_ARG_VALUE",
+    });
+    assert.throws(() => compileFilter([{ kind: "port", port: 1, direction: "src or ip" as "src" }]), {
+      code: "ERR_INVALID_ARG_VALUE",
+    });
     assert.throws(() => compileFilter("ip", ACCEPT_ALL, { link: "fddi" as never }), { code: "ERR_INVALID_ARG_VALUE" });
     assert.throws(() => parseFilterExpression(5 as never), { code: "ERR_INVALID_ARG_TYPE" });
   });
