@@ -23,7 +23,7 @@
 napi_status sockit_packet_constants(napi_env env, napi_value consts, napi_value structs) {
   BEGIN("ETH_P")
   C(ETH_P_ALL) C(ETH_P_IP) C(ETH_P_IPV6) C(ETH_P_ARP) C(ETH_P_RARP) C(ETH_P_8021Q)
-  C(ETH_P_8021AD) C(ETH_P_LOOP) C(ETH_P_PAE) C(ETH_P_MPLS_UC) C(ETH_P_PPP_SES)
+  C(ETH_P_8021AD) C(ETH_P_QINQ1) C(ETH_P_LOOP) C(ETH_P_PAE) C(ETH_P_MPLS_UC) C(ETH_P_PPP_SES)
   C(ETH_P_LLDP) C(ETH_P_802_2) C(ETH_P_802_3) C(ETH_ALEN) C(ETH_HLEN) C(ETH_DATA_LEN)
   C(ETH_FRAME_LEN)
   END

@@ -42,12 +42,15 @@ export type Pred =
 /** Which link-layer layout the program reads. */
 export type FilterLink = "ethernet" | "any";
 
-const RAR_P = 0x8035;
-const ETH_P_8021Q = 0x8100;
-const ETH_P_8021AD = 0x88a8;
-const ETH_P_QINQ1 = 0x9100;
-const ETHERMTU = 1500;
-const IPPROTO_FRAGMENT = 44;
+const RAR_P = ETH_P.RARP!;
+const ETH_P_8021Q = ETH_P["8021Q"]!;
+const ETH_P_8021AD = ETH_P["8021AD"]!;
+const ETH_P_QINQ1 = ETH_P.QINQ1!;
+/** The largest 802.3 length field: a smaller "EtherType" is a length, and an LLC header follows. */
+const ETHERMTU = ETH_P.ETH_DATA_LEN!;
+const IPPROTO_FRAGMENT = IPPROTO.FRAGMENT!;
+/** VRRP has no IPPROTO_ constant in Linux's headers; 112 is IANA's number (libpcap's IPPROTO_VRRP). */
+const IPPROTO_VRRP = 112;
 const AD_PROTOCOL = (BPF.SKF_AD_OFF! + BPF.SKF_AD_PROTOCOL!) >>> 0;
 const AD_VLAN_TAG = (BPF.SKF_AD_OFF! + BPF.SKF_AD_VLAN_TAG!) >>> 0;
 const AD_VLAN_TAG_PRESENT = (BPF.SKF_AD_OFF! + BPF.SKF_AD_VLAN_TAG_PRESENT!) >>> 0;
@@ -233,9 +236,9 @@ export class CodeGen {
           case "icmp":
             return this.ipproto(IPPROTO.ICMP, "ip", s, p.span);
           case "igmp":
-            return this.ipproto(2, "ip", s, p.span);
+            return this.ipproto(IPPROTO.IGMP!, "ip", s, p.span);
           case "vrrp":
-            return this.ipproto(112, "ip", s, p.span);
+            return this.ipproto(IPPROTO_VRRP, "ip", s, p.span);
           case "icmp6":
             return this.ipproto(IPPROTO.ICMPV6, "ip6", s, p.span);
           case "tcp":
@@ -245,11 +248,11 @@ export class CodeGen {
           case "sctp":
             return this.ipproto(IPPROTO.SCTP, "default", s, p.span);
           case "ah":
-            return this.ipproto(51, "default", s, p.span);
+            return this.ipproto(IPPROTO.AH!, "default", s, p.span);
           case "esp":
-            return this.ipproto(50, "default", s, p.span);
+            return this.ipproto(IPPROTO.ESP!, "default", s, p.span);
           case "pim":
-            return this.ipproto(103, "default", s, p.span);
+            return this.ipproto(IPPROTO.PIM!, "default", s, p.span);
         }
         return this.fail(`unknown protocol ${p.name}`, p.span);
       case "ipproto":
@@ -545,7 +548,7 @@ const TRANSPORT: Partial<Record<LoadProto, number>> = {
   udp: IPPROTO.UDP,
   sctp: IPPROTO.SCTP,
   icmp: IPPROTO.ICMP,
-  igmp: 2,
+  igmp: IPPROTO.IGMP!,
 };
 const REL: Record<string, [number, boolean]> = {
   ">": [BPF.JGT!, false],

@@ -65,16 +65,16 @@ export const FILTER_CONSTANTS: Readonly<Record<string, number>> = Object.freeze(
 /** IP protocol names for `ip proto NAME` / `ip6 proto NAME` (the /etc/protocols names libpcap accepts). */
 export const IP_PROTOCOL_NAMES: Readonly<Record<string, number>> = Object.freeze({
   icmp: IPPROTO.ICMP,
-  igmp: 2,
+  igmp: IPPROTO.IGMP!,
   tcp: IPPROTO.TCP,
   udp: IPPROTO.UDP,
-  gre: 47,
-  esp: 50,
-  ah: 51,
+  gre: IPPROTO.GRE!,
+  esp: IPPROTO.ESP!,
+  ah: IPPROTO.AH!,
   icmp6: IPPROTO.ICMPV6,
   "ipv6-icmp": IPPROTO.ICMPV6,
-  pim: 103,
-  vrrp: 112,
+  pim: IPPROTO.PIM!,
+  vrrp: 112, // no IPPROTO_VRRP in Linux's headers: IANA's number, as libpcap
   sctp: IPPROTO.SCTP,
 });
 
@@ -83,7 +83,7 @@ export const ETHER_TYPE_NAMES: Readonly<Record<string, number>> = Object.freeze(
   ip: ETH_P.IP,
   ip6: ETH_P.IPV6,
   arp: ETH_P.ARP,
-  rarp: 0x8035,
+  rarp: ETH_P.RARP!,
 });
 
 let services: Map<string, { tcp?: number; udp?: number; sctp?: number }> | undefined;
