@@ -186,9 +186,9 @@ class Parser {
       t.kind === "num" ||
       (t.kind === "word" && !this.kw(t) && FILTER_CONSTANTS[t.text] === undefined);
     if (!addressLike) return false;
-    // A number followed by an operator starts a byte test: `and 1 + 1 = 2`.
+    // A number followed by an operator starts a byte test (`and 1 + 1 = 2`); an address may take `/len`.
     if (after.kind === "op" && (ARITH_OPS[after.text] !== undefined || RELOPS[after.text] !== undefined)) {
-      return this.isOp(after, "/") && t.kind !== "num" ? true : false;
+      return this.isOp(after, "/") && t.kind !== "num";
     }
     return true;
   }
