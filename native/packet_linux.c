@@ -23,7 +23,7 @@
 napi_status sockit_packet_constants(napi_env env, napi_value consts, napi_value structs) {
   BEGIN("ETH_P")
   C(ETH_P_ALL) C(ETH_P_IP) C(ETH_P_IPV6) C(ETH_P_ARP) C(ETH_P_RARP) C(ETH_P_8021Q)
-  C(ETH_P_8021AD) C(ETH_P_LOOP) C(ETH_P_PAE) C(ETH_P_MPLS_UC) C(ETH_P_PPP_SES)
+  C(ETH_P_8021AD) C(ETH_P_QINQ1) C(ETH_P_LOOP) C(ETH_P_PAE) C(ETH_P_MPLS_UC) C(ETH_P_PPP_SES)
   C(ETH_P_LLDP) C(ETH_P_802_2) C(ETH_P_802_3) C(ETH_ALEN) C(ETH_HLEN) C(ETH_DATA_LEN)
   C(ETH_FRAME_LEN)
   END
@@ -77,7 +77,8 @@ napi_status sockit_packet_constants(napi_env env, napi_value consts, napi_value 
   C(BPF_LSH) C(BPF_RSH) C(BPF_NEG) C(BPF_MOD) C(BPF_XOR) C(BPF_JA) C(BPF_JEQ)
   C(BPF_JGT) C(BPF_JGE) C(BPF_JSET) C(BPF_K) C(BPF_X) C(BPF_A) C(BPF_TAX) C(BPF_TXA)
   C(BPF_MAXINSNS) C(BPF_MEMWORDS) C(SKF_AD_OFF) C(SKF_AD_PROTOCOL) C(SKF_AD_PKTTYPE)
-  C(SKF_AD_IFINDEX) C(SKF_AD_MARK) C(SKF_AD_VLAN_TAG) C(SKF_NET_OFF) C(SKF_LL_OFF)
+  C(SKF_AD_IFINDEX) C(SKF_AD_MARK) C(SKF_AD_VLAN_TAG) C(SKF_AD_VLAN_TAG_PRESENT) C(SKF_NET_OFF)
+  C(SKF_LL_OFF)
   END
 
   /* Link types (sockaddr_ll.sll_hatype). */

@@ -219,15 +219,17 @@ export {
   assemble,
   attachFilter,
   bpfInstruction,
-  compileFilter,
   detachFilter,
   encodeProgram,
   formatProgram,
-  parseFilterExpression,
   runFilter,
   toProgram,
 } from "./bpf.js";
-export type { BpfInstruction, BpfProgramLike, FilterInput, FilterPrimitive } from "./bpf.js";
+export type { BpfInstruction, BpfProgramLike, FilterInput } from "./bpf.js";
+export { compileFilter, parseFilterExpression } from "./filter/compile.js";
+export type { CompileFilterOptions, FilterPrimitive } from "./filter/compile.js";
+export { FilterSyntaxError } from "./filter/error.js";
+export type { Arith, FilterNode, Primitive as FilterPrimitiveNode } from "./filter/ast.js";
 export { icmpMessage, icmpTarget, ping, resolveIcmpTarget, traceroute } from "./icmp.js";
 export type {
   IcmpMode,

@@ -10,7 +10,8 @@
  * @see https://man7.org/linux/man-pages/man7/packet.7.html
  */
 import type { PacketAddress } from "./address.js";
-import { attachFilter, compileFilter, type BpfProgramLike, type FilterPrimitive } from "./bpf.js";
+import { attachFilter, type BpfProgramLike } from "./bpf.js";
+import { compileFilter, type FilterPrimitive } from "./filter/compile.js";
 import { ETH_P, MSG } from "./constants.js";
 import { codedError } from "./errors.js";
 import type { PacketMembership, PacketStatistics } from "./options/sol-packet.js";

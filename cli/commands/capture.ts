@@ -14,6 +14,7 @@ import {
   capture,
   compileFilter,
   decodeEthernet,
+  FilterSyntaxError,
   decodeICMP,
   decodeICMPv6,
   decodeIPv4,
@@ -25,6 +26,7 @@ import {
   linkTypeFor,
   LINKTYPE,
   posix,
+  type BpfInstruction,
   type CapturedPacket,
 } from "../../src/index.js";
 import { type CommandSpec, intOption } from "../command.js";
@@ -123,15 +125,20 @@ export const captureCommand: CommandSpec = {
   summary: "capture packets on an interface, as tcpdump does (summaries or a pcap file)",
   description: `Captures frames on an interface with a packet socket (needs CAP_NET_RAW) and
 prints one line per frame, or writes them to a pcap file (-w) that tcpdump,
-tshark and Wireshark read. FILTER is tcpdump's simplest form — primitives
-joined by "and": ip, ip6, arp, tcp, udp, icmp, icmp6, proto N, [src|dst] host
-ADDR, [src|dst] port N — compiled to classic BPF and attached in the kernel
-(--dump-filter prints the program). -i any captures on every interface
-(cooked frames, LINKTYPE_LINUX_SLL). With --json, one JSON object per frame.`,
+tshark and Wireshark read. FILTER is tcpdump's language (pcap-filter(7)):
+and/&&, or/||, not/!, parentheses; [src|dst] host/net ADDR (CIDR or mask),
+[tcp|udp] [src|dst] port/portrange; ip, ip6, arp, tcp, udp, icmp, icmp6;
+ether host/src/dst/proto, vlan [id], less/greater N, ip proto N, and byte
+tests such as "tcp[tcpflags] & tcp-syn != 0" — compiled to classic BPF and
+attached in the kernel (--dump-filter prints the program). A filter sockit
+cannot compile exits 2 with a caret under the word. -i any captures on every
+interface (cooked frames, LINKTYPE_LINUX_SLL). With --json, one JSON object per
+frame.`,
   examples: [
     ["sockit capture -i lo -c 5 icmp", "five ICMP packets on the loopback"],
     ["sockit capture -i eth0 -w dns.pcap udp and port 53", "DNS traffic to a pcap file"],
     ["sockit capture --dump-filter -i lo tcp and port 80", "print the BPF program for a filter"],
+    ["sockit capture -i eth0 'not port 22 and (icmp or arp)'", "everything but ssh, among ICMP and ARP"],
   ],
   define: (cmd) =>
     cmd
@@ -148,17 +155,26 @@ ADDR, [src|dst] port N — compiled to classic BPF and attached in the kernel
         runs<CaptureCliOptions>(async (ctx, opts, command) => {
           const words = (command.processedArgs[0] as string[] | undefined) ?? [];
           const expression = words.join(" ");
-          const program = compileFilter(expression, opts.snaplen);
+          const any = opts.interface === "any";
+          const hatype = any ? undefined : interfaceType(opts.interface);
+          // Cooked frames where a link header would not be Ethernet (or "any": several link types).
+          const type = opts.dgram || any || linkTypeFor("raw", hatype) !== LINKTYPE.ETHERNET ? "dgram" : "raw";
+          const linkType = linkTypeFor(type, hatype);
+          let program: BpfInstruction[];
+          try {
+            // Ethernet frames: tcpdump's own layout (ether, vlan and link[] work); cooked: skb->protocol.
+            program = compileFilter(expression, opts.snaplen, { link: type === "raw" ? "ethernet" : "any" });
+          } catch (e) {
+            if (!(e instanceof FilterSyntaxError)) throw e;
+            // As a compiler: the message, then the expression with a caret under the word.
+            ctx.out.stderr.write(`sockit: ${e.message}\n${e.caret()}\n`);
+            return EXIT.USAGE;
+          }
           if (opts.dumpFilter) {
             ctx.out.line(formatProgram(program));
             return EXIT.OK;
           }
-          const any = opts.interface === "any";
-          const hatype = any ? undefined : interfaceType(opts.interface);
           if (!any) posix.if_nametoindex(opts.interface); // ENODEV before anything is opened
-          // Cooked frames where a link header would not be Ethernet (or "any": several link types).
-          const type = opts.dgram || any || linkTypeFor("raw", hatype) !== LINKTYPE.ETHERNET ? "dgram" : "raw";
-          const linkType = linkTypeFor(type, hatype);
           let writer: PcapWriter | undefined;
           if (opts.write !== undefined) {
             writer = new PcapWriter(opts.write, { linkType, snaplen: opts.snaplen });

@@ -59,9 +59,17 @@ describe("sockit capture: filters and errors", () => {
   });
 
   test("a bad filter is a usage error (exit 2); no such interface and no CAP_NET_RAW exit 1, in one line", async () => {
-    const bad = await sockit(["capture", "-i", "lo", "udp", "or", "tcp"]);
-    assert.equal(bad.code, 2);
-    oneLineError(bad, /unknown word "or"/);
+    // As a compiler: the message, then the expression with a caret under the word.
+    const bad = await sockit(["capture", "-i", "lo", "not", "port", "22", "and", "(icmp", "or", "arpp)"]);
+    assert.equal(bad.code, 2, bad.stderr);
+    assert.deepEqual(bad.stderr.split("\n"), [
+      'sockit: filter: unknown word (expected a primitive: host, net, port, portrange, ip, ip6, arp, tcp, udp, icmp, ether, vlan, less, greater, proto[...] ...) at "arpp" (column 26)',
+      "  not port 22 and (icmp or arpp)",
+      "                           ^^^^",
+      "",
+    ]);
+    const good = await sockit(["capture", "--dump-filter", "-i", "lo", "not port 22 and (icmp or arp)"]);
+    assert.equal(good.code, 0, good.stderr);
     const noIf = await sockit(["capture", "-i", "nosuchif0", "-c", "1"]);
     assert.equal(noIf.code, 1);
     oneLineError(noIf, /ENODEV/);
