@@ -211,7 +211,7 @@ export * from "./netlink/index.js";
 export { NETNS_RUN_DIR, createSocket, netnsPath, runInNetns } from "./netns.js";
 export type { CreateSocketOptions, NetnsLike } from "./netns.js";
 export { SOL_NETLINK_OPTIONS } from "./options/index.js";
-export { ARPHRD, BPF, ETH_P, ICMP, ICMP6, PACKET } from "./constants.js";
+export { ARPHRD, BPF, ETH_P, ICMP, ICMP6, PACKET, TPACKET } from "./constants.js";
 export * from "./packets/index.js";
 export {
   ACCEPT_ALL,
@@ -240,8 +240,18 @@ export type {
   TracerouteProbe,
   TracerouteResult,
 } from "./icmp.js";
-export { addMembership, capture, dropMembership, openPacketSocket, packetStatistics } from "./packet.js";
-export type { CaptureOptions, CapturedPacket, PacketSocketOptions } from "./packet.js";
+export {
+  PacketCapture,
+  addMembership,
+  capture,
+  dropMembership,
+  openCapture,
+  openPacketSocket,
+  packetStatistics,
+} from "./packet.js";
+export type { CaptureOptions, CaptureStatistics, CapturedPacket, PacketSocketOptions } from "./packet.js";
+export { FrameBatch, PacketRing } from "./packet-ring.js";
+export type { PacketRingOptions } from "./packet-ring.js";
 export {
   LINKTYPE,
   PcapWriter,
