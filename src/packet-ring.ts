@@ -130,6 +130,17 @@ export class FrameBatch {
     return frame;
   }
 
+  /**
+   * Where record `i` starts in `records` (`count`: its length), to take the
+   * first i records as `records.subarray(0, recordOffset(i))`. Does not
+   * correspond to a syscall.
+   * @throws RangeError ERR_OUT_OF_RANGE for an index outside 0..count.
+   */
+  recordOffset(i: number): number {
+    raw.checkInt(i, "index", 0, this.count);
+    return i === this.count ? this.records.length : this.#meta[i * META]!;
+  }
+
   /** Frames 0..count-1, each as {@link FrameBatch.frame} gives it. Does not correspond to a syscall. */
   *[Symbol.iterator](): IterableIterator<CapturedPacket> {
     for (let i = 0; i < this.count; i++) yield this.frame(i);

@@ -11,7 +11,6 @@ import {
   IPPROTO,
   PACKET,
   PcapWriter,
-  capture,
   compileFilter,
   decodeEthernet,
   decodeICMP,
@@ -24,8 +23,10 @@ import {
   formatProgram,
   linkTypeFor,
   LINKTYPE,
+  openCapture,
   posix,
   type CapturedPacket,
+  type CaptureStatistics,
 } from "../../src/index.js";
 import { type CommandSpec, intOption } from "../command.js";
 import { EXIT } from "../errors.js";
@@ -127,7 +128,13 @@ tshark and Wireshark read. FILTER is tcpdump's simplest form — primitives
 joined by "and": ip, ip6, arp, tcp, udp, icmp, icmp6, proto N, [src|dst] host
 ADDR, [src|dst] port N — compiled to classic BPF and attached in the kernel
 (--dump-filter prints the program). -i any captures on every interface
-(cooked frames, LINKTYPE_LINUX_SLL). With --json, one JSON object per frame.`,
+(cooked frames, LINKTYPE_LINUX_SLL). With --json, one JSON object per frame.
+
+Frames are read in blocks from a TPACKET_V3 ring shared with the kernel
+(recvmmsg where the ring can't be had; -v says which), stamped by the
+kernel; on the loopback each frame shows once (not its outgoing copy, as
+tcpdump). At the end, tcpdump's counts: packets captured, received by
+filter, dropped by kernel (with --json, a last {"statistics": ...} line).`,
   examples: [
     ["sockit capture -i lo -c 5 icmp", "five ICMP packets on the loopback"],
     ["sockit capture -i eth0 -w dns.pcap udp and port 53", "DNS traffic to a pcap file"],
@@ -143,7 +150,7 @@ ADDR, [src|dst] port N — compiled to classic BPF and attached in the kernel
       .option("-p, --promisc", "put the interface in promiscuous mode while capturing")
       .option("--dgram", "capture cooked frames (no link header; LINKTYPE_LINUX_SLL)")
       .option("--dump-filter", "print the compiled BPF program and exit")
-      .option("-q, --quiet", "with -w: do not print the count at the end")
+      .option("-q, --quiet", "do not print the counts at the end (captured, received by filter, dropped by kernel)")
       .action(
         runs<CaptureCliOptions>(async (ctx, opts, command) => {
           const words = (command.processedArgs[0] as string[] | undefined) ?? [];
@@ -161,12 +168,13 @@ ADDR, [src|dst] port N — compiled to classic BPF and attached in the kernel
           const linkType = linkTypeFor(type, hatype);
           let writer: PcapWriter | undefined;
           if (opts.write !== undefined) {
-            writer = new PcapWriter(opts.write, { linkType, snaplen: opts.snaplen });
+            // The cooked header comes on top of the snap length.
+            const snaplen = opts.snaplen + (linkType === LINKTYPE.LINUX_SLL ? 16 : 0);
+            writer = new PcapWriter(opts.write, { linkType, snaplen });
             const w = writer;
             ctx.onCleanup(() => w.close());
           }
           ctx.step(`capture on ${opts.interface} (${type}), filter ${JSON.stringify(expression || "(all)")}`);
-          let n = 0;
           const names = new Map<number, string>();
           const ifname = (index: number): string => {
             let name = names.get(index);
@@ -180,38 +188,68 @@ ADDR, [src|dst] port N — compiled to classic BPF and attached in the kernel
             }
             return name;
           };
-          for await (const p of capture(any ? null : opts.interface, {
+          const cap = openCapture(any ? null : opts.interface, {
             type,
             program,
-            signal: ctx.signal,
-            ...(opts.count !== undefined ? { count: opts.count } : {}),
-            ...(opts.promisc ? { promiscuous: true } : {}),
             snaplen: opts.snaplen,
-          })) {
-            n++;
-            if (writer) {
-              const frame =
-                linkType === LINKTYPE.LINUX_SLL ? Buffer.concat([encodeSllHeader(p.address), p.data]) : p.data;
-              const extra = frame.length - p.data.length;
-              writer.write(frame, p.timestamp, p.length + extra);
-            } else if (ctx.json) {
-              ctx.out.line(
-                JSON.stringify({
-                  time: p.timestamp.sec + p.timestamp.nsec / 1e9,
-                  interface: ifname(p.address.ifindex),
-                  pkttype: p.address.pkttype,
-                  protocol: p.address.protocol,
-                  length: p.length,
-                  data: p.data.toString("hex"),
-                }),
-              );
-            } else {
-              ctx.out.line(summary(p, type === "raw", ifname(p.address.ifindex)));
+            // pcap records as tcpdump -w writes them (microseconds), the cooked header where the link type wants it.
+            microseconds: true,
+            sllHeader: linkType === LINKTYPE.LINUX_SLL,
+            ...(opts.promisc ? { promiscuous: true } : {}),
+          });
+          ctx.onCleanup(() => cap.close());
+          ctx.step(
+            cap.ring
+              ? `reading frames from a TPACKET_V3 ring (${cap.ring.blockCount} blocks of ${cap.ring.blockSize >> 10} KiB, mmap)`
+              : `reading frames with recvmmsg (no TPACKET_V3 ring: ${cap.fallbackReason ?? "not asked for"})`,
+          );
+          const limit = opts.count ?? Infinity;
+          let n = 0;
+          try {
+            while (n < limit) {
+              let batch;
+              try {
+                batch = await cap.read({ signal: ctx.signal });
+              } catch (e) {
+                if (ctx.signal.aborted) break;
+                throw e;
+              }
+              const take = Math.min(batch.count, limit - n);
+              if (writer) {
+                // The batch's records are pcap records already: one write for all of them.
+                writer.writeRecords(batch.records.subarray(0, batch.recordOffset(take)), take);
+              } else {
+                for (let i = 0; i < take; i++) {
+                  const p = batch.frame(i);
+                  if (ctx.json) {
+                    ctx.out.line(
+                      JSON.stringify({
+                        time: p.timestamp.sec + p.timestamp.nsec / 1e9,
+                        interface: ifname(p.address.ifindex),
+                        pkttype: p.address.pkttype,
+                        protocol: p.address.protocol,
+                        length: p.length,
+                        data: p.data.toString("hex"),
+                      }),
+                    );
+                  } else {
+                    ctx.out.line(summary(p, type === "raw", ifname(p.address.ifindex)));
+                  }
+                }
+              }
+              n += take;
             }
+          } finally {
+            writer?.close();
           }
-          if (writer) {
-            writer.close();
-            if (!opts.quiet) ctx.out.note(`${n} packets captured to ${opts.write}`);
+          const stats: CaptureStatistics = { ...cap.statistics(), captured: n };
+          cap.close();
+          if (ctx.json) ctx.out.line(JSON.stringify({ statistics: { ...stats, method: cap.method } }));
+          if (!opts.quiet) {
+            const to = opts.write !== undefined ? ` to ${opts.write}` : "";
+            ctx.out.note(`${stats.captured} packets captured${to}`);
+            ctx.out.note(`${stats.received} packets received by filter`);
+            ctx.out.note(`${stats.dropped} packets dropped by kernel`);
           }
           return EXIT.OK;
         }),
