@@ -250,7 +250,7 @@ export {
   packetStatistics,
 } from "./packet.js";
 export type { CaptureOptions, CaptureStatistics, CapturedPacket, PacketSocketOptions } from "./packet.js";
-export { FrameBatch, PacketRing } from "./packet-ring.js";
+export { FrameBatch, PacketRing, decodeRingBlock } from "./packet-ring.js";
 export type { PacketRingOptions } from "./packet-ring.js";
 export {
   LINKTYPE,

@@ -282,3 +282,36 @@ export class PacketRing {
     raw.ringMunmap(ring);
   }
 }
+
+/**
+ * Decodes one TPACKET_V3 block held in `block` (a copy of ring memory, e.g.
+ * from a core dump or a test) with the walker the ring uses: the frames it
+ * holds as a FrameBatch. The block must have TP_STATUS_USER in its
+ * block_status, as a retired block has; a frame whose offsets leave the block
+ * ends the walk (counted in `malformed`). Does not correspond to a syscall.
+ *
+ * @see https://docs.kernel.org/networking/packet_mmap.html
+ * @throws TypeError ERR_INVALID_ARG_TYPE for a block that is not bytes.
+ */
+export function decodeRingBlock(
+  block: Uint8Array,
+  options: Pick<PacketRingOptions, "microseconds" | "sllHeader" | "skipOutgoingOn"> = {},
+): FrameBatch {
+  if (!(block instanceof Uint8Array)) throw codedError("ERR_INVALID_ARG_TYPE", "block must be a Buffer or Uint8Array");
+  const lo = options.skipOutgoingOn === undefined ? 0 : raw.checkInt(options.skipOutgoingOn, "skipOutgoingOn", 0);
+  const flags = (options.microseconds ? RING.USEC : 0) | (options.sllHeader ? RING.SLL : 0);
+  // Records take at most the block's bytes (see PacketRing), frames at least 64 of them.
+  const out = Buffer.allocUnsafe(block.byteLength + 64);
+  const meta = new Int32Array((Math.ceil(block.byteLength / 64) + 1) * META);
+  const res = new Int32Array(RING.RES);
+  const n = raw.ringDecode(block, out, meta, res, flags, lo);
+  return new FrameBatch(
+    Buffer.from(out.subarray(0, res[1]!)),
+    meta.slice(0, n * META),
+    n,
+    res[2]!,
+    res[3]!,
+    options.sllHeader === true,
+    options.microseconds !== true,
+  );
+}
