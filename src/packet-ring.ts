@@ -148,6 +148,21 @@ export class FrameBatch {
 }
 
 /**
+ * The ring's block size, block count and timeout from `options`, checked.
+ * @internal Shared with PacketCapture.open, which checks them before it opens anything.
+ * @throws RangeError ERR_OUT_OF_RANGE, TypeError ERR_INVALID_ARG_TYPE.
+ */
+export function ringGeometry(options: PacketRingOptions): { blockSize: number; blockCount: number; timeout: number } {
+  const blockSize = raw.checkInt(options.blockSize ?? 1 << 20, "blockSize", PAGE, 1 << 30);
+  if (blockSize % PAGE !== 0) throw codedError("ERR_OUT_OF_RANGE", `blockSize must be a multiple of ${PAGE}`);
+  const blockCount = raw.checkInt(options.blockCount ?? 8, "blockCount", 1, 65536);
+  if (blockSize * blockCount > 2 ** 31) throw codedError("ERR_OUT_OF_RANGE", "the ring must be at most 2 GiB");
+  const timeout = raw.checkInt(options.timeout ?? 50, "timeout", 1, 60_000);
+  if (options.skipOutgoingOn !== undefined) raw.checkInt(options.skipOutgoingOn, "skipOutgoingOn", 0);
+  return { blockSize, blockCount, timeout };
+}
+
+/**
  * A TPACKET_V3 receive ring on a packet socket. Owns the mapping: `close()`
  * unmaps it, and so does closing or detaching the socket.
  */
@@ -203,12 +218,7 @@ export class PacketRing {
     if (typeof options !== "object" || options === null) {
       throw codedError("ERR_INVALID_ARG_TYPE", `options must be an object, got ${raw.describe(options)}`);
     }
-    const blockSize = raw.checkInt(options.blockSize ?? 1 << 20, "blockSize", PAGE, 1 << 30);
-    if (blockSize % PAGE !== 0) throw codedError("ERR_OUT_OF_RANGE", `blockSize must be a multiple of ${PAGE}`);
-    const blockCount = raw.checkInt(options.blockCount ?? 8, "blockCount", 1, 65536);
-    if (blockSize * blockCount > 2 ** 31) throw codedError("ERR_OUT_OF_RANGE", "the ring must be at most 2 GiB");
-    const timeout = raw.checkInt(options.timeout ?? 50, "timeout", 1, 60_000);
-    if (options.skipOutgoingOn !== undefined) raw.checkInt(options.skipOutgoingOn, "skipOutgoingOn", 0);
+    const { blockSize, blockCount, timeout } = ringGeometry(options);
     const fd = sock.fd;
     const version = Buffer.alloc(4);
     if (LE) version.writeInt32LE(TPACKET.TPACKET_V3, 0);
@@ -225,7 +235,14 @@ export class PacketRing {
     u32((blockSize / FRAME_SIZE) * blockCount, REQ.tp_frame_nr!);
     u32(timeout, REQ.tp_retire_blk_tov!);
     raw.setsockopt(fd, SOL.PACKET, PACKET.RX_RING, req, { level: "SOL_PACKET", option: "PACKET_RX_RING" });
-    const ring = raw.ringMmap(fd, blockSize, blockCount);
+    let ring: RingHandle;
+    try {
+      ring = raw.ringMmap(fd, blockSize, blockCount);
+    } catch (e) {
+      // Frames would go to a ring nobody reads: take it down (a request of 0 blocks frees it).
+      raw.native.setsockopt(fd, SOL.PACKET, PACKET.RX_RING, Buffer.alloc(REQ.size), REQ.size);
+      throw e;
+    }
     return new PacketRing(sock, ring, blockSize, blockCount, options);
   }
 

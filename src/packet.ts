@@ -16,7 +16,7 @@ import { attachFilter, compileFilter, type BpfProgramLike, type FilterPrimitive 
 import { ETH_P, PACKET } from "./constants.js";
 import { SocketError, codedError } from "./errors.js";
 import type { PacketMembership, PacketStatistics } from "./options/sol-packet.js";
-import { FrameBatch, PacketRing, type PacketRingOptions } from "./packet-ring.js";
+import { FrameBatch, PacketRing, ringGeometry, type PacketRingOptions } from "./packet-ring.js";
 import * as posix from "./posix.js";
 import * as raw from "./raw/index.js";
 import { RING } from "./raw/index.js";
@@ -300,6 +300,15 @@ export class PacketCapture implements AsyncIterable<CapturedPacket> {
       );
     }
     const snaplen = options.snaplen === undefined ? 262144 : raw.checkInt(options.snaplen, "snaplen", 1, 262144);
+    if (options.ring !== undefined && (typeof options.ring !== "object" || options.ring === null)) {
+      throw codedError("ERR_INVALID_ARG_TYPE", `ring must be an object, got ${raw.describe(options.ring)}`);
+    }
+    // The largest frame must fit one block: snaplen + headers, rounded up to a power of two pages.
+    const ringOptions: PacketRingOptions = {
+      ...options.ring,
+      blockSize: options.ring?.blockSize ?? Math.max(1 << 20, 2 ** Math.ceil(Math.log2(snaplen + 4096))),
+    };
+    ringGeometry(ringOptions); // RangeErrors before anything is opened
     const sll = options.sllHeader ?? options.type === "dgram";
     const nanosecond = options.microseconds !== true;
     const lo = loopbackIndex();
@@ -314,19 +323,18 @@ export class PacketCapture implements AsyncIterable<CapturedPacket> {
           if (!(e instanceof SocketError && e.code === "ENOPROTOOPT")) throw e;
         }
       }
-      if (method === "recvmsg") return;
-      try {
-        ring = PacketRing.open(sock, {
-          ...options.ring,
-          sllHeader: sll,
-          microseconds: !nanosecond,
-          skipOutgoingOn: lo,
-          // The largest frame must fit one block: round snaplen + headers up to a power of two pages.
-          blockSize: options.ring?.blockSize ?? Math.max(1 << 20, 2 ** Math.ceil(Math.log2(snaplen + 4096))),
-        });
-      } catch (e) {
-        if (method === "ring" || !(e instanceof SocketError)) throw e;
-        reason = e.message;
+      if (method !== "recvmsg") {
+        try {
+          ring = PacketRing.open(sock, {
+            ...ringOptions,
+            sllHeader: sll,
+            microseconds: !nanosecond,
+            skipOutgoingOn: lo,
+          });
+        } catch (e) {
+          if (method === "ring" || !(e instanceof SocketError)) throw e;
+          reason = e.message;
+        }
       }
       if (ring === undefined) sock.setsockopt("SOL_SOCKET", "SO_TIMESTAMPNS", true);
     });
