@@ -252,40 +252,80 @@ export class PacketRing {
   }
 
   /**
+   * Bytes a buffer given to {@link PacketRing.read} as `into` must have:
+   * room for the records and the frame facts of one read.
+   */
+  get readBufferSize(): number {
+    return this.#out.length + this.#meta.byteLength + 8;
+  }
+
+  /**
    * Waits until the kernel has retired at least one block holding a frame
    * this ring keeps, then copies out every frame of every retired block (one
-   * wakeup, no syscall per frame) and hands the blocks back. Does not
-   * correspond to a single syscall: poll readiness on the socket's fd, then
-   * reads shared memory.
+   * wakeup, no syscall per frame) and hands the blocks back. The batch owns
+   * its bytes; with `into` (at least {@link PacketRing.readBufferSize} bytes)
+   * the frames are copied there instead and the batch is a view of it, valid
+   * until `into` is used again: no allocation per read, for a loop that
+   * writes each batch out before the next. Does not correspond to a single
+   * syscall: poll readiness on the socket's fd, then reads shared memory.
    *
    * @see https://docs.kernel.org/networking/packet_mmap.html
    * @throws Error ERR_SOCKET_CLOSED when the ring or socket is closed (also
-   *   for a read waiting when it closes); AbortError when `signal` aborts.
+   *   for a read waiting when it closes); AbortError when `signal` aborts;
+   *   RangeError ERR_OUT_OF_RANGE for an `into` too small, at once.
    */
-  read(options?: WaitOptions): Promise<FrameBatch> {
+  read(options?: WaitOptions & { into?: Buffer }): Promise<FrameBatch> {
     if (this.#ring === null) return Promise.reject(codedError("ERR_SOCKET_CLOSED", "ringRead: the ring is closed"));
-    return this.#sock[ioHost]().io(0, "ringRead", this.#attempt, options, 0, this.#finish);
+    const into = options?.into;
+    if (into === undefined) return this.#sock[ioHost]().io(0, "ringRead", this.#attempt, options, 0, this.#finish);
+    if (!Buffer.isBuffer(into)) throw codedError("ERR_INVALID_ARG_TYPE", "into must be a Buffer");
+    if (into.length < this.readBufferSize) {
+      throw codedError("ERR_OUT_OF_RANGE", `into must have at least ${this.readBufferSize} bytes, got ${into.length}`);
+    }
+    // Records first, then the meta rows at a 4-byte aligned offset of the same memory.
+    const records = into.subarray(0, this.#out.length);
+    const at = this.#out.length + ((4 - ((into.byteOffset + this.#out.length) % 4)) % 4);
+    const meta = new Int32Array(into.buffer, into.byteOffset + at, this.#meta.length);
+    return this.#sock[ioHost]().io(
+      0,
+      "ringRead",
+      () => this.#walk(records, meta),
+      options,
+      0,
+      (n) =>
+        new FrameBatch(
+          records.subarray(0, this.#res[1]!),
+          meta.subarray(0, n * META),
+          n,
+          this.#skipped,
+          this.#malformed,
+          this.#sll,
+          this.#nanosecond,
+        ),
+    );
   }
 
   /** One walk: frames copied, or AGAIN (nothing kept yet: wait for readiness again). */
-  #attempt = (): number => {
+  #walk(out: Buffer, meta: Int32Array): number {
     if (this.#ring === null) throw codedError("ERR_SOCKET_CLOSED", "ringRead: the ring is closed");
     this.#skipped = this.#malformed = 0;
     for (;;) {
-      const n = raw.ringRead(this.#ring, this.#out, this.#meta, this.#res, this.#flags, this.#lo);
+      const n = raw.ringRead(this.#ring, out, meta, this.#res, this.#flags, this.#lo);
       if (n === AGAIN) return AGAIN;
       this.#skipped += this.#res[2]!;
       this.#malformed += this.#res[3]!;
       // 0: blocks that held only skipped frames were handed back; look at the next one.
       if (n !== 0) return n;
     }
-  };
+  }
+
+  #attempt = (): number => this.#walk(this.#out, this.#meta);
 
   #finish = (n: number): FrameBatch => {
     const res = this.#res;
     const bytes = res[1]!;
     const records = Buffer.allocUnsafe(bytes);
-    this.#out.copy(records, 0, 0, bytes);
+    records.set(this.#out.subarray(0, bytes));
     const meta = this.#meta.slice(0, n * META);
     return new FrameBatch(records, meta, n, this.#skipped, this.#malformed, this.#sll, this.#nanosecond);
   };

@@ -342,17 +342,28 @@ export class PacketCapture implements AsyncIterable<CapturedPacket> {
   }
 
   /**
+   * Bytes a buffer given to {@link PacketCapture.read} as `into` must have
+   * (0: `into` is not used, on the recvmsg path).
+   */
+  get readBufferSize(): number {
+    return this.ring?.readBufferSize ?? 0;
+  }
+
+  /**
    * Waits for frames and returns the next batch: every frame of the ring's
-   * retired blocks, or what one recvmmsg(2) gives. Does not correspond to a
-   * single syscall (see PacketRing.read; recvmmsg(2)).
+   * retired blocks, or what one recvmmsg(2) gives. With `into` (at least
+   * `readBufferSize` bytes), the ring copies the frames there and the batch
+   * is a view of it, valid until `into` is used again (see PacketRing.read).
+   * Does not correspond to a single syscall (see PacketRing.read; recvmmsg(2)).
    * @throws Error ERR_SOCKET_CLOSED after close(); AbortError when `signal` aborts.
    */
-  async read(options?: WaitOptions): Promise<FrameBatch> {
+  async read(options?: WaitOptions & { into?: Buffer }): Promise<FrameBatch> {
     let batch: FrameBatch;
     if (this.ring) batch = await this.ring.read(options);
     else {
       const count = Math.max(1, Math.min(64, Math.floor((4 << 20) / this.#snaplen)));
-      const got = await this.socket.recvBatch({ ...options, count, size: this.#snaplen, controlSize: 64 });
+      const { into: _ignored, ...wait } = options ?? {};
+      const got = await this.socket.recvBatch({ ...wait, count, size: this.#snaplen, controlSize: 64 });
       batch = this.#batchOf(got);
     }
     this.#captured += batch.count;

@@ -19,7 +19,6 @@ import {
   decodeIPv6,
   decodeTCP,
   decodeUDP,
-  encodeSllHeader,
   formatProgram,
   linkTypeFor,
   LINKTYPE,
@@ -204,12 +203,14 @@ filter, dropped by kernel (with --json, a last {"statistics": ...} line).`,
               : `reading frames with recvmmsg (no TPACKET_V3 ring: ${cap.fallbackReason ?? "not asked for"})`,
           );
           const limit = opts.count ?? Infinity;
+          // With -w each batch is written before the next read: the ring copies into one buffer, reused.
+          const into = writer && cap.readBufferSize > 0 ? Buffer.allocUnsafe(cap.readBufferSize) : undefined;
           let n = 0;
           try {
             while (n < limit) {
               let batch;
               try {
-                batch = await cap.read({ signal: ctx.signal });
+                batch = await cap.read({ signal: ctx.signal, ...(into ? { into } : {}) });
               } catch (e) {
                 if (ctx.signal.aborted) break;
                 throw e;
