@@ -262,5 +262,7 @@ export {
   parsePcap,
 } from "./pcap.js";
 export type { PcapFile, PcapHeaderOptions, PcapSink, PcapTimestamp } from "./pcap.js";
+export { PCAPNG_DIRECTION, PCAPNG_RECEPTION, PcapngWriter, epbFlags, parsePcapng } from "./pcapng.js";
+export type { PcapngFile, PcapngOptions } from "./pcapng.js";
 export { IPPROTO_ICMPV6_OPTIONS, SOL_PACKET_OPTIONS, decodePacketAuxdata } from "./options/index.js";
 export type { Icmp6Filter, PacketAuxdata, PacketMembership, PacketStatistics } from "./options/index.js";

@@ -64,9 +64,11 @@ export class FrameBatch {
   readonly skipped: number;
   /** Blocks whose frames did not fit the block (a kernel bug or corruption): walked up to the bad frame and handed back. */
   readonly malformed: number;
+  /** Whether each record's data starts with the 16-byte LINKTYPE_LINUX_SLL header. */
+  readonly sllHeader: boolean;
+  /** Whether the records' timestamps are nanoseconds (else microseconds). */
+  readonly nanosecond: boolean;
   readonly #meta: Int32Array;
-  readonly #sll: boolean;
-  readonly #nanosecond: boolean;
 
   /**
    * @internal Built by PacketRing.read and the recvmsg capture: meta holds
@@ -87,8 +89,8 @@ export class FrameBatch {
     this.count = count;
     this.skipped = skipped;
     this.malformed = malformed;
-    this.#sll = sll;
-    this.#nanosecond = nanosecond;
+    this.sllHeader = sll;
+    this.nanosecond = nanosecond;
   }
 
   /**
@@ -107,7 +109,7 @@ export class FrameBatch {
     const frac = r.readUInt32LE(off + 4);
     const incl = r.readUInt32LE(off + 8);
     const orig = r.readUInt32LE(off + 12);
-    const head = this.#sll ? 16 : 0;
+    const head = this.sllHeader ? 16 : 0;
     const data = r.subarray(off + 16 + head, off + 16 + incl);
     const halen = Math.min(m[row + 5]!, 8);
     const addr = Buffer.from(m.buffer, m.byteOffset + (row + 8) * 4, 8).subarray(0, halen);
@@ -123,7 +125,7 @@ export class FrameBatch {
         pkttype: m[row + 4]!,
         addr: Buffer.from(addr),
       },
-      timestamp: { sec, nsec: this.#nanosecond ? frac : frac * 1000 },
+      timestamp: { sec, nsec: this.nanosecond ? frac : frac * 1000 },
       status: m[row + 6]!,
     };
     if (m[row + 7]! >= 0) frame.vlanTci = m[row + 7]!;

@@ -11,6 +11,7 @@ import {
   IPPROTO,
   PACKET,
   PcapWriter,
+  PcapngWriter,
   compileFilter,
   decodeEthernet,
   decodeICMP,
@@ -34,6 +35,7 @@ import { runs } from "../runtime.js";
 interface CaptureCliOptions {
   interface: string;
   write?: string;
+  pcapng?: boolean;
   count?: number;
   snaplen: number;
   promisc?: boolean;
@@ -137,6 +139,7 @@ filter, dropped by kernel (with --json, a last {"statistics": ...} line).`,
   examples: [
     ["sockit capture -i lo -c 5 icmp", "five ICMP packets on the loopback"],
     ["sockit capture -i eth0 -w dns.pcap udp and port 53", "DNS traffic to a pcap file"],
+    ["sockit capture -i any -w all.pcapng", "every interface to pcapng (interface and direction per packet)"],
     ["sockit capture --dump-filter -i lo tcp and port 80", "print the BPF program for a filter"],
   ],
   define: (cmd) =>
@@ -144,6 +147,7 @@ filter, dropped by kernel (with --json, a last {"statistics": ...} line).`,
       .argument("[filter...]", "a filter expression (default: everything)")
       .requiredOption("-i, --interface <name>", "the interface (any: every interface)")
       .option("-w, --write <file>", "write the frames to a pcap file instead of printing them")
+      .option("--pcapng", "with -w: write pcapng (interface and direction per packet; the default for *.pcapng)")
       .option("-c, --count <n>", "stop after n frames (default: until Ctrl-C)", intOption(1))
       .option("-s, --snaplen <n>", "bytes kept of each frame", intOption(1, 262144), 262144)
       .option("-p, --promisc", "put the interface in promiscuous mode while capturing")
@@ -165,15 +169,6 @@ filter, dropped by kernel (with --json, a last {"statistics": ...} line).`,
           // Cooked frames where a link header would not be Ethernet (or "any": several link types).
           const type = opts.dgram || any || linkTypeFor("raw", hatype) !== LINKTYPE.ETHERNET ? "dgram" : "raw";
           const linkType = linkTypeFor(type, hatype);
-          let writer: PcapWriter | undefined;
-          if (opts.write !== undefined) {
-            // The cooked header comes on top of the snap length.
-            const snaplen = opts.snaplen + (linkType === LINKTYPE.LINUX_SLL ? 16 : 0);
-            writer = new PcapWriter(opts.write, { linkType, snaplen });
-            const w = writer;
-            ctx.onCleanup(() => w.close());
-          }
-          ctx.step(`capture on ${opts.interface} (${type}), filter ${JSON.stringify(expression || "(all)")}`);
           const names = new Map<number, string>();
           const ifname = (index: number): string => {
             let name = names.get(index);
@@ -187,6 +182,25 @@ filter, dropped by kernel (with --json, a last {"statistics": ...} line).`,
             }
             return name;
           };
+          let writer: PcapWriter | undefined;
+          let ngWriter: PcapngWriter | undefined;
+          if (opts.write !== undefined) {
+            // The cooked header comes on top of the snap length.
+            const snaplen = opts.snaplen + (linkType === LINKTYPE.LINUX_SLL ? 16 : 0);
+            if (opts.pcapng || opts.write.endsWith(".pcapng")) {
+              const w = (ngWriter = new PcapngWriter(opts.write, {
+                linkType,
+                snaplen,
+                nanosecond: false,
+                interfaceName: (i) => ifname(i),
+              }));
+              ctx.onCleanup(() => w.close());
+            } else {
+              const w = (writer = new PcapWriter(opts.write, { linkType, snaplen }));
+              ctx.onCleanup(() => w.close());
+            }
+          }
+          ctx.step(`capture on ${opts.interface} (${type}), filter ${JSON.stringify(expression || "(all)")}`);
           const cap = openCapture(any ? null : opts.interface, {
             type,
             program,
@@ -204,7 +218,8 @@ filter, dropped by kernel (with --json, a last {"statistics": ...} line).`,
           );
           const limit = opts.count ?? Infinity;
           // With -w each batch is written before the next read: the ring copies into one buffer, reused.
-          const into = writer && cap.readBufferSize > 0 ? Buffer.allocUnsafe(cap.readBufferSize) : undefined;
+          const into =
+            (writer || ngWriter) && cap.readBufferSize > 0 ? Buffer.allocUnsafe(cap.readBufferSize) : undefined;
           let n = 0;
           try {
             while (n < limit) {
@@ -219,6 +234,8 @@ filter, dropped by kernel (with --json, a last {"statistics": ...} line).`,
               if (writer) {
                 // The batch's records are pcap records already: one write for all of them.
                 writer.writeRecords(batch.records.subarray(0, batch.recordOffset(take)), take);
+              } else if (ngWriter) {
+                ngWriter.writeBatch(batch, take);
               } else {
                 for (let i = 0; i < take; i++) {
                   const p = batch.frame(i);
@@ -242,6 +259,7 @@ filter, dropped by kernel (with --json, a last {"statistics": ...} line).`,
             }
           } finally {
             writer?.close();
+            ngWriter?.close();
           }
           const stats: CaptureStatistics = { ...cap.statistics(), captured: n };
           cap.close();
