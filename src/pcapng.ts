@@ -166,7 +166,7 @@ export class PcapngWriter {
 
   /** The Enhanced Packet Block of one packet. */
   #epb(id: number, ts: PcapTimestamp, data: Uint8Array, originalLength: number, pkttype: number): Buffer {
-    const sec = raw.checkInt(ts.sec, "timestamp.sec", 0);
+    const sec = raw.checkInt(ts.sec, "timestamp.sec", 0, 0xffffffff);
     const nsec = raw.checkInt(ts.nsec, "timestamp.nsec", 0, 999_999_999);
     const units =
       BigInt(sec) * (this.nanosecond ? 1_000_000_000n : 1_000_000n) +

@@ -4,7 +4,9 @@
  * file sockit wrote, every datagram in it once, with the timestamp tcpdump's
  * own capture gave the same datagram (both are the kernel's); sockit ends
  * with tcpdump's three counts, says which reader it used with -v, and puts
- * the counts in a last --json line. Needs tcpdump (Debian package tcpdump).
+ * the counts in a last --json line; pcapng files (an interface block named
+ * after the interface, each packet's direction in epb_flags) that tcpdump -r
+ * reads too. Needs tcpdump (Debian package tcpdump).
  */
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
@@ -12,8 +14,9 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { parsePcap } from "../../src/pcap.js";
+import { parsePcapng } from "../../src/pcapng.js";
 import { runCli, spawnChild, tempDir, which, within, type Child } from "../helpers.js";
-import { netnsSkip } from "./icmp-netns.js";
+import { NET, lineUp, netnsSkip } from "./icmp-netns.js";
 
 const skip = netnsSkip() ?? (which("tcpdump") ? undefined : "needs tcpdump (apt-get install tcpdump)");
 const NS = `skcli${process.pid % 100000}`;
@@ -143,5 +146,79 @@ describe("sockit capture beside tcpdump", { skip }, () => {
     } finally {
       tx.kill();
     }
+  });
+
+  test("--pcapng: tcpdump -r reads it; the interface block names lo; each packet is inbound unicast", async () => {
+    const file = join(dir.path, "lo.pcapng");
+    const tx = sender();
+    try {
+      await tx.line("ready");
+      const r = await runCli(["capture", "-i", "lo", "-c", "20", "-w", file, "udp", "and", "port", "9999"], {
+        prefix: ["ip", "netns", "exec", NS],
+      });
+      assert.equal(r.code, 0, r.stderr);
+    } finally {
+      tx.kill();
+    }
+    const read = spawnSync("tcpdump", ["-r", file, "-n"], { encoding: "utf8" });
+    assert.equal(read.status, 0, read.stderr);
+    assert.equal(read.stdout.trim().split("\n").length, 20);
+    const f = parsePcapng(readFileSync(file));
+    assert.deepEqual(f.interfaces, [{ linkType: 1, snaplen: 262144, name: "lo", tsresol: 6 }]);
+    assert.equal(f.packets.length, 20);
+    for (const p of f.packets) {
+      assert.equal(p.interfaceId, 0);
+      assert.equal(p.flags, 1 | (1 << 2), "inbound, unicast");
+      assert.match(p.data.subarray(42).toString(), /^seq\d+$/);
+    }
+  });
+});
+
+describe("sockit capture --pcapng on a veth: outgoing packets say so", { skip }, () => {
+  const dir = tempDir();
+  let line: ReturnType<typeof lineUp> | undefined;
+  before(() => {
+    line = lineUp("n");
+  });
+  after(() => {
+    line?.down();
+    dir.cleanup();
+  });
+
+  test("packets A sends are outbound in epb_flags; tcpdump -r reads the file", async () => {
+    const l = line!;
+    const file = join(dir.path, "veth.pcapng");
+    const tx = spawnChild("ip", [
+      "netns",
+      "exec",
+      l.a,
+      "python3",
+      "-c",
+      `import socket, time
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+print("ready", flush=True)
+while True:
+    s.sendto(b"out", ("${NET.ra}", 7000))
+    time.sleep(0.01)`,
+    ]);
+    try {
+      await tx.line("ready");
+      const r = await runCli(
+        ["capture", "-i", l.vethA, "-c", "5", "--pcapng", "-w", file, "udp", "and", "port", "7000"],
+        {
+          prefix: ["ip", "netns", "exec", l.a],
+        },
+      );
+      assert.equal(r.code, 0, r.stderr);
+    } finally {
+      tx.kill();
+    }
+    const read = spawnSync("tcpdump", ["-r", file, "-n"], { encoding: "utf8" });
+    assert.equal(read.status, 0, read.stderr);
+    assert.equal(read.stdout.trim().split("\n").length, 5);
+    const f = parsePcapng(readFileSync(file));
+    assert.equal(f.interfaces[0]?.name, l.vethA);
+    assert.equal(f.packets.length, 5);
+    for (const p of f.packets) assert.equal(p.flags, 2, "outbound");
   });
 });
