@@ -169,8 +169,12 @@ export function ringGeometry(options: PacketRingOptions): { blockSize: number; b
  * unmaps it, and so does closing or detaching the socket.
  */
 export class PacketRing {
+  /** Bytes per block. */
   readonly blockSize: number;
+  /** Blocks in the ring. */
   readonly blockCount: number;
+  /** Milliseconds after which the kernel hands over a block that is not full. */
+  readonly timeout: number;
   readonly #sock: Socket;
   #ring: RingHandle | null;
   readonly #flags: number;
@@ -184,11 +188,13 @@ export class PacketRing {
   #malformed = 0;
   readonly #hook: () => void;
 
-  private constructor(sock: Socket, ring: RingHandle, blockSize: number, blockCount: number, o: PacketRingOptions) {
+  private constructor(sock: Socket, ring: RingHandle, o: PacketRingOptions) {
     this.#sock = sock;
     this.#ring = ring;
+    const { blockSize, blockCount, timeout } = ringGeometry(o);
     this.blockSize = blockSize;
     this.blockCount = blockCount;
+    this.timeout = timeout;
     this.#sll = o.sllHeader === true;
     this.#nanosecond = o.microseconds !== true;
     this.#flags = (o.microseconds ? RING.USEC : 0) | (o.sllHeader ? RING.SLL : 0);
@@ -245,7 +251,7 @@ export class PacketRing {
       raw.native.setsockopt(fd, SOL.PACKET, PACKET.RX_RING, Buffer.alloc(REQ.size), REQ.size);
       throw e;
     }
-    return new PacketRing(sock, ring, blockSize, blockCount, options);
+    return new PacketRing(sock, ring, options);
   }
 
   /** Whether the ring is still mapped. */

@@ -37,6 +37,8 @@ interface CaptureCliOptions {
   write?: string;
   pcapng?: boolean;
   count?: number;
+  bufferSize?: number;
+  immediateMode?: boolean;
   snaplen: number;
   promisc?: boolean;
   dgram?: boolean;
@@ -151,6 +153,15 @@ filter, dropped by kernel (with --json, a last {"statistics": ...} line).`,
       .option("-c, --count <n>", "stop after n frames (default: until Ctrl-C)", intOption(1))
       .option("-s, --snaplen <n>", "bytes kept of each frame", intOption(1, 262144), 262144)
       .option("-p, --promisc", "put the interface in promiscuous mode while capturing")
+      .option(
+        "-B, --buffer-size <KiB>",
+        "the ring's size in KiB, in whole MiB blocks, at least 2 (default: 8192; tcpdump's is 2048)",
+        intOption(64, 1 << 21),
+      )
+      .option(
+        "--immediate-mode",
+        "hand each frame over at once (a 1 ms block timeout; default: 50 ms, 1 s with -w as tcpdump)",
+      )
       .option("--dgram", "capture cooked frames (no link header; LINKTYPE_LINUX_SLL)")
       .option("--dump-filter", "print the compiled BPF program and exit")
       .option("-q, --quiet", "do not print the counts at the end (captured, received by filter, dropped by kernel)")
@@ -209,11 +220,17 @@ filter, dropped by kernel (with --json, a last {"statistics": ...} line).`,
             microseconds: true,
             sllHeader: linkType === LINKTYPE.LINUX_SLL,
             ...(opts.promisc ? { promiscuous: true } : {}),
+            ring: {
+              // A block is handed over when full or after this long: fewer wakeups when writing a
+              // file (libpcap's 1 s, as tcpdump -w), prompter lines when printing.
+              timeout: opts.immediateMode ? 1 : opts.write !== undefined ? 1000 : 50,
+              ...(opts.bufferSize !== undefined ? { blockCount: Math.max(2, Math.round(opts.bufferSize / 1024)) } : {}),
+            },
           });
           ctx.onCleanup(() => cap.close());
           ctx.step(
             cap.ring
-              ? `reading frames from a TPACKET_V3 ring (${cap.ring.blockCount} blocks of ${cap.ring.blockSize >> 10} KiB, mmap)`
+              ? `reading frames from a TPACKET_V3 ring (${cap.ring.blockCount} blocks of ${cap.ring.blockSize >> 10} KiB, mmap; blocks handed over when full or after ${cap.ring.timeout} ms)`
               : `reading frames with recvmmsg (no TPACKET_V3 ring: ${cap.fallbackReason ?? "not asked for"})`,
           );
           const limit = opts.count ?? Infinity;
