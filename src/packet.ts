@@ -355,19 +355,21 @@ export class PacketCapture implements AsyncIterable<CapturedPacket> {
    * `readBufferSize` bytes), the ring copies the frames there and the batch
    * is a view of it, valid until `into` is used again (see PacketRing.read).
    * Does not correspond to a single syscall (see PacketRing.read; recvmmsg(2)).
-   * @throws Error ERR_SOCKET_CLOSED after close(); AbortError when `signal` aborts.
+   * @throws Error ERR_SOCKET_CLOSED after close(); AbortError when `signal` aborts;
+   *   RangeError ERR_OUT_OF_RANGE at once for an `into` smaller than readBufferSize.
    */
-  async read(options?: WaitOptions & { into?: Buffer }): Promise<FrameBatch> {
-    let batch: FrameBatch;
-    if (this.ring) batch = await this.ring.read(options);
-    else {
-      const count = Math.max(1, Math.min(64, Math.floor((4 << 20) / this.#snaplen)));
-      const { into: _ignored, ...wait } = options ?? {};
-      const got = await this.socket.recvBatch({ ...wait, count, size: this.#snaplen, controlSize: 64 });
-      batch = this.#batchOf(got);
-    }
-    this.#captured += batch.count;
-    return batch;
+  read(options?: WaitOptions & { into?: Buffer }): Promise<FrameBatch> {
+    // Not async: a bad `into` throws at once (ring.read checks it before it waits).
+    const counted = (batch: FrameBatch): FrameBatch => {
+      this.#captured += batch.count;
+      return batch;
+    };
+    if (this.ring) return this.ring.read(options).then(counted);
+    const count = Math.max(1, Math.min(64, Math.floor((4 << 20) / this.#snaplen)));
+    const { into: _ignored, ...wait } = options ?? {};
+    return this.socket
+      .recvBatch({ ...wait, count, size: this.#snaplen, controlSize: 64 })
+      .then((got) => counted(this.#batchOf(got)));
   }
 
   /** Frames of a recvmmsg(2) as a FrameBatch: pcap records and meta rows, the loopback's outgoing copies left out. */
