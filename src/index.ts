@@ -212,7 +212,7 @@ export * from "./netlink/index.js";
 export { NETNS_RUN_DIR, createSocket, netnsPath, runInNetns } from "./netns.js";
 export type { CreateSocketOptions, NetnsLike } from "./netns.js";
 export { SOL_NETLINK_OPTIONS } from "./options/index.js";
-export { ARPHRD, BPF, ETH_P, ICMP, ICMP6, PACKET } from "./constants.js";
+export { ARPHRD, BPF, ETH_P, ICMP, ICMP6, PACKET, TPACKET } from "./constants.js";
 export * from "./packets/index.js";
 export {
   ACCEPT_ALL,
@@ -243,8 +243,18 @@ export type {
   TracerouteProbe,
   TracerouteResult,
 } from "./icmp.js";
-export { addMembership, capture, dropMembership, openPacketSocket, packetStatistics } from "./packet.js";
-export type { CaptureOptions, CapturedPacket, PacketSocketOptions } from "./packet.js";
+export {
+  PacketCapture,
+  addMembership,
+  capture,
+  dropMembership,
+  openCapture,
+  openPacketSocket,
+  packetStatistics,
+} from "./packet.js";
+export type { CaptureOptions, CaptureStatistics, CapturedPacket, PacketSocketOptions } from "./packet.js";
+export { FrameBatch, PacketRing, decodeRingBlock } from "./packet-ring.js";
+export type { PacketRingOptions } from "./packet-ring.js";
 export {
   LINKTYPE,
   PcapWriter,
@@ -255,5 +265,7 @@ export {
   parsePcap,
 } from "./pcap.js";
 export type { PcapFile, PcapHeaderOptions, PcapSink, PcapTimestamp } from "./pcap.js";
+export { PCAPNG_DIRECTION, PCAPNG_RECEPTION, PcapngWriter, epbFlags, parsePcapng } from "./pcapng.js";
+export type { PcapngFile, PcapngOptions } from "./pcapng.js";
 export { IPPROTO_ICMPV6_OPTIONS, SOL_PACKET_OPTIONS, decodePacketAuxdata } from "./options/index.js";
 export type { Icmp6Filter, PacketAuxdata, PacketMembership, PacketStatistics } from "./options/index.js";

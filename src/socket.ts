@@ -226,6 +226,14 @@ const leaked = new FinalizationRegistry<number>((fd) => {
  */
 export const releaseHooks = new WeakMap<Socket, Set<() => void>>();
 
+/**
+ * The key of a Socket's internal method that lends its `#io` (as
+ * src/messages.ts sees it) to modules that make their own non-blocking attempt
+ * on the fd: src/packet-ring.ts reads its mmap'ed ring when the fd polls
+ * readable. Internal: not exported from the package.
+ */
+export const ioHost: unique symbol = Symbol("sockit.ioHost");
+
 const shutdownHow: Record<string, number> = { read: SHUT.RD, write: SHUT.WR, both: SHUT.RDWR };
 
 /**
@@ -1586,6 +1594,11 @@ export class Socket {
 
   // -------------------------------------------------------------------------
   // Messages: sendmsg/recvmsg, ancillary data, batched I/O (src/messages.ts).
+
+  /** @internal This socket's #io for an attempt of another module's (see {@link ioHost}). */
+  [ioHost](): MessageHost {
+    return this.#messageHost();
+  }
 
   /** This socket as src/messages.ts sees it, with #io lent for the call. */
   #messageHost(): MessageHost {

@@ -13,6 +13,8 @@ import { fileURLToPath } from "node:url";
 export type Bytes = ArrayBufferView;
 /** An opaque uv_poll_t handle. */
 export type PollerHandle = { readonly __poller: unique symbol };
+/** An opaque mmap'ed packet ring (owns the mapping). */
+export type RingHandle = { readonly __ring: unique symbol };
 
 export interface Binding {
   socket(domain: number, type: number, protocol: number): number;
@@ -73,6 +75,20 @@ export interface Binding {
    * `insns` holds `count` struct sock_filter (native/packet_linux.c).
    */
   setsockoptFilter(fd: number, level: number, name: number, insns: Bytes, count: number): number;
+  /** mmap(2) of a packet socket's TPACKET_V3 RX ring of blockNr blocks → an owning handle or -errno (native/packet_linux.c). */
+  ringMmap(fd: number, blockSize: number, blockNr: number): RingHandle | number;
+  /** munmap(2) of the ring → 0, or -EBADF once unmapped. */
+  ringMunmap(ring: RingHandle): number;
+  /**
+   * Copies the frames of the blocks the kernel has retired into out (pcap
+   * records) and meta (ringFacts.META int32s per frame), handing each block
+   * back; res = [frames, bytes, skipped, malformed, blocks] → frames or -errno.
+   */
+  ringRead(ring: RingHandle, out: Bytes, meta: Int32Array, res: Int32Array, flags: number, loIfindex: number): number;
+  /** The walk of ringRead over one block held in `block` (tests). */
+  ringDecode(block: Bytes, out: Bytes, meta: Int32Array, res: Int32Array, flags: number, loIfindex: number): number;
+  /** ringRead's flags (USEC, SLL), its meta row width (META) and res length (RES), SLL_OFFSET. */
+  readonly ringFacts: { USEC: number; SLL: number; META: number; RES: number; SLL_OFFSET: number };
 
   /**
    * recvmmsg(fd, data, slot, count, addrs, addrSlot, ctl, ctlSlot, out, flags):

@@ -136,10 +136,10 @@ describe("sockit capture on a veth in a namespace", () => {
       "7001",
     ]);
     assert.equal(r.code, 0, r.stderr);
-    const frames = r.stdout
-      .trimEnd()
-      .split("\n")
-      .map((l) => JSON.parse(l) as { interface: string; length: number; data: string });
+    const lines = r.stdout.trimEnd().split("\n");
+    // The last line holds the counts (tcpdump's three), the others one frame each.
+    assert.equal((JSON.parse(lines.pop()!) as { statistics: { captured: number } }).statistics.captured, 2);
+    const frames = lines.map((l) => JSON.parse(l) as { interface: string; length: number; data: string });
     assert.equal(frames.length, 2);
     for (const f of frames) {
       assert.equal(f.interface, line.vethA);
