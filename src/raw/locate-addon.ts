@@ -66,9 +66,15 @@ function packageRoot(from: string): string | undefined {
  */
 export function runtimeLibc(): "glibc" | "musl" | undefined {
   try {
-    const maps = readFileSync("/proc/self/maps", "utf8");
-    if (/ld-musl-|libc\.musl-|-linux-musl\//.test(maps)) return "musl";
-    if (/\/libc\.so\.6|\/ld-linux[-.]/.test(maps)) return "glibc";
+    for (const line of readFileSync("/proc/self/maps", "utf8").split("\n")) {
+      const at = line.indexOf("/");
+      if (at < 0) continue;
+      const file = line.slice(at);
+      const base = basename(file);
+      // Alpine: /lib/ld-musl-x86_64.so.1 (libc.musl-x86_64.so.1); Debian's musl: /usr/lib/x86_64-linux-musl/libc.so.
+      if (/^(ld-musl-|libc\.musl-)/.test(base) || /-linux-musl\/libc\.so$/.test(file)) return "musl";
+      if (/^(libc\.so\.6|ld-linux-)/.test(base)) return "glibc";
+    }
   } catch {
     // No /proc (not Linux, or a sandbox): let node-gyp-build decide.
   }

