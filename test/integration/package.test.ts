@@ -141,15 +141,20 @@ function expectRoundTrip(stdout: string, arch: string, mode: "all" | "sync"): vo
 }
 
 before(() => {
-  const missing = PREBUILDS.filter((p) => !existsSync(join(ROOT, "prebuilds", p)));
-  if (missing.length > 0) {
-    // Build them (a few seconds) if this machine has the cross toolchains.
+  // npm pack's prepack refuses missing or stale prebuilds: rebuild them (a few
+  // seconds) if so and this machine has the cross toolchains.
+  const check = spawnSync(process.execPath, [join(ROOT, "scripts", "check-prebuilds.mjs")], {
+    cwd: ROOT,
+    encoding: "utf8",
+  });
+  if (check.status !== 0) {
     const r = spawnSync(process.execPath, [join(ROOT, "scripts", "prebuild.mjs")], { cwd: ROOT, encoding: "utf8" });
     if (r.status !== 0) {
-      setupError = `no prebuilds (${missing.join(", ")}) and npm run prebuild failed: ${r.stderr
+      const why = r.stderr
         .split("\n")
         .filter((l) => l.startsWith("prebuild"))
-        .join("; ")}`;
+        .join("; ");
+      setupError = `${check.stderr.split("\n")[0]} and npm run prebuild failed: ${why}`;
       return;
     }
   }
@@ -371,6 +376,11 @@ test("a musl process (Bun's musl build, Debian's musl loader) loads the linux-x6
   writeFileSync(join(app, "rt.mjs"), ROUND_TRIP);
   const r = run(MUSL_BUN, ["rt.mjs", "sync"], { env: userEnv({ LD_LIBRARY_PATH: MUSL_LIBS }) });
   expectRoundTrip(ok(r, "musl round trip"), "x64", "sync");
+  // node-gyp-build alone (LIBC=glibc is its guess off Alpine) picks the glibc
+  // file, which a musl process refuses: "found but failed to load".
+  const wrong = run(MUSL_BUN, ["rt.mjs", "sync"], { env: userEnv({ LD_LIBRARY_PATH: MUSL_LIBS, LIBC: "glibc" }) });
+  assert.notEqual(wrong.status, 0);
+  assert.match(wrong.stderr, /sockit\.glibc\.node was found but failed to load/);
 });
 
 /** Where the musl runtime finds its libstdc++/libgcc_s (see .ci/musl). */
