@@ -124,6 +124,13 @@ export interface Binding {
   /** CLONE_NEWNET from <sched.h>, the nstype of a network namespace. */
   readonly CLONE_NEWNET: number;
   readonly UV: { READABLE: number; WRITABLE: number; DISCONNECT: number; PRIORITIZED: number };
+  /**
+   * The readiness backend of this env: "uv" (libuv's uv_poll, on Node and Deno)
+   * or "epoll" (an epoll thread, on Bun, or forced with SOCKIT_POLLER=epoll).
+   */
+  readonly pollerBackend: "uv" | "epoll";
+  /** The runtime the addon was loaded by, as the addon saw it at load. */
+  readonly runtime: "node" | "deno" | "bun";
 
   // Name resolution (native/resolver.c): each lookup runs on the thread pool and
   // resolves [eai, errno, result]; eai is 0 or an EAI_* code, errno is set for EAI_SYSTEM.
