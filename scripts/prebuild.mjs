@@ -105,6 +105,7 @@ function build(name, t, stage) {
   // spaces in some rules and not others, so flags can't ride in CC itself.
   const ccWrapper = join(stage, `cc-${name}`);
   const extra = [];
+  if (t.libc === "glibc") extra.push("-include", join(root, "scripts", "glibc-floor.h"));
   if (t.libc === "musl") {
     const inc = join(stage, `kernel-${t.arch}`);
     mkdirSync(inc, { recursive: true });
