@@ -124,20 +124,24 @@ export function locateAddon(): AddonSearch {
     return { file: undefined, source: "none", root, tried, target };
   }
 
-  const ngb = nodeGypBuild(createRequire(self));
-  if (ngb === undefined) {
-    tried.push("node-gyp-build (sockit's dependency) could not be required from " + dirname(self));
-    return { file: undefined, source: "none", root, tried, target };
-  }
   const dir = root ?? dirname(self);
-  try {
-    const file = fixLibc(ngb.resolve(dir), libc);
-    const source = file.split(sep).includes("prebuilds") ? "prebuild" : "build";
-    return { file, source, root, tried, target };
-  } catch {
-    tried.push(
-      `${join(dir, "build", "Release")} and ${join(dir, "prebuilds", `${platform()}-${arch()}`)}: nothing for ${target}`,
-    );
+  const ngb = nodeGypBuild(createRequire(self));
+  if (ngb !== undefined) {
+    try {
+      const file = fixLibc(ngb.resolve(dir), libc);
+      const source = file.split(sep).includes("prebuilds") ? "prebuild" : "build";
+      return { file, source, root, tried, target };
+    } catch {
+      tried.push(
+        `${join(dir, "build", "Release")} and ${join(dir, "prebuilds", `${platform()}-${arch()}`)}: nothing for ${target}`,
+      );
+    }
+  } else {
+    // A bundle deployed without node_modules has no node-gyp-build to ask:
+    // look for the one name prebuildify gives our prebuilds.
+    const file = join(dir, "prebuilds", `${platform()}-${arch()}`, `sockit.${libc ?? "glibc"}.node`);
+    if (existsSync(file)) return { file, source: "prebuild", root, tried, target };
+    tried.push(`${file}: no such file (and node-gyp-build could not be required from ${dir})`);
   }
   return { file: undefined, source: "none", root, tried, target };
 }

@@ -22,6 +22,7 @@ import {
   readFileSync,
   readdirSync,
   realpathSync,
+  rmSync,
   symlinkSync,
   writeFileSync,
 } from "node:fs";
@@ -362,11 +363,16 @@ test("esbuild: sockit bundled in says what to do, and works with prebuilds/ besi
       "bundled",
     );
   }
-  // prebuilds/ copied beside the bundle (node-gyp-build itself is inlined too
-  // only if the bundle can require it: here it comes from app/node_modules).
+  // prebuilds/ copied beside the bundle: found with node-gyp-build (required at
+  // run time from app/node_modules) and without it (the deploy folder has none).
   cpSync(join(app, "node_modules", "sockit", "prebuilds"), join(app, "out", "prebuilds"), { recursive: true });
   await bundle("esm", false, join(app, "out", "inlined.mjs"));
   assert.equal(ok(run("node", ["out/inlined.mjs"]), "ESM bundle + prebuilds/").trim(), "bundled");
+  cpSync(join(app, "node_modules", "sockit", "prebuilds"), join(dist, "prebuilds"), { recursive: true });
+  for (const f of ["inlined.mjs", "inlined.cjs"]) {
+    assert.equal(ok(run("node", [f], { cwd: dist }), `${f} + prebuilds/, no node_modules`).trim(), "bundled");
+  }
+  rmSync(join(dist, "prebuilds"), { recursive: true });
   // The wrong file in SOCKIT_ADDON: "found but failed to load", naming the cause.
   const wrong = join(app, "node_modules", "sockit", "prebuilds", "linux-arm64", "sockit.glibc.node");
   const bad = run("node", ["inlined.mjs"], { cwd: dist, env: userEnv({ SOCKIT_ADDON: wrong }) });
