@@ -7,11 +7,13 @@
  *   arc4random (glibc 2.36; musl 1.2.3 lacks it): std::random_device; from getrandom(2).
  *   _dl_find_object (glibc 2.35): the unwinder's lookup of the object holding
  *     a PC; answered from dl_iterate_phdr, as libgcc does without it.
+ *   __getauxval (glibc's internal name; arm64 libgcc's CPU-feature probe): getauxval.
  */
 #define _GNU_SOURCE
 #include <link.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/auxv.h>
 #include <sys/random.h>
 
 char __libc_single_threaded = 0;
@@ -64,3 +66,5 @@ int _dl_find_object(void *pc, struct dl_find_object *out) {
   dl_iterate_phdr(visit, &f);
   return f.found ? 0 : -1;
 }
+
+unsigned long __getauxval(unsigned long type) { return getauxval(type); }

