@@ -33,6 +33,15 @@ export interface AddonSearch {
   readonly target: string;
 }
 
+/** process.env[name], or undefined where reading it is not allowed (Deno without --allow-env throws). */
+function env(name: string): string | undefined {
+  try {
+    return process.env[name];
+  } catch {
+    return undefined;
+  }
+}
+
 /** This file's path: import.meta.url in ESM; __filename in a CommonJS bundle, where import.meta is empty. */
 function here(): string {
   const url = (import.meta as { url?: string }).url;
@@ -102,7 +111,7 @@ function nodeGypBuild(require: NodeJS.Require): NodeGypBuild | undefined {
  * where that guess is wrong, the sibling built for the libc actually mapped is used.
  */
 function fixLibc(file: string, libc: "glibc" | "musl" | undefined): string {
-  if (libc === undefined || process.env.LIBC !== undefined) return file;
+  if (libc === undefined || env("LIBC") !== undefined) return file;
   const m = /^(.*)\.(glibc|musl)\.node$/.exec(basename(file));
   if (!m || m[2] === libc) return file;
   const sibling = join(dirname(file), `${m[1]}.${libc}.node`);
@@ -117,8 +126,9 @@ export function locateAddon(): AddonSearch {
   const root = packageRoot(dirname(self));
   const tried: string[] = [];
 
-  const fromEnv = process.env[ADDON_ENV] ? resolve(process.env[ADDON_ENV]) : undefined;
-  if (fromEnv !== undefined && fromEnv !== "") {
+  const named = env(ADDON_ENV);
+  const fromEnv = named ? resolve(named) : undefined;
+  if (fromEnv !== undefined) {
     if (existsSync(fromEnv)) return { file: fromEnv, source: "env", root, tried, target };
     tried.push(`${ADDON_ENV}=${fromEnv}: no such file`);
     return { file: undefined, source: "none", root, tried, target };
