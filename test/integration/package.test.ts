@@ -304,6 +304,21 @@ test("a forced source build without a toolchain fails in a few lines that name w
   expectRoundTrip(ok(run("node", ["rt.mjs", "sync"]), "round trip after the failed rebuild"), process.arch, "sync");
 });
 
+test("installed with --ignore-scripts (pnpm's default for dependencies), the prebuild still loads", (t) => {
+  if (!need(t, undefined)) return;
+  const dir = join(tmp.path, "app-noscripts");
+  mkdirSync(dir);
+  writeFileSync(join(dir, "package.json"), JSON.stringify({ name: "app-noscripts", private: true, version: "1.0.0" }));
+  ok(
+    run("npm", ["install", tarball, "--ignore-scripts", "--offline", "--no-audit", "--no-fund", "--loglevel=error"], {
+      cwd: dir,
+    }),
+    "npm install --ignore-scripts",
+  );
+  writeFileSync(join(dir, "rt.mjs"), ROUND_TRIP);
+  expectRoundTrip(ok(run("node", ["rt.mjs", "all"], { cwd: dir }), "round trip"), process.arch, "all");
+});
+
 /** Bundles app/entry.* with esbuild's API (the repo's pinned devDependency). */
 async function bundle(format: "esm" | "cjs", external: boolean, outfile: string): Promise<void> {
   const { build } = await import("esbuild");
