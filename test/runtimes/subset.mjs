@@ -16,8 +16,7 @@ import { Worker } from "node:worker_threads";
 
 const lib = await import(new URL("../../dist/src/index.js", import.meta.url).href);
 const { Socket, socketpair, Selector, EVENT_READ, getaddrinfo, sendFds, recvFds, listLinks, ping } = lib;
-const { pollerBackend, runtime } = (await import(new URL("../../dist/src/raw/native.js", import.meta.url).href))
-  .native;
+const { pollerBackend, runtime } = (await import(new URL("../../dist/src/raw/native.js", import.meta.url).href)).native;
 
 const results = [];
 async function check(name, fn) {
@@ -31,7 +30,11 @@ async function check(name, fn) {
     console.log(`ok - ${name}`);
   } catch (e) {
     results.push([name, e]);
-    console.log(`not ok - ${name}\n  ${String(e?.stack ?? e).split("\n").join("\n  ")}`);
+    console.log(
+      `not ok - ${name}\n  ${String(e?.stack ?? e)
+        .split("\n")
+        .join("\n  ")}`,
+    );
   }
 }
 
@@ -197,13 +200,16 @@ await check("no fd leaked across the run", async () => {
 // Last, since Deno's own workers leave two sockets of theirs open. The check
 // follows the worker's sockets by inode: their fd numbers may be reused.
 await check("a worker that ends with sockets open and a recv waiting leaves none of them open", async () => {
-  const inodes = () => new Set(readdirSync("/proc/self/fd").map((f) => {
-    try {
-      return readlinkSync(`/proc/self/fd/${f}`);
-    } catch {
-      return "";
-    }
-  }));
+  const inodes = () =>
+    new Set(
+      readdirSync("/proc/self/fd").map((f) => {
+        try {
+          return readlinkSync(`/proc/self/fd/${f}`);
+        } catch {
+          return "";
+        }
+      }),
+    );
   const worker = new Worker(
     `
     const { parentPort } = require("node:worker_threads");
