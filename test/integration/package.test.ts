@@ -26,7 +26,7 @@ import {
   symlinkSync,
   writeFileSync,
 } from "node:fs";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { after, before, test } from "node:test";
 import { ROOT, tempDir, which } from "../helpers.js";
 
@@ -189,16 +189,24 @@ before(() => {
     if (p) symlinkSync(p, join(bin, tool));
   }
 
-  const pack = spawnSync("npm", ["pack", "--pack-destination", tmp.path, "--silent"], {
-    cwd: ROOT,
-    encoding: "utf8",
-    timeout: 120_000,
-  });
-  if (pack.status !== 0) {
-    setupError = `npm pack failed: ${pack.stderr}`;
-    return;
+  // .ci/run packs once for all its Node lanes and names the tarball in
+  // SOCKIT_TEST_TARBALL; otherwise pack here (prepack checks the prebuilds).
+  const packed = process.env.SOCKIT_TEST_TARBALL;
+  if (packed !== undefined && packed !== "") {
+    tarball = join(tmp.path, basename(packed));
+    cpSync(packed, tarball);
+  } else {
+    const pack = spawnSync("npm", ["pack", "--pack-destination", tmp.path, "--silent"], {
+      cwd: ROOT,
+      encoding: "utf8",
+      timeout: 120_000,
+    });
+    if (pack.status !== 0) {
+      setupError = `npm pack failed: ${pack.stderr}`;
+      return;
+    }
+    tarball = join(tmp.path, pack.stdout.trim().split("\n").pop() ?? "");
   }
-  tarball = join(tmp.path, pack.stdout.trim().split("\n").pop() ?? "");
   mkdirSync(app);
   writeFileSync(join(app, "package.json"), JSON.stringify({ name: "app", private: true, version: "1.0.0" }));
   // --offline: everything comes from the tarball and npm's cache (node-gyp-build,
