@@ -125,7 +125,7 @@ function checkPython() {
 /** sockit is importable when dist/ is built and the addon loads. */
 function checkSockit() {
   const entry = process.env.SOCKIT_ENTRY || path.join(REPO_DIR, "dist", "src", "index.js");
-  if (!fs.existsSync(entry)) return `sockit: not built (no ${path.relative(REPO_DIR, entry)}; run npm run build)`;
+  if (!fs.existsSync(entry)) return `sockit: not built (no ${path.relative(REPO_DIR, entry)}; run npm run build:all)`;
   const r = run(
     process.execPath,
     [

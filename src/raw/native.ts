@@ -1,13 +1,13 @@
 /**
- * The only importer of the compiled addon (build/Release/sockit.node), and the
- * declaration of its shape. Every thunk returns its syscall's result (>= 0) or
- * -errno; none throws for a failed syscall. Arguments are validated by the
- * callers in src/raw/ before they get here.
+ * The only importer of the compiled addon (sockit.node), and the declaration of
+ * its shape. Which file is loaded, and the error when none loads, come from
+ * ./locate-addon.ts: build/Release in a clone, else the prebuild for this
+ * platform, arch and C library, or SOCKIT_ADDON. Every thunk returns its
+ * syscall's result (>= 0) or -errno; none throws for a failed syscall.
+ * Arguments are validated by the callers in src/raw/ before they get here.
  */
 import { createRequire } from "node:module";
-import { existsSync } from "node:fs";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { addonLoadError, addonNotFoundError, locateAddon } from "./locate-addon.js";
 
 /** Bytes the addon accepts: any Buffer, TypedArray or DataView. */
 export type Bytes = ArrayBufferView;
@@ -176,20 +176,16 @@ export interface Binding {
   readonly structs: Record<string, Record<string, number> & { size: number }>;
 }
 
-function findAddon(): string {
-  // src/raw/native.ts (run by tsx) and dist/src/raw/native.js (built) sit at
-  // different depths; walk up to the package root that holds build/.
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 6; i++) {
-    for (const kind of ["Release", "Debug"]) {
-      const candidate = join(dir, "build", kind, "sockit.node");
-      if (existsSync(candidate)) return candidate;
-    }
-    dir = dirname(dir);
+/** Loads the addon that locateAddon() finds; throws a consumer-facing error when none loads. */
+function loadAddon(): Binding {
+  const search = locateAddon();
+  if (search.file === undefined) throw addonNotFoundError(search);
+  try {
+    // createRequire needs only an absolute base; the file is absolute already.
+    return createRequire(search.file)(search.file) as Binding;
+  } catch (cause) {
+    throw addonLoadError(search, cause);
   }
-  throw new Error(
-    "sockit: the native addon is not built (build/Release/sockit.node is missing); run `npm ci` or `npm run build:native`",
-  );
 }
 
-export const native: Binding = createRequire(import.meta.url)(findAddon()) as Binding;
+export const native: Binding = loadAddon();
