@@ -46,7 +46,7 @@ ${ADDRESS_HELP}`,
 };
 
 async function runRecv(ctx: Context, opts: RecvOptions, text: string): Promise<number> {
-  const eps = parseAddresses(ctx, [text]);
+  const eps = parseAddresses(ctx, [text], { listen: true });
   if (!eps) return EXIT.USAGE;
   const ep = eps[0]!;
   if (ep.kind !== "socket" || !ep.listen) {

@@ -455,6 +455,60 @@ describe("sockit relay with Node net/dgram peers", { timeout: 120_000 }, () => {
   });
 });
 
+describe("addresses as people type them (HOST:PORT, PORT, [::1]:PORT mean TCP, as ncat)", { timeout: 120_000 }, () => {
+  /** A Node net server on `host` that answers each connection with `[what it read]` after the client's EOF. */
+  async function bracketServer(host: string): Promise<{ server: net.Server; port: number }> {
+    const server = net.createServer({ allowHalfOpen: true }, (c) => {
+      let data = "";
+      c.setEncoding("utf8").on("data", (d: string) => (data += d));
+      c.on("end", () => c.end(`[${data}]`));
+    });
+    await new Promise<void>((r) => server.listen(0, host, r));
+    return { server, port: (server.address() as net.AddressInfo).port };
+  }
+
+  for (const [host, form] of [
+    ["127.0.0.1", (p: number) => `127.0.0.1:${p}`],
+    ["127.0.0.1", (p: number) => `localhost:${p}`],
+    ["127.0.0.1", (p: number) => `${p}`],
+    ["::1", (p: number) => `[::1]:${p}`],
+  ] as const) {
+    it(
+      `connect ${form(0).replace(/0$/, "PORT")} reaches a Node net server on ${host}`,
+      { skip: host === "::1" && !hasIPv6 },
+      async () => {
+        const { server, port } = await bracketServer(host);
+        try {
+          const c = sockit(["connect", form(port)], "pipe");
+          c.child.stdin!.end("typed");
+          const r = await c.result();
+          assert.equal(r.code, 0, r.stderr);
+          assert.equal(r.stdout, "[typed]");
+          const s = await sockit(["send", "--reply", form(port), "sent"]).result();
+          assert.equal(s.code, 0, s.stderr);
+          assert.match(s.stdout, /^\[sent\]\n?$/);
+        } finally {
+          server.close();
+        }
+      },
+    );
+  }
+
+  it("listen/recv HOST:PORT is tcp-listen: a Node net client's bytes come out", async () => {
+    const p = sockit(["-v", "recv", "127.0.0.1:0"]);
+    const m = await p.waitFor(/bind fd \d+ 127\.0\.0\.1:0 → 127\.0\.0\.1:(\d+)/);
+    await p.waitFor(/listen fd /);
+    await new Promise<void>((resolve, reject) => {
+      const c = net.connect({ port: Number(m[1]), host: "127.0.0.1" }, () => c.end("upload"));
+      c.on("close", () => resolve());
+      c.on("error", reject);
+    });
+    const r = await p.result();
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout, "upload");
+  });
+});
+
 /** Sends `data` to 127.0.0.1:port, half-closes, and returns everything read until EOF. */
 function tcpExchange(port: number, data: string): Promise<string> {
   return new Promise((resolve, reject) => {
