@@ -47,7 +47,7 @@ ${ADDRESS_HELP}`,
       )
       .option("-e, --exec <cmd>", "relay each connection to 'sh -c CMD' instead of stdin/stdout")
       .option("-k, --keep-open", "serve every connection (concurrently) instead of only the first")
-      .option("--stats", "print bytes each way at the end of each connection")
+      .option("--stats", "print bytes, reads and rates (B/s, msg/s) each way at the end of each connection")
       .option(
         "--linger <ms>",
         "for datagram addresses: stop this long after the last datagram once stdin ends",

@@ -689,6 +689,36 @@ describe("sockit send / recv", { timeout: 120_000 }, () => {
     assert.equal(r.code, 1);
     assert.match(r.stderr, /^sockit: connect ECONNREFUSED 127\.0\.0\.1:9\n$/);
   });
+
+  it("send --reply to a UDP port nobody listens on: the ICMP error's one line names the address", async () => {
+    // A port that was just free: bound, then closed.
+    const probe = dgram.createSocket("udp4");
+    await new Promise<void>((r) => probe.bind(0, "127.0.0.1", r));
+    const port = probe.address().port;
+    await new Promise<void>((r) => probe.close(() => r()));
+    const r = await sockit(["send", "--reply", `udp:127.0.0.1:${port}`, "ping"]).result();
+    assert.equal(r.code, 1);
+    assert.equal(r.stderr, `sockit: recvfrom ECONNREFUSED 127.0.0.1:${port}\n`);
+  });
+
+  it("--stats gives each rate its unit (B/s or KiB/s…, msg/s)", async () => {
+    const relay = sockit(["-v", "relay", "--stats", "tcp-listen:127.0.0.1:0", "file:/dev/null"]);
+    const port = await boundPort(relay);
+    await tcpExchange(port, "x".repeat(100));
+    const r = await relay.result();
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(
+      r.stderr,
+      /tcp-listen:127\.0\.0\.1:0 → file:\/dev\/null: 100 bytes in 1 read, \d+(\.\d+)? (B|KiB|MiB)\/s, \d+(\.\dk)? msg\/s\n/,
+    );
+    assert.match(r.stderr, /file:\/dev\/null → tcp-listen:127\.0\.0\.1:0: 0 bytes in 0 reads, 0 B\/s, 0 msg\/s\n/);
+  });
+
+  it("an unknown option points at the subcommand's help", async () => {
+    const r = await sockit(["send", "--bogus", "udp:127.0.0.1:9", "x"]).result();
+    assert.equal(r.code, 2);
+    assert.equal(r.stderr, "sockit: unknown option '--bogus' (see 'sockit send --help')\n");
+  });
 });
 
 describe("sockit relay: usage errors", { timeout: 120_000 }, () => {
