@@ -72,12 +72,15 @@ describe("sockit relay in a terminal", { skip: TMUX ? false : "tmux is not insta
  * module; everything the program writes to the terminal is collected.
  */
 const PTY = String.raw`
-import os, pty, sys, fcntl, termios, struct
+import os, pty, sys, fcntl, termios, struct, signal
 cols = int(sys.argv[1])
 pid, fd = pty.fork()
 if pid == 0:
     fcntl.ioctl(0, termios.TIOCSWINSZ, struct.pack("HHHH", 24 if cols else 0, cols, 0, 0))
     os.execvp(sys.argv[2], sys.argv[2:])
+# A watchdog of its own: whatever happens to the test, the child dies in 30 s.
+signal.signal(signal.SIGALRM, lambda *_: os.kill(pid, signal.SIGKILL))
+signal.alarm(30)
 while True:
     try:
         b = os.read(fd, 65536)
