@@ -83,7 +83,7 @@ async function pump(
         ctx.step(`${label}: a ${n}-byte message is too long for ${dst.name} (at most ${dst.maxWrite}): cut`);
         n = dst.maxWrite;
       }
-      await dst.write(chunk, n);
+      await dst.write(chunk, n, src.lastText);
     } catch (err) {
       if (stopped()) return;
       if (!isPeerGone(err)) throw err;

@@ -14,7 +14,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import fc from "fast-check";
-import { WebSocket } from "ws";
+import { WebSocket, WebSocketServer } from "ws";
 import { socketpair } from "../../src/index.js";
 import { ROOT } from "../helpers.js";
 
@@ -639,6 +639,116 @@ describe("sockit relay: WebSocket", { timeout: 120_000 }, () => {
     ws.close();
     const r = await relay.result();
     assert.equal(r.code, 0, r.stderr);
+  });
+});
+
+describe("sockit relay: WebSocket frame types", { timeout: 120_000 }, () => {
+  /** Debian's python3-websockets (the pyenv python3 on PATH may lack it). */
+  const PY_WS = ["/usr/bin/python3", "python3"].find(
+    (py) => spawnSync(py, ["-c", "import websockets"], { stdio: "ignore" }).status === 0,
+  );
+  /** A Python websockets client: sends each message (str → text frame, bytes → binary) and reports each reply's type. */
+  const PY_CLIENT = String.raw`
+import asyncio, json, sys, websockets
+async def main():
+    async with websockets.connect(sys.argv[1]) as ws:
+        out = []
+        for m in ["one", b"two", "\u00e9t\u00e9", bytes([0xFF, 0xFE]), "again"]:
+            await ws.send(m)
+            r = await asyncio.wait_for(ws.recv(), 10)
+            out.append(["text", r] if isinstance(r, str) else ["binary", r.hex()])
+        print(json.dumps(out))
+asyncio.run(main())
+`;
+  const EXPECTED = [
+    ["text", "one"],
+    ["binary", Buffer.from("two").toString("hex")],
+    ["text", "été"],
+    ["binary", "fffe"],
+    ["text", "again"],
+  ];
+
+  /** A `ws` echo server that answers each message in the frame type it came in. */
+  async function wsEcho(): Promise<{ server: WebSocketServer; port: number }> {
+    const server = new WebSocketServer({ host: "127.0.0.1", port: 0 });
+    server.on("connection", (c) => c.on("message", (d, isBinary) => c.send(d as Buffer, { binary: isBinary })));
+    await new Promise<void>((r) => server.once("listening", r));
+    return { server, port: (server.address() as net.AddressInfo).port };
+  }
+
+  async function wsListen(second: string): Promise<{ relay: Proc; url: string }> {
+    const relay = sockit(["-v", "relay", "ws-listen:127.0.0.1:0/", second]);
+    const m = await relay.waitFor(/websocket listen 127\.0\.0\.1:(\d+)\//);
+    return { relay, url: `ws://127.0.0.1:${m[1]}/` };
+  }
+
+  /** The `ws` package as client: the same exchange as PY_CLIENT. */
+  async function nodeClient(url: string): Promise<string[][]> {
+    const ws = new WebSocket(url);
+    await new Promise<void>((r, j) => {
+      ws.once("open", r);
+      ws.once("error", j);
+    });
+    const out: string[][] = [];
+    for (const m of ["one", Buffer.from("two"), "été", Buffer.from([0xff, 0xfe]), "again"]) {
+      const reply = new Promise<string[]>((r) =>
+        ws.once("message", (d: Buffer, isBinary: boolean) =>
+          r(isBinary ? ["binary", d.toString("hex")] : ["text", d.toString("utf8")]),
+        ),
+      );
+      ws.send(m, { binary: typeof m !== "string" });
+      out.push(await reply);
+    }
+    ws.close();
+    return out;
+  }
+
+  async function pythonClient(url: string): Promise<string[][]> {
+    const p = new Proc(
+      spawn(PY_WS!, ["-c", PY_CLIENT, url], { stdio: ["ignore", "pipe", "pipe"] }),
+      "python websockets",
+    );
+    const r = await p.result();
+    assert.equal(r.code, 0, r.stderr);
+    return JSON.parse(r.stdout) as string[][];
+  }
+
+  it("ws-listen → ws: (a `ws` echo server): text stays text, binary stays binary — `ws` client", async () => {
+    const echo = await wsEcho();
+    const { relay, url } = await wsListen(`ws:ws://127.0.0.1:${echo.port}/`);
+    assert.deepEqual(await nodeClient(url), EXPECTED);
+    assert.equal((await relay.result()).code, 0);
+    echo.server.close();
+  });
+
+  it(
+    "the same with Python's websockets as the client",
+    { skip: PY_WS ? false : "needs python3-websockets" },
+    async () => {
+      const echo = await wsEcho();
+      const { relay, url } = await wsListen(`ws:ws://127.0.0.1:${echo.port}/`);
+      assert.deepEqual(await pythonClient(url), EXPECTED);
+      assert.equal((await relay.result()).code, 0);
+      echo.server.close();
+    },
+  );
+
+  it(
+    "ws-listen → exec:cat (a byte stream): replies come back in the type the client last sent",
+    { skip: PY_WS ? false : "needs python3-websockets" },
+    async () => {
+      const { relay, url } = await wsListen("exec:cat");
+      assert.deepEqual(await pythonClient(url), EXPECTED);
+      await relay.result();
+      const again = await wsListen("exec:cat");
+      assert.deepEqual(await nodeClient(again.url), EXPECTED);
+      await again.relay.result();
+    },
+  );
+
+  it("--help says what a text frame becomes on a byte stream", async () => {
+    const r = await sockit(["relay", "--help"]).result();
+    assert.match(r.stdout, /on a byte stream or datagram a text frame is its UTF-8\s+bytes/);
   });
 });
 
