@@ -465,6 +465,8 @@ export interface PingOptions {
    * the statistics so far (`interrupted: true`) instead of rejecting.
    */
   signal?: AbortSignal;
+  /** Called once the socket is open, before the first request: the address pinged and the socket kind (ping prints its header then). */
+  onStart?: (start: { address: string; family: "inet" | "inet6"; mode: "dgram" | "raw" }) => void;
   /** Called for each reply as it arrives. */
   onReply?: (reply: PingReply) => void;
   /** Called for each ICMP error about a request (unreachable, TTL exceeded ...). */
@@ -526,7 +528,7 @@ export interface PingResult {
   duplicates: number;
   /** Lost requests in percent (0..100), as ping's "% packet loss". */
   loss: number;
-  /** Milliseconds from the first request to the last request, reply or ICMP error (ping's "time"; the final wait is not in it). */
+  /** Milliseconds from the first request to the last (ping's "time": the wait for the last answer is not in it). */
   time: number;
   /** Round-trip statistics in ms over the distinct replies; NaN when there are none. */
   min: number;
@@ -631,7 +633,7 @@ export function ping(host: string, options: PingOptions = {}): Promise<PingResul
     throw codedError("ERR_INVALID_ARG_VALUE", `mode must be "auto", "dgram" or "raw", got ${raw.describe(mode)}`);
   }
   const signal = checkSignal(options.signal);
-  for (const cb of ["onReply", "onError", "onTimeout"] as const) {
+  for (const cb of ["onStart", "onReply", "onError", "onTimeout"] as const) {
     if (options[cb] !== undefined && typeof options[cb] !== "function") {
       throw codedError("ERR_INVALID_ARG_TYPE", `${cb} must be a function`);
     }
@@ -673,8 +675,7 @@ async function runPing(
       // process's clock is the fallback, and the bound: a kernel time past it
       // would mean the wall clock stepped in between.
       const real = sentReal.get(seq);
-      last = process.hrtime.bigint();
-      const byClock = Number(last - t0) / 1e6;
+      const byClock = Number(process.hrtime.bigint() - t0) / 1e6;
       const byKernel = rx !== undefined && real !== undefined ? Number(rx - real) / 1e6 : Infinity;
       const kernel = byKernel >= 0 && byKernel <= byClock;
       const time = kernel ? byKernel : byClock;
@@ -689,7 +690,6 @@ async function runPing(
     },
     error(seq, from, type, code) {
       if (!sent.has(seq)) return;
-      last = process.hrtime.bigint();
       const p: PingProblem = { sequence: seq, from, type, code, message: icmpMessage(v6, type, code) };
       problems.push(p);
       o.options.onError?.(p);
@@ -701,7 +701,7 @@ async function runPing(
   o.signal?.addEventListener("abort", onAbort, { once: true });
   if (o.signal?.aborted) stop.abort();
   const start = process.hrtime.bigint();
-  /** The last send, reply or ICMP error: ping's "time" ends there, not after the last wait. */
+  /** The last request's send time: ping's "time" ends there (iputils' cur_time), not after the last wait. */
   let last = start;
   const waits: Promise<void>[] = [];
   let transmitted = 0;
@@ -712,6 +712,7 @@ async function runPing(
   });
   try {
     if (o.ttl !== undefined) session.setTtl(o.ttl);
+    o.options.onStart?.({ address: target.address, family: target.family, mode: session.kind });
     session.start();
     const payload = Buffer.alloc(o.size);
     for (let i = 0; i < o.size; i++) payload[i] = i & 0xff;

@@ -126,8 +126,9 @@ result as one JSON object at the end. Exits 1 when no reply came.`,
             signal: ctx.signal,
             ...(opts.ttl !== undefined ? { ttl: opts.ttl } : {}),
             ...(family ? { family } : {}),
+            // The header first, as ping prints it before any reply or error.
+            onStart: (st) => header(st.address, st.family === "inet6"),
             onReply: (r: PingReply) => {
-              header(r.from, r.from.includes(":"));
               const ttl = r.ttl !== undefined ? ` ttl=${r.ttl}` : "";
               show(
                 `${r.bytes} bytes from ${r.from}: icmp_seq=${r.sequence}${ttl} time=${ms(r.time)} ms${r.duplicate ? " (DUP!)" : ""}`,

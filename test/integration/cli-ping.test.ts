@@ -166,6 +166,29 @@ describe("sockit ping next to iputils ping", () => {
   }
 
   test(
+    "an ICMP error (the neighbour never answers ARP): the same lines, order and +1 errors as iputils",
+    { skip, timeout: 60_000 },
+    async () => {
+      // A fresh address per run: a failed neighbour entry would answer the next run at once.
+      const args = (host: number): string[] => ["-c", "1", "-W", "5", `10.203.0.${host}`];
+      const theirs = spawnSync(run[0]!, [...run.slice(1), "ping", ...args(10)], { encoding: "utf8" });
+      assert.match(
+        theirs.stdout,
+        /Destination Host Unreachable/,
+        "iputils saw the error (else the test proves nothing)",
+      );
+      for (const [mode, host] of [
+        ["raw", 11],
+        ["dgram", 12],
+      ] as const) {
+        const ours = await sockit(["ping", "--mode", mode, ...args(host)], run, 30_000);
+        assert.equal(ours.code, theirs.status, ours.stderr);
+        assert.equal(masked(ours.stdout).replaceAll(`10.203.0.${host}`, "10.203.0.10"), masked(theirs.stdout), mode);
+      }
+    },
+  );
+
+  test(
     "replies on the loopback: the lines iputils prints, RTTs from the kernel's receive timestamp",
     { skip },
     async () => {
