@@ -17,8 +17,7 @@ export const ADDRESS_HELP = `Addresses (KIND:BODY,OPTION,OPTION...):
   ws-listen:[HOST:]PORT[/PATH]           a WebSocket server
 WebSocket frames: text stays text and binary stays binary between two
 WebSocket ends; on a byte stream or datagram a text frame is its UTF-8
-bytes; bytes sent to a WebSocket go as text if its peer last sent text and
-they are UTF-8, else binary.
+bytes, and bytes from one reach a WebSocket as binary frames.
 HOST: a numeric IPv4 address, [IPv6] in brackets, localhost, or a host name.
 PORT, HOST:PORT, [IPv6]:PORT without a kind mean TCP, as in ncat: tcp:
 (a bare PORT: tcp:localhost:PORT), or tcp-listen: for listen and recv.

@@ -6,13 +6,11 @@
  *
  * Frame types: a message from another WebSocket end keeps its type (text in,
  * text out; binary in, binary out). Towards a byte stream or datagram end a
- * text frame is just its UTF-8 bytes. Bytes from such an end have no type:
- * they go out as a text frame when this end's peer last sent text and they
- * are valid UTF-8 (so an echo service answers a text client in text, as
- * websocat does), as a binary frame otherwise. Text frames must be UTF-8
- * (RFC 6455 §5.6): a message that is not — a long text message the relay
- * split inside a character — goes as binary rather than be refused by the
- * peer (close code 1007).
+ * text frame is just its UTF-8 bytes, and bytes from such an end go out as
+ * binary frames (they have no type; clients such as websockify's read binary).
+ * Text frames must be UTF-8 (RFC 6455 §5.6): a text message the relay split
+ * inside a character (a long one, cut at the relay's buffer) goes as binary
+ * rather than be refused by the peer (close code 1007).
  * WebSocket has no half-close: the end closes (code 1000) when the relay has
  * nothing more to send it.
  */
@@ -35,8 +33,6 @@ export class WsEnd implements End {
   #error: unknown;
   /** The buffers that arrived as text frames (their frame type, for lastText). */
   readonly #textChunks = new WeakSet<Buffer>();
-  /** Whether the peer's latest message was a text frame. */
-  #peerText = false;
 
   constructor(
     readonly name: string,
@@ -52,7 +48,6 @@ export class WsEnd implements End {
           ? Buffer.concat(data)
           : Buffer.from(data as ArrayBuffer);
       ctx.detail(`${name}: ${isBinary ? "binary" : "text"} message of ${buf.length} bytes`);
-      this.#peerText = !isBinary;
       if (!isBinary) this.#textChunks.add(buf);
       reader.push(buf);
     });
@@ -77,12 +72,12 @@ export class WsEnd implements End {
     return this.#reader.read(buf, true);
   }
 
-  /** Sends one message: a text frame for `text` (from a WebSocket) or, with no type, when the peer speaks text; UTF-8 only. */
+  /** Sends one message: a text frame when `text` (it came as text from a WebSocket) and it is UTF-8, else binary. */
   async write(buf: Buffer, n: number, text?: boolean): Promise<void> {
     if (this.#error !== undefined) throw this.#error;
     if (this.#closed) throw Object.assign(new Error(`${this.name}: the WebSocket is closed`), { code: "EPIPE" });
     const copy = Buffer.from(buf.subarray(0, n));
-    const asText = (text ?? this.#peerText) && isUtf8(copy);
+    const asText = text === true && isUtf8(copy);
     await new Promise<void>((resolve, reject) =>
       this.ws.send(copy, { binary: !asText }, (err) =>
         err ? reject(Object.assign(err, { code: "EPIPE" })) : resolve(),

@@ -734,21 +734,25 @@ asyncio.run(main())
   );
 
   it(
-    "ws-listen → exec:cat (a byte stream): replies come back in the type the client last sent",
+    "ws-listen → exec:cat (a byte stream): a text frame is its UTF-8 bytes there; what comes back is binary",
     { skip: PY_WS ? false : "needs python3-websockets" },
     async () => {
+      const bytes = EXPECTED.map(([type, v]) => ["binary", type === "text" ? Buffer.from(v!).toString("hex") : v!]);
       const { relay, url } = await wsListen("exec:cat");
-      assert.deepEqual(await pythonClient(url), EXPECTED);
+      assert.deepEqual(await pythonClient(url), bytes);
       await relay.result();
       const again = await wsListen("exec:cat");
-      assert.deepEqual(await nodeClient(again.url), EXPECTED);
+      assert.deepEqual(await nodeClient(again.url), bytes);
       await again.relay.result();
     },
   );
 
   it("--help says what a text frame becomes on a byte stream", async () => {
     const r = await sockit(["relay", "--help"]).result();
-    assert.match(r.stdout, /on a byte stream or datagram a text frame is its UTF-8\s+bytes/);
+    assert.match(
+      r.stdout,
+      /on a byte stream or datagram a text frame is its UTF-8\s+bytes, and bytes from one reach a WebSocket as binary frames/,
+    );
   });
 });
 
