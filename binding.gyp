@@ -7,6 +7,7 @@
         "native/syscalls.c",
         "native/resolver.c",
         "native/poller.c",
+        "native/poller_epoll_linux.c",
         "native/constants_linux.c",
         "native/tcp_states_linux.c",
         "native/msg_linux.c",

@@ -45,7 +45,8 @@ const HELP = `usage: node bench/run.mjs [options]
   --only W1,W3         workloads to run (W1..W6, R = robustness scenario)
   --transport a,b      tcp, tcp6 (TCP over ::1), udp, unix-stream, unix-dgram,
                        unix-seqpacket, icmp (W1: echo over a raw socket)
-  --impl a,b           sockit, sockit-net (W3: toNetSocket()), node, unix-dgram,
+  --impl a,b           sockit, sockit-net (W3: toNetSocket()), sockit-epoll
+                       (the epoll readiness backend forced), node, unix-dgram,
                        node-unix-socket, raw-socket (icmp), c, python,
                        socat, socat-b256k (W6)
   --rounds N           measured rounds per case (default 5, quick 3)

@@ -26,8 +26,16 @@
  * still open, then every fd the env's sockets still own (fdOwn/fdDisown keep
  * that set: a worker that ends without closing its sockets leaks nothing), and
  * removes itself when the last close callback has run, so the loop can close.
+ *
+ * Runtimes. The backend is chosen once per env, at load: libuv's uv_poll on
+ * Node, the epoll thread of poller_epoll_linux.c on Bun (its uv_poll_init panics
+ * the process) and Deno (its uv_poll reports once per start; see
+ * sockit_init_poller), or wherever SOCKIT_POLLER=epoll asks for it (to measure
+ * or test that backend on Node).
+ * The JS side sees the same five functions and the same event bits either way.
  */
-#include "sockit.h"
+#include "poller.h"
+
 
 #include <errno.h>
 #include <stdlib.h>
@@ -35,9 +43,7 @@
 #include <unistd.h>
 #include <uv.h>
 
-typedef struct env_state env_state;
-
-typedef struct poller {
+struct poller {
   uv_poll_t handle;
   napi_env env;
   env_state *state;
@@ -47,16 +53,6 @@ typedef struct poller {
   int started; /* callback reference is strong */
   int closing; /* uv_close has been called */
   struct poller *prev, *next;
-} poller;
-
-struct env_state {
-  poller *head;
-  int live; /* pollers whose close callback has not run */
-  int tearing_down;
-  napi_async_cleanup_hook_handle hook;
-  napi_async_context async; /* one async context for every poller of the env */
-  unsigned char *owned; /* owned[fd] != 0: a Socket of this env owns fd */
-  size_t owned_cap;
 };
 
 static void unlink_poller(poller *p) {
@@ -269,19 +265,30 @@ static napi_value fd_mark(napi_env env, napi_callback_info info, unsigned char o
 static napi_value p_own(napi_env env, napi_callback_info info) { return fd_mark(env, info, 1); }
 static napi_value p_disown(napi_env env, napi_callback_info info) { return fd_mark(env, info, 0); }
 
-static void teardown(napi_async_cleanup_hook_handle hook, void *arg) {
-  env_state *s = (env_state *)arg;
-  s->tearing_down = 1;
-  s->hook = hook;
-  /* Stop watching before closing (libuv's rule), then close what is owned. */
-  while (s->head) close_poller(s->head, 1);
+void sockit_close_owned(env_state *s) {
   for (size_t fd = 0; fd < s->owned_cap; fd++)
     if (s->owned[fd]) {
       s->owned[fd] = 0;
       close((int)fd);
     }
-  if (s->live == 0) {
-    napi_remove_async_cleanup_hook(hook);
+}
+
+static void teardown(napi_async_cleanup_hook_handle hook, void *arg) {
+  env_state *s = (env_state *)arg;
+  s->tearing_down = 1;
+  /* Deno runs an async cleanup hook as a plain one: it frees the handle itself
+   * once the hook returns and never waits for napi_remove_async_cleanup_hook,
+   * which frees the same handle (Deno's ext/napi: both take the Box back) — a
+   * double free at every exit. Node requires the remove call, and waits for it
+   * before it tears the env down. So under Deno the handle is never kept nor
+   * removed; the close callbacks below may not run there, which is harmless at
+   * the end of the env. */
+  s->hook = s->runtime == SOCKIT_RT_DENO ? NULL : hook;
+  /* Stop watching before closing (libuv's rule), then close what is owned. */
+  while (s->head) close_poller(s->head, 1);
+  sockit_close_owned(s);
+  if (s->live == 0 && s->hook) {
+    napi_remove_async_cleanup_hook(s->hook);
     s->hook = NULL;
   }
 }
@@ -292,19 +299,47 @@ static void free_state(napi_env env, void *data, void *hint) {
   env_state *s = (env_state *)data;
   /* Pollers still alive reference the state; keep it until the process ends
    * unless every one of them is gone. */
-  if (s->live == 0) {
+  if (s->live == 0 && s->ep == NULL) {
     free(s->owned);
     free(s);
   }
+}
+
+/* Which runtime loaded us: Deno and Bun name themselves on the global object. */
+static int detect_runtime(napi_env env) {
+  napi_value global;
+  bool has = false;
+  if (napi_get_global(env, &global) != napi_ok) return SOCKIT_RT_NODE;
+  if (napi_has_named_property(env, global, "Bun", &has) == napi_ok && has) return SOCKIT_RT_BUN;
+  if (napi_has_named_property(env, global, "Deno", &has) == napi_ok && has) return SOCKIT_RT_DENO;
+  return SOCKIT_RT_NODE;
+}
+
+static napi_status set_string(napi_env env, napi_value obj, const char *key, const char *value) {
+  napi_value v;
+  napi_status st = napi_create_string_utf8(env, value, NAPI_AUTO_LENGTH, &v);
+  return st != napi_ok ? st : napi_set_named_property(env, obj, key, v);
 }
 
 napi_status sockit_init_poller(napi_env env, napi_value exports) {
   env_state *s = calloc(1, sizeof *s);
   if (!s) return napi_generic_failure;
   napi_status st = napi_set_instance_data(env, s, free_state, NULL);
-  if (st != napi_ok) return st;
-  st = napi_add_async_cleanup_hook(env, teardown, s, NULL);
-  if (st != napi_ok) return st;
+  if (st != napi_ok) {
+    free(s);
+    return st;
+  }
+  s->runtime = detect_runtime(env);
+  /* libuv's uv_poll on Node. Bun has none (uv_poll_init panics). Deno has one
+   * that reports readiness once per uv_poll_start (Deno 2.9: a second datagram
+   * on a watcher left started is never reported — test/runtimes/subset.mjs
+   * loses it), while sockit keeps a watcher started across wakeups, as libuv's
+   * level-triggered poll allows: both get the epoll thread. SOCKIT_POLLER
+   * chooses either ("uv" is honoured only where uv_poll exists: not on Bun). */
+  const char *force = getenv("SOCKIT_POLLER");
+  if (force && strcmp(force, "epoll") == 0) s->backend = SOCKIT_BACKEND_EPOLL;
+  else if (force && strcmp(force, "uv") == 0 && s->runtime != SOCKIT_RT_BUN) s->backend = SOCKIT_BACKEND_UV;
+  else s->backend = s->runtime == SOCKIT_RT_NODE ? SOCKIT_BACKEND_UV : SOCKIT_BACKEND_EPOLL;
   napi_property_descriptor props[] = {
 #define FN(name, fn) {name, NULL, fn, NULL, NULL, NULL, napi_enumerable, NULL}
       FN("pollerNew", p_new),
@@ -316,9 +351,20 @@ napi_status sockit_init_poller(napi_env env, napi_value exports) {
       FN("fdDisown", p_disown),
 #undef FN
   };
-  st = napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
+  if (s->backend == SOCKIT_BACKEND_EPOLL) {
+    st = sockit_epoll_init(env, exports, s);
+    if (st == napi_ok) st = napi_define_properties(env, exports, 2, props + 5);
+  } else {
+    st = napi_add_async_cleanup_hook(env, teardown, s, NULL);
+    if (st == napi_ok) st = napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
+  }
   if (st != napi_ok) return st;
-  /* libuv's event bits, for pollerStart and the callback. */
+  static const char *runtimes[] = {"node", "deno", "bun"};
+  if ((st = set_string(env, exports, "pollerBackend", s->backend == SOCKIT_BACKEND_EPOLL ? "epoll" : "uv")) != napi_ok ||
+      (st = set_string(env, exports, "runtime", runtimes[s->runtime])) != napi_ok)
+    return st;
+  /* libuv's event bits, for pollerStart and the callback (the epoll backend
+   * speaks the same bits). */
   napi_value ev, n;
   if ((st = napi_create_object(env, &ev)) != napi_ok) return st;
   const struct { const char *name; int v; } bits[] = {

@@ -17,6 +17,7 @@ export type {
   SocketOptions,
   WaitOptions,
 } from "./socket.js";
+export type { SendfileOptions, SendfileSource } from "./sendfile.js";
 export {
   decodeSockaddr,
   encodeSockaddr,

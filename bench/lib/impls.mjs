@@ -99,6 +99,13 @@ export const IMPLS = {
     can: (w, t) => w === "W3" && BULK.includes(t),
     argv: (role, w, t, params) => node("sockit.mjs")(role, w, t, { ...params, toNet: true }),
   },
+  // sockit on the epoll-thread readiness backend (the one Bun and Deno use),
+  // forced on Node: what the fallback costs beside libuv's uv_poll.
+  "sockit-epoll": {
+    kind: "subject",
+    can: (w, t) => w === "W1" || (w === "W2" && MESSAGES.includes(t)) || (w === "W3" && BULK.includes(t)),
+    argv: (role, w, t, params) => ["/usr/bin/env", "SOCKIT_POLLER=epoll", ...node("sockit.mjs")(role, w, t, params)],
+  },
   node: {
     kind: "builtin",
     can: (w, t) => w !== "W6" && (t === "udp" ? w === "W1" || w === "W2" : BULK.includes(t)),

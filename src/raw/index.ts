@@ -116,7 +116,7 @@ export function connect(fd: number, addr: Bytes, addrlen: number, ctx?: ErrorCon
 
 /** Wraps `listen(2)`. */
 export function listen(fd: number, backlog: number): void {
-  const r = native.listen(fd, checkInt(backlog, "backlog", 0));
+  const r = native.listen(fd, checkInt(backlog, "backlog"));
   if (r < 0) fail(r, "listen");
 }
 
@@ -197,6 +197,16 @@ export function recvmsg(
   checkIovCount(buffers, "recvmsg");
   const r = native.recvmsg(fd, buffers, addr, control, outs, flags);
   return r >= 0 || r === AGAIN ? r : fail(r, "recvmsg");
+}
+
+/**
+ * Wraps `sendfile(2)` from `inFd` at `offset` (the file position is neither
+ * used nor moved; a negative offset reads from and advances it) to `outFd`:
+ * bytes sent (0 = end of file), or AGAIN. Never raises SIGPIPE.
+ */
+export function sendfile(outFd: number, inFd: number, offset: number, count: number): number {
+  const r = native.sendfile(outFd, inFd, offset, count);
+  return r >= 0 || r === AGAIN ? r : fail(r, "sendfile");
 }
 
 /** Wraps `shutdown(2)`. */

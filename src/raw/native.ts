@@ -50,6 +50,8 @@ export interface Binding {
     out: Int32Array,
     flags: number,
   ): number;
+  /** sendfile(outFd, inFd, offset < 0 ? NULL : &offset, count): bytes sent or -errno (SIGPIPE never kills). */
+  sendfile(outFd: number, inFd: number, offset: number, count: number): number;
   shutdown(fd: number, how: number): number;
   close(fd: number): number;
   getsockname(fd: number, addr: Bytes, lenOut: Int32Array): number;
@@ -124,6 +126,13 @@ export interface Binding {
   /** CLONE_NEWNET from <sched.h>, the nstype of a network namespace. */
   readonly CLONE_NEWNET: number;
   readonly UV: { READABLE: number; WRITABLE: number; DISCONNECT: number; PRIORITIZED: number };
+  /**
+   * The readiness backend of this env: "uv" (libuv's uv_poll, on Node and Deno)
+   * or "epoll" (an epoll thread, on Bun, or forced with SOCKIT_POLLER=epoll).
+   */
+  readonly pollerBackend: "uv" | "epoll";
+  /** The runtime the addon was loaded by, as the addon saw it at load. */
+  readonly runtime: "node" | "deno" | "bun";
 
   // Name resolution (native/resolver.c): each lookup runs on the thread pool and
   // resolves [eai, errno, result]; eai is 0 or an EAI_* code, errno is set for EAI_SYSTEM.

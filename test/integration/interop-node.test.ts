@@ -112,9 +112,12 @@ describe("Node net ↔ sockit, stream sockets", () => {
         srv.bind(c.sockitBind());
         srv.listen();
         const client = net.connect(c.nodeConnect(srv));
+        // Listen for 'connect' before awaiting accept: the client's handshake can
+        // end, and the event fire, before accept's promise settles.
+        const connected = within(once(client, "connect"), "Node's connect");
         const conn = await within(srv.accept(), "accept");
         try {
-          await once(client, "connect");
+          await connected;
           if (c.family !== "unix") {
             // Each side sees the other's address as the other reports its own.
             assert.deepEqual(
