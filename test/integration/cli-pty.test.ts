@@ -157,8 +157,10 @@ describe("sockit in a pseudo-terminal (python3 pty)", { skip: which("python3") ?
       await new Promise<void>((r) => sink.listen(0, "127.0.0.1", r));
       const sinkPort = (sink.address() as net.AddressInfo).port;
       const relay = new PtyRun(cols, ["-v", "relay", "tcp-listen:127.0.0.1:0", `tcp:127.0.0.1:${sinkPort}`]);
-      const m = await relay.waitFor(/bind fd \d+ 127\.0\.0\.1:0 → 127\.0\.0\.1:(\d+)/);
-      const client = net.connect(Number(m[1]), "127.0.0.1");
+      const m = await relay.waitFor(/bind fd (\d+) 127\.0\.0\.1:0 → 127\.0\.0\.1:(\d+)/);
+      // Connecting between bind and listen would be refused.
+      await relay.waitFor(new RegExp(`listen fd ${m[1]} `));
+      const client = net.connect(Number(m[2]), "127.0.0.1");
       await new Promise<void>((r) => client.once("connect", r));
       const chunk = Buffer.alloc(16 * 1024, 120);
       const timer = setInterval(() => client.write(chunk), 5);
