@@ -18,8 +18,17 @@ import { sleep, which } from "../helpers.js";
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), "sockit-activation-"));
 const children = new Set<ChildProcess>();
+/** Launchers started in their own process group, killed with all they started. */
+const groups = new Set<ChildProcess>();
 after(() => {
   for (const c of children) c.kill("SIGKILL");
+  for (const g of groups) {
+    try {
+      process.kill(-g.pid!, "SIGKILL");
+    } catch {
+      // The group is gone already.
+    }
+  }
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -254,8 +263,10 @@ function activated(argv: string[]): {
 } {
   assert.equal(argv[0], "systemd-socket-activate");
   const cmd = [...ACTIVATOR, ...argv.slice(1)];
-  const child = spawn(cmd[0]!, cmd.slice(1), { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
-  children.add(child);
+  // Its own process group: npx and tsx start children of their own, which a
+  // kill of the launcher alone would leave running (with a port or socket).
+  const child = spawn(cmd[0]!, cmd.slice(1), { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"], detached: true });
+  groups.add(child);
   let out = "";
   let err = "";
   child.stdout!.setEncoding("utf8").on("data", (d: string) => (out += d));
