@@ -15,6 +15,10 @@
  *   abstract:NAME  abstract-listen:NAME  abstract-dgram[-listen]:NAME  abstract-seqpacket[-listen]:NAME
  *   stdio  -  exec:CMD  file:PATH  fd:N  ws:URL  ws-listen:[HOST:]PORT[/PATH]
  *
+ * Without a kind, `PORT`, `HOST:PORT` and `[IPv6]:PORT` mean TCP, as in ncat:
+ * `tcp:HOST:PORT` (a bare port: `tcp:localhost:PORT`), or `tcp-listen:...`
+ * where the command listens (`parseEndpoint(text, { listen: true })`).
+ *
  * HOST is a numeric IPv4 address, an IPv6 address in brackets (`[::1]`,
  * `[fe80::1%eth0]`), `localhost` (127.0.0.1 for tcp/udp, ::1 for tcp6/udp6),
  * or a host name, resolved with getaddrinfo when the address is opened.
@@ -213,14 +217,30 @@ function allowedOptions(kind: string, sk: SocketKind | undefined): Set<string> {
   }
 }
 
+/**
+ * The kind an address written without one gets, as ncat reads its arguments:
+ * `PORT`, `HOST:PORT` and `[IPv6]:PORT` (options may follow after commas) are
+ * TCP — connected to (`tcp:`; a bare port on localhost) or, where the command
+ * listens, listened on (`tcp-listen:`). A HOST that is also a kind name
+ * (`file`, `unix` ...) is read as that kind. Returns the prefix to put in
+ * front, or undefined when `input` is no such shorthand.
+ */
+function shorthand(input: string, listen: boolean): string | undefined {
+  const head = input.slice(0, firstOf(input, ",", 0));
+  if (/^\d+$/.test(head)) return listen ? "tcp-listen:" : "tcp:localhost:";
+  if (/^\[[^\]]*\]:\d+$/.test(head) || /^[A-Za-z0-9._-]+:\d+$/.test(head)) return listen ? "tcp-listen:" : "tcp:";
+  return undefined;
+}
+
 /** The longest sun_path Linux takes, without its NUL. */
 const SUN_PATH_MAX = 107;
 
 /**
- * Parses one address of the grammar above.
+ * Parses one address of the grammar above; `role.listen` says how a kind-less
+ * shorthand reads (tcp-listen: instead of tcp:).
  * @throws AddressError (a UsageError: exit code 2) pointing at the bad character.
  */
-export function parseEndpoint(input: string): Endpoint {
+export function parseEndpoint(input: string, role: { listen?: boolean } = {}): Endpoint {
   if (typeof input !== "string") throw new AddressError(String(input), 0, "not a string");
   const fail = (column: number, reason: string): never => {
     throw new AddressError(input, Math.max(0, Math.min(column, input.length)), reason);
@@ -231,6 +251,15 @@ export function parseEndpoint(input: string): Endpoint {
   if (kind === "") fail(0, "missing the address kind before ':'");
   const sk = SOCKET_KINDS[kind];
   if (!sk && !OTHER_KINDS.includes(kind)) {
+    const prefix = shorthand(input, role.listen === true);
+    if (prefix !== undefined) {
+      try {
+        return { ...parseEndpoint(prefix + input), text: input };
+      } catch (e) {
+        if (!(e instanceof AddressError)) throw e;
+        fail(e.column - prefix.length, e.reason);
+      }
+    }
     const bad = [...kind].findIndex((c) => !/[a-z0-9-]/.test(c));
     const hint = suggest(kind);
     fail(

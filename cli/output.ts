@@ -65,6 +65,27 @@ export class Output {
     this.stderrTty = this.stderr.isTTY === true;
   }
 
+  /** The last byte payload() wrote, until endPayload(). */
+  #lastByte: number | undefined;
+
+  /** Writes received bytes to stdout exactly as they came. */
+  payload(data: Uint8Array): void {
+    if (data.length === 0) return;
+    this.stdout.write(data);
+    this.#lastByte = data[data.length - 1];
+  }
+
+  /**
+   * Ends one payload (a message, a reply, a connection's bytes): on a
+   * terminal, writes a newline when the bytes did not end with one, so the
+   * next message or the shell prompt starts on its own line. Piped or
+   * redirected output stays byte for byte what arrived.
+   */
+  endPayload(): void {
+    if (this.tty && this.#lastByte !== undefined && this.#lastByte !== 0x0a) this.stdout.write("\n");
+    this.#lastByte = undefined;
+  }
+
   /** Prints one line of data to stdout. */
   line(text = ""): void {
     this.stdout.write(`${text}\n`);
@@ -84,7 +105,16 @@ export class Output {
   note(text: string, color?: Color): void {
     const colored =
       this.stderr.isTTY === true && typeof this.stderr.hasColors === "function" && this.stderr.hasColors();
-    this.stderr.write(`${colored ? paint(text, color) : text}\n`);
+    this.stderrLine(colored ? paint(text, color) : text);
+  }
+
+  /**
+   * Writes one line to stderr. On a terminal it first clears the line the
+   * cursor is on, where a live status line (the relay's) may be drawn, so the
+   * two never run together; the live line is redrawn below on its next tick.
+   */
+  stderrLine(text: string): void {
+    this.stderr.write(this.stderrTty ? `\r\u001b[K${text}\n` : `${text}\n`);
   }
 }
 
@@ -156,4 +186,20 @@ export function formatBytes(n: number): string {
   if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KiB`;
   if (n < 1024 * 1024 * 1024) return `${(n / (1024 * 1024)).toFixed(2)} MiB`;
   return `${(n / (1024 * 1024 * 1024)).toFixed(2)} GiB`;
+}
+
+/**
+ * A rate with its unit: bytes per second as "812 B/s", "64.0 KiB/s",
+ * "1.50 MiB/s"; messages per second (`unit` "msg") as "867 msg/s",
+ * "12.3k msg/s". "-" when it cannot be computed.
+ */
+export function formatRate(perSecond: number, unit: "B" | "msg" = "B"): string {
+  if (!Number.isFinite(perSecond) || perSecond < 0) return "-";
+  if (unit === "msg") {
+    if (perSecond < 10_000) return `${Math.round(perSecond)} msg/s`;
+    if (perSecond < 10_000_000) return `${(perSecond / 1000).toFixed(1)}k msg/s`;
+    return `${(perSecond / 1_000_000).toFixed(1)}M msg/s`;
+  }
+  const n = Math.round(perSecond);
+  return n < 1024 ? `${n} B/s` : `${formatBytes(n)}/s`;
 }

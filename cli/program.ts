@@ -12,12 +12,18 @@ import { packageVersion } from "./version.js";
 const DESCRIPTION = `The Berkeley sockets API on the command line: every family and type Linux
 offers (TCP, UDP, Unix stream/dgram/seqpacket, abstract names, raw ICMP).`;
 
-/** Commander's error text as our one line: "unknown command 'x' (did you mean tour?)". */
-function usageLine(text: string): string {
+/**
+ * Commander's error text as our one line: "unknown command 'x' (did you mean
+ * tour?)". An unknown option, a missing or extra argument points at the help
+ * of the command it was given to (`sockit ping --help`), where its options are.
+ */
+export function usageLine(text: string, command?: string): string {
   const line = oneLine(stripCommanderPrefix(text).replace(/\s*\n\s*\(Did you mean/g, " (did you mean"));
-  return /^unknown (command|option)/.test(line) && !line.includes("did you mean")
-    ? `${line} (see 'sockit --help')`
-    : line;
+  const help = `'sockit ${command ? `${command} ` : ""}--help'`;
+  if (/^unknown command/.test(line) && !line.includes("did you mean")) return `${line} (see ${help})`;
+  if (/^(unknown option|missing required argument|too many arguments|option .* argument missing)/.test(line))
+    return `${line} (see ${help})`;
+  return line;
 }
 
 /** Builds the program with every command registered. */
@@ -46,6 +52,7 @@ export function buildProgram(specs: readonly CommandSpec[] = commands): Command 
       .command(spec.name)
       .summary(spec.summary)
       .description(spec.description ?? spec.summary);
+    cmd.configureOutput({ outputError: (text, write) => write(`sockit: ${usageLine(text, spec.name)}\n`) });
     spec.define(cmd);
     cmd.addHelpText("after", `\n${examplesHelp(spec.examples)}\n\n${EXIT_HELP}\n`);
   }

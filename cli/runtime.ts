@@ -36,12 +36,12 @@ export class Context {
 
   /** Prints a step (socket, bind, connect, accept ...) to stderr with -v: `* bind fd 5 127.0.0.1:0`. */
   step(text: string): void {
-    if (this.verbose >= 1) this.out.stderr.write(`* ${text}\n`);
+    if (this.verbose >= 1) this.out.stderrLine(`* ${text}`);
   }
 
   /** Prints a detail (each send and receive) to stderr with -vv. */
   detail(text: string): void {
-    if (this.verbose >= 2) this.out.stderr.write(`*   ${text}\n`);
+    if (this.verbose >= 2) this.out.stderrLine(`*   ${text}`);
   }
 
   /** Milliseconds since the command started. */

@@ -8,12 +8,19 @@
  * line per socket.
  *
  * Run:   npx tsx examples/activated-server.ts [PORT | PATH]        (stand-alone; default port 7007)
- * Or:    systemd-socket-activate -l 7007 -l /tmp/echo.sock npx tsx examples/activated-server.ts
+ * Or:    systemd-socket-activate -l 7007 -l /tmp/echo.sock node --import tsx examples/activated-server.ts
  * Then:  npx tsx cli/main.ts connect 127.0.0.1:7007   (or: nc 127.0.0.1 7007)
+ *
+ * Activated, the manager must start node itself: it sets LISTEN_PID to the pid
+ * it execs, and a launcher in between (`npx tsx …`, `npm exec`, `sh -c` without
+ * exec) is another pid and does not pass fds 3… on — listenFds() then adopts
+ * nothing and warns (SOCKIT_LISTEN_PID_MISMATCH), and this example falls back
+ * to stand-alone, where the manager already holds the port: it says so in one
+ * line and exits 1.
  *
  * SIGTERM or SIGINT closes the listening sockets and ends the process.
  */
-import { Socket, createServer, formatAddress, listenFds, notify } from "../src/index.js";
+import { type Server, Socket, SocketError, createServer, formatAddress, listenFds, notify } from "../src/index.js";
 
 /** Echoes everything a stream/seqpacket connection sends until it closes. */
 async function echo(conn: Socket): Promise<void> {
@@ -77,9 +84,21 @@ if (activated.length > 0) {
   stops.push(() => sockets.forEach((s) => s.close()));
 } else {
   const arg = process.argv[2] ?? "7007";
-  const server = /^\d+$/.test(arg)
-    ? await createServer({ host: "127.0.0.1", port: Number(arg) })
-    : await createServer({ path: arg });
+  let server: Server;
+  try {
+    server = /^\d+$/.test(arg)
+      ? await createServer({ host: "127.0.0.1", port: Number(arg) })
+      : await createServer({ path: arg });
+  } catch (e) {
+    // One line, no stack trace: the usual cause is a port or path already in use.
+    if (!(e instanceof SocketError)) throw e;
+    const busy =
+      e.code === "EADDRINUSE"
+        ? " (something already listens there: another copy of this server, or a socket activator whose sockets did not reach this process)"
+        : "";
+    console.error(`activated-server: ${e.message}${busy}`);
+    process.exit(1);
+  }
   console.log(`activated-server: serving stand-alone on ${formatAddress(server.address())}`);
   stops.push(() => server.close());
   void (async () => {

@@ -11,6 +11,7 @@
  * @see https://www.freedesktop.org/software/systemd/man/latest/sd_listen_fds.html
  * @see https://www.freedesktop.org/software/systemd/man/latest/sd_notify.html
  */
+import { readFileSync } from "node:fs";
 import { FCNTL } from "./constants.js";
 import { ERRNO, SocketError, codedError } from "./errors.js";
 import * as raw from "./raw/index.js";
@@ -65,6 +66,13 @@ function checkActivation(o: unknown, fn: string): { unsetEnvironment?: boolean }
  * was not socket-activated (LISTEN_FDS unset, or LISTEN_PID names another
  * process). Does not correspond to a single syscall: reads the environment,
  * then getsockopt(2) SO_DOMAIN/SO_TYPE/SO_PROTOCOL and fcntl(2) per fd.
+ *
+ * Notes: when LISTEN_FDS is set but LISTEN_PID names another process, the
+ * result is empty as sd_listen_fds(3) has it, and a process warning
+ * (`process.emitWarning`, code `SOCKIT_LISTEN_PID_MISMATCH`, once per LISTEN_PID) says so:
+ * the usual cause is a launcher between the manager and node (`npx`, `npm
+ * exec`, a shell without `exec`), which also does not pass fds 3… on. Start
+ * node itself: `systemd-socket-activate -l 7007 node --import tsx server.ts`.
  * @see https://www.freedesktop.org/software/systemd/man/latest/sd_listen_fds.html
  * @throws SocketError EINVAL (LISTEN_FDS or LISTEN_PID not a number), EBADF (a
  *   listed fd is not open); TypeError ERR_INVALID_ARG_TYPE.
@@ -84,7 +92,10 @@ export function listenFds(options?: ActivationOptions): ListenFd[] {
   if (pidText !== undefined) {
     if (!/^\d+$/.test(pidText))
       throw new SocketError(EINVAL, "sd_listen_fds", {}, `sd_listen_fds EINVAL: LISTEN_PID=${JSON.stringify(pidText)}`);
-    if (Number(pidText) !== process.pid) return [];
+    if (Number(pidText) !== process.pid) {
+      warnMismatch(pidText, countText);
+      return [];
+    }
   }
   if (!/^\d+$/.test(countText) || Number(countText) > 0x7fffffff - LISTEN_FDS_START)
     throw new SocketError(EINVAL, "sd_listen_fds", {}, `sd_listen_fds EINVAL: LISTEN_FDS=${JSON.stringify(countText)}`);
@@ -112,6 +123,37 @@ export function listenFds(options?: ActivationOptions): ListenFd[] {
     throw e;
   }
   return out;
+}
+
+const warnedPids = new Set<string>();
+
+/** The warning for LISTEN_FDS meant for another process (see listenFds' notes); once per LISTEN_PID. */
+function warnMismatch(pidText: string, countText: string): void {
+  if (warnedPids.has(pidText)) return;
+  warnedPids.add(pidText);
+  const launcher = isAncestor(Number(pidText))
+    ? `LISTEN_PID=${pidText} is an ancestor of this process (${process.pid}): a launcher (npx, npm exec, a shell without exec) stood between it and node, and such launchers do not pass fds 3… on`
+    : `LISTEN_PID=${pidText} is another process (this is ${process.pid})`;
+  process.emitWarning(
+    `LISTEN_FDS=${countText} is set, but ${launcher}; the passed sockets are not adopted. Let the service manager start node itself, e.g. systemd-socket-activate -l 7007 node --import tsx server.ts`,
+    { type: "SocketActivationWarning", code: "SOCKIT_LISTEN_PID_MISMATCH" },
+  );
+}
+
+/** Whether `pid` is this process's parent, grandparent ... (read from /proc; false where that cannot be read). */
+function isAncestor(pid: number): boolean {
+  let p = process.ppid;
+  for (let i = 0; i < 64 && p > 1; i++) {
+    if (p === pid) return true;
+    try {
+      const stat = readFileSync(`/proc/${p}/stat`, "utf8");
+      // "pid (comm) state ppid ...": comm may hold spaces and parentheses.
+      p = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+    } catch {
+      return false;
+    }
+  }
+  return false;
 }
 
 /** A notify state: "READY=1\nSTATUS=..." or an object { READY: 1, STATUS: "..." }. */

@@ -182,14 +182,17 @@ const PENDING_ICMP = new Set([
 ]);
 
 /**
- * sendto, retried when it only reported an earlier ICMP error: with
+ * sendto, retried when it only reported an earlier ICMP error (`before` runs
+ * right before each attempt: the send time of a round trip is taken there, as
+ * iputils ping stamps it just before sendmsg): with
  * IP_RECVERR, an ICMP error sets sk_err, which the next send returns instead
  * of sending (sock_alloc_send_pskb → sock_error). The details are in the
  * error queue already, so the send is simply tried again.
  */
-async function sendPast(sock: Socket, data: Buffer, dest: SocketAddress): Promise<void> {
+async function sendPast(sock: Socket, data: Buffer, dest: SocketAddress, before?: () => void): Promise<void> {
   for (let i = 0; ; i++) {
     try {
+      before?.();
       await sock.sendto(data, dest);
       return;
     } catch (e) {
@@ -281,9 +284,13 @@ class EchoSession {
     this.kind = kind;
     this.#events = events;
     this.id = randomInt(0, 0x10000);
-    this.#dest = this.v6
-      ? { family: "inet6", address: target.address, port: 0, flowinfo: 0, scopeId: target.scopeId ?? 0 }
-      : { family: "inet", address: target.address, port: 0 };
+    // Frozen: Socket.sendto caches a frozen address's encoding, so each send
+    // goes straight to the syscall after the send time is taken.
+    this.#dest = Object.freeze(
+      this.v6
+        ? { family: "inet6", address: target.address, port: 0, flowinfo: 0, scopeId: target.scopeId ?? 0 }
+        : { family: "inet", address: target.address, port: 0 },
+    );
     // A ping socket reports ICMP errors only through the error queue
     // (IP_RECVERR); a raw socket reads them as ordinary ICMP messages, so it
     // needs no error queue. See #loop for why the two read differently.
@@ -410,11 +417,15 @@ class EchoSession {
     this.#events.error(inner.readUInt16BE(6), from, msg.type, msg.code);
   }
 
-  /** Sends echo request `seq` with `payload`. */
-  async send(seq: number, payload: Buffer): Promise<void> {
+  /**
+   * Sends echo request `seq` with `payload`; `stamp` runs right before the
+   * sendto syscall (after the packet is built), so that the round trip it
+   * starts measures the network, not sockit's own work.
+   */
+  async send(seq: number, payload: Buffer, stamp?: () => void): Promise<void> {
     const packet = this.v6 ? encodeEchoRequestV6(this.id, seq, payload) : encodeEchoRequest(this.id, seq, payload);
     this.#delay = 1;
-    await sendPast(this.sock, packet, this.#dest);
+    await sendPast(this.sock, packet, this.#dest, stamp);
   }
 
   /** Stops the loops and closes the socket; resolves when the loops have ended. */
@@ -454,6 +465,8 @@ export interface PingOptions {
    * the statistics so far (`interrupted: true`) instead of rejecting.
    */
   signal?: AbortSignal;
+  /** Called once the socket is open, before the first request: the address pinged and the socket kind (ping prints its header then). */
+  onStart?: (start: { address: string; family: "inet" | "inet6"; mode: "dgram" | "raw" }) => void;
   /** Called for each reply as it arrives. */
   onReply?: (reply: PingReply) => void;
   /** Called for each ICMP error about a request (unreachable, TTL exceeded ...). */
@@ -474,6 +487,13 @@ export interface PingReply {
   ttl?: number;
   /** Round-trip time in milliseconds. */
   time: number;
+  /**
+   * Where `time`'s end came from: "kernel" — the reply's kernel receive
+   * timestamp (SO_TIMESTAMPNS), as iputils ping; "process" — sockit's clock
+   * when it read the reply (the kernel gave no timestamp, or the wall clock
+   * stepped during the round trip), later by the event loop's wake-up.
+   */
+  clock: "kernel" | "process";
   /** A second (or later) reply to the same request. */
   duplicate: boolean;
 }
@@ -508,7 +528,7 @@ export interface PingResult {
   duplicates: number;
   /** Lost requests in percent (0..100), as ping's "% packet loss". */
   loss: number;
-  /** Milliseconds from the first request to the end. */
+  /** Milliseconds from the first request to the last (ping's "time": the wait for the last answer is not in it). */
   time: number;
   /** Round-trip statistics in ms over the distinct replies; NaN when there are none. */
   min: number;
@@ -613,7 +633,7 @@ export function ping(host: string, options: PingOptions = {}): Promise<PingResul
     throw codedError("ERR_INVALID_ARG_VALUE", `mode must be "auto", "dgram" or "raw", got ${raw.describe(mode)}`);
   }
   const signal = checkSignal(options.signal);
-  for (const cb of ["onReply", "onError", "onTimeout"] as const) {
+  for (const cb of ["onStart", "onReply", "onError", "onTimeout"] as const) {
     if (options[cb] !== undefined && typeof options[cb] !== "function") {
       throw codedError("ERR_INVALID_ARG_TYPE", `${cb} must be a function`);
     }
@@ -649,15 +669,20 @@ async function runPing(
     reply(seq, from, bytes, ttl, rx) {
       const t0 = sent.get(seq);
       if (t0 === undefined) return;
-      // The kernel's receive time, when it gave one: reading may come later.
+      // The kernel's receive time (SO_TIMESTAMPNS), when it gave one: sockit
+      // reads the reply later, after the event loop wakes. The send time is
+      // the wall clock just before sendto (see EchoSession.send). The
+      // process's clock is the fallback, and the bound: a kernel time past it
+      // would mean the wall clock stepped in between.
       const real = sentReal.get(seq);
       const byClock = Number(process.hrtime.bigint() - t0) / 1e6;
-      const time =
-        rx !== undefined && real !== undefined ? Math.min(byClock, Math.max(0, Number(rx - real) / 1e6)) : byClock;
+      const byKernel = rx !== undefined && real !== undefined ? Number(rx - real) / 1e6 : Infinity;
+      const kernel = byKernel >= 0 && byKernel <= byClock;
+      const time = kernel ? byKernel : byClock;
       const duplicate = answered.has(seq);
       if (duplicate) duplicates++;
       answered.add(seq);
-      const r: PingReply = { sequence: seq, from, bytes, time, duplicate };
+      const r: PingReply = { sequence: seq, from, bytes, time, clock: kernel ? "kernel" : "process", duplicate };
       if (ttl !== undefined) r.ttl = ttl;
       replies.push(r);
       o.options.onReply?.(r);
@@ -676,6 +701,8 @@ async function runPing(
   o.signal?.addEventListener("abort", onAbort, { once: true });
   if (o.signal?.aborted) stop.abort();
   const start = process.hrtime.bigint();
+  /** The last request's send time: ping's "time" ends there (iputils' cur_time), not after the last wait. */
+  let last = start;
   const waits: Promise<void>[] = [];
   let transmitted = 0;
   let failure: unknown;
@@ -685,6 +712,7 @@ async function runPing(
   });
   try {
     if (o.ttl !== undefined) session.setTtl(o.ttl);
+    o.options.onStart?.({ address: target.address, family: target.family, mode: session.kind });
     session.start();
     const payload = Buffer.alloc(o.size);
     for (let i = 0; i < o.size; i++) payload[i] = i & 0xff;
@@ -692,8 +720,6 @@ async function runPing(
       const seq = (i + 1) & 0xffff;
       if (i > 0) await delay(o.interval, stop.signal);
       if (stop.signal.aborted) break;
-      sent.set(seq, process.hrtime.bigint());
-      sentReal.set(seq, realtimeNs());
       answered.delete(seq);
       waits.push(
         new Promise<void>((resolve) => {
@@ -712,7 +738,11 @@ async function runPing(
           stop.signal.addEventListener("abort", done, { once: true });
         }),
       );
-      await session.send(seq, payload);
+      await session.send(seq, payload, () => {
+        last = process.hrtime.bigint();
+        sent.set(seq, last);
+        sentReal.set(seq, realtimeNs());
+      });
       transmitted++;
     }
     await Promise.all(waits);
@@ -722,7 +752,7 @@ async function runPing(
     await session.close();
   }
   if (failure !== undefined) throw failure;
-  const time = Number(process.hrtime.bigint() - start) / 1e6;
+  const time = Number(last - start) / 1e6;
   const rtts = replies.filter((r) => !r.duplicate).map((r) => r.time);
   const received = rtts.length;
   const avg = received ? rtts.reduce((a, b) => a + b, 0) / received : NaN;

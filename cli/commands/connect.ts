@@ -33,7 +33,7 @@ ${ADDRESS_HELP}`,
     cmd
       .argument("<addr>", "where to connect (tcp:, udp:, unix:, unix-seqpacket:, abstract:, ws: ...)")
       .option("-e, --exec <cmd>", "relay to 'sh -c CMD' instead of stdin/stdout")
-      .option("--stats", "print bytes each way at the end")
+      .option("--stats", "print bytes, reads and rates (B/s, msg/s) each way at the end")
       .option(
         "--linger <ms>",
         "for datagram addresses: wait this long for replies after stdin ends",

@@ -21,7 +21,7 @@ interface ListenOptions {
 export const listen: CommandSpec = {
   name: "listen",
   summary: "wait for a connection on an address and relay it to stdin/stdout (ncat -l)",
-  description: `Listens on ADDR (a -listen address, or just a PORT for tcp-listen:PORT), waits
+  description: `Listens on ADDR (a -listen address; PORT or HOST:PORT alone mean tcp-listen:), waits
 for the first connection — for udp-listen and unix-dgram-listen, the first
 datagram, whose sender becomes the peer — and relays it to stdin and stdout,
 or with --exec to a new 'sh -c CMD' child. Unix socket files it creates are
@@ -41,10 +41,13 @@ ${ADDRESS_HELP}`,
   ],
   define: (cmd) =>
     cmd
-      .argument("<addr>", "a listen address (tcp-listen:, udp-listen:, unix-listen:, ws-listen: ...) or a TCP port")
+      .argument(
+        "<addr>",
+        "a listen address (tcp-listen:, udp-listen:, unix-listen:, ws-listen: ...), or PORT / HOST:PORT for TCP",
+      )
       .option("-e, --exec <cmd>", "relay each connection to 'sh -c CMD' instead of stdin/stdout")
       .option("-k, --keep-open", "serve every connection (concurrently) instead of only the first")
-      .option("--stats", "print bytes each way at the end of each connection")
+      .option("--stats", "print bytes, reads and rates (B/s, msg/s) each way at the end of each connection")
       .option(
         "--linger <ms>",
         "for datagram addresses: stop this long after the last datagram once stdin ends",
@@ -53,9 +56,10 @@ ${ADDRESS_HELP}`,
       )
       .action(
         runs<ListenOptions>(async (ctx, opts, command) => {
-          let text = command.processedArgs[0] as string;
-          if (/^\d+$/.test(text)) text = `tcp-listen:${text}`;
-          const eps = parseAddresses(ctx, [text, opts.exec === undefined ? "stdio" : `exec:${opts.exec}`]);
+          const text = command.processedArgs[0] as string;
+          const eps = parseAddresses(ctx, [text, opts.exec === undefined ? "stdio" : `exec:${opts.exec}`], {
+            listen: true,
+          });
           if (!eps) return EXIT.USAGE;
           const ep = eps[0]!;
           const listening = (ep.kind === "socket" && ep.listen) || ep.kind === "ws-listen";

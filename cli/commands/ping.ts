@@ -11,8 +11,10 @@ import { runs } from "../runtime.js";
 
 interface PingCliOptions {
   count?: number;
-  interval: number;
-  wait: number;
+  /** Milliseconds (the option is in seconds); undefined: 1 s. */
+  interval?: number;
+  /** Milliseconds (the option is in seconds); undefined: 1 s. */
+  wait?: number;
   ttl?: number;
   size: number;
   ipv4?: boolean;
@@ -41,10 +43,31 @@ export function pingSummary(r: PingResult): string[] {
   const dups = r.duplicates ? `, +${r.duplicates} duplicates` : "";
   const lines = [
     `--- ${r.host} ping statistics ---`,
-    `${r.transmitted} packets transmitted, ${r.received} received${dups}${errors}, ${Number(r.loss.toFixed(4))}% packet loss, time ${Math.round(r.time)}ms`,
+    `${r.transmitted} packets transmitted, ${r.received} received${dups}${errors}, ${Number(r.loss.toPrecision(6))}% packet loss, time ${Math.round(r.time)}ms`,
   ];
-  if (r.received > 0) lines.push(`rtt min/avg/max/mdev = ${ms(r.min)}/${ms(r.avg)}/${ms(r.max)}/${ms(r.mdev)} ms`);
+  // iputils ends the statistics with a newline after the rtt line, or after
+  // nothing when no reply came: an empty last line.
+  lines.push(r.received > 0 ? `rtt min/avg/max/mdev = ${ms(r.min)}/${ms(r.avg)}/${ms(r.max)}/${ms(r.mdev)} ms` : "");
   return lines;
+}
+
+/** Milliseconds rounded to the microseconds ping prints (NaN, for no replies, becomes null in JSON anyway). */
+function round3(n: number): number {
+  return Math.round(n * 1000) / 1000;
+}
+
+/** `r` as --json prints it: times in ms to 3 decimals (ping's precision), loss to 6 significant digits as ping's %g. */
+export function pingJson(r: PingResult): PingResult {
+  return {
+    ...r,
+    replies: r.replies.map((x) => ({ ...x, time: round3(x.time) })),
+    loss: Number(r.loss.toPrecision(6)),
+    time: Math.round(r.time),
+    min: round3(r.min),
+    avg: round3(r.avg),
+    max: round3(r.max),
+    mdev: round3(r.mdev),
+  };
 }
 
 export const pingCommand: CommandSpec = {
@@ -65,8 +88,12 @@ result as one JSON object at the end. Exits 1 when no reply came.`,
     cmd
       .argument("<host>", "an IPv4/IPv6 address or a host name")
       .option("-c, --count <n>", "stop after n requests (default: until Ctrl-C)", intOption(1))
-      .option("-i, --interval <s>", "seconds between requests", secondsOption(0, 3600), 1000)
-      .option("-W, --wait <s>", "seconds to wait for each reply", secondsOption(0.001, 3600), 1000)
+      .option("-i, --interval <s>", "seconds between requests (default: 1)", secondsOption(0, 3600))
+      .option(
+        "-W, --wait <s>",
+        "seconds to wait for each reply after its request (default: 1)",
+        secondsOption(0.001, 3600),
+      )
       .option("-t, --ttl <n>", "TTL / hop limit of the requests", intOption(1, 255))
       .option("-s, --size <n>", "payload bytes", intOption(0, 65507), 56)
       .option("-4, --ipv4", "use IPv4 (for localhost)")
@@ -92,15 +119,16 @@ result as one JSON object at the end. Exits 1 when no reply came.`,
           };
           const result = await ping(host, {
             count: opts.count ?? Infinity,
-            interval: opts.interval,
-            timeout: opts.wait,
+            interval: opts.interval ?? 1000,
+            timeout: opts.wait ?? 1000,
             size: opts.size,
             mode: opts.mode,
             signal: ctx.signal,
             ...(opts.ttl !== undefined ? { ttl: opts.ttl } : {}),
             ...(family ? { family } : {}),
+            // The header first, as ping prints it before any reply or error.
+            onStart: (st) => header(st.address, st.family === "inet6"),
             onReply: (r: PingReply) => {
-              header(r.from, r.from.includes(":"));
               const ttl = r.ttl !== undefined ? ` ttl=${r.ttl}` : "";
               show(
                 `${r.bytes} bytes from ${r.from}: icmp_seq=${r.sequence}${ttl} time=${ms(r.time)} ms${r.duplicate ? " (DUP!)" : ""}`,
@@ -113,7 +141,7 @@ result as one JSON object at the end. Exits 1 when no reply came.`,
           });
           ctx.step(`ping used a ${result.mode === "dgram" ? "ping (SOCK_DGRAM)" : "raw"} socket`);
           if (ctx.json) {
-            ctx.out.printJson(result);
+            ctx.out.printJson(pingJson(result));
           } else {
             header(result.address, result.family === "inet6");
             ctx.out.line();

@@ -26,7 +26,8 @@ export const recv: CommandSpec = {
 unix-dgram-listen, each datagram (from any sender); on unix-seqpacket-listen,
 each message of the first connection; on tcp-listen and unix-listen, all the
 bytes of each connection until its EOF. Stops after --count messages or
-connections (0: until Ctrl-C). Raw bytes go to stdout; with --json one line per
+connections (0: until Ctrl-C). Raw bytes go to stdout (on a terminal, a
+message or connection that does not end in a newline gets one); with --json one line per
 message: {"from","size","text"} (or "hex" when not UTF-8, "truncated" when cut).
 Unix socket files it creates are removed when it ends.
 
@@ -46,7 +47,7 @@ ${ADDRESS_HELP}`,
 };
 
 async function runRecv(ctx: Context, opts: RecvOptions, text: string): Promise<number> {
-  const eps = parseAddresses(ctx, [text]);
+  const eps = parseAddresses(ctx, [text], { listen: true });
   if (!eps) return EXIT.USAGE;
   const ep = eps[0]!;
   if (ep.kind !== "socket" || !ep.listen) {
@@ -57,7 +58,10 @@ async function runRecv(ctx: Context, opts: RecvOptions, text: string): Promise<n
   const wait = opts.timeout > 0 ? { timeout: opts.timeout, signal: ctx.signal } : { signal: ctx.signal };
   const print = (data: Buffer, size: number, from: SocketAddress | undefined): void => {
     if (ctx.json) ctx.out.line(JSON.stringify({ from: from ? showAddress(from) : null, ...dataJson(data, size) }));
-    else ctx.out.stdout.write(data);
+    else {
+      ctx.out.payload(data);
+      ctx.out.endPayload();
+    }
   };
   const timedOut = (e: unknown): never => {
     if ((e as { code?: unknown }).code === "ETIMEDOUT")
@@ -107,12 +111,12 @@ async function runRecv(ctx: Context, opts: RecvOptions, text: string): Promise<n
             const b = await conn.socket.recv(RELAY_BUFFER, wait).catch(timedOut);
             if (b.length === 0) break;
             if (ctx.json) parts.push(b);
-            else ctx.out.stdout.write(b);
+            else ctx.out.payload(b);
           }
           if (ctx.json) {
             const all = Buffer.concat(parts);
             print(all, all.length, peer);
-          }
+          } else ctx.out.endPayload();
           received++;
         }
       } finally {

@@ -43,7 +43,7 @@ ${ADDRESS_HELP}`,
     cmd
       .argument("<a>", "the first address (opened first; ,fork goes here)")
       .argument("<b>", "the second address")
-      .option("--stats", "print bytes, reads and rate each way at the end (JSON with --json)")
+      .option("--stats", "print bytes, reads and rates (B/s, msg/s) each way at the end (JSON with --json)")
       .option(
         "--linger <ms>",
         "after one direction is done, wait this long after the last datagram from a datagram end",

@@ -2,7 +2,7 @@
  * `sockit send ADDR DATA`: sends DATA as one datagram or message (or the
  * whole of it on a stream, then EOF), optionally waits for one reply.
  */
-import { type Datagram, Socket } from "../../src/index.js";
+import { type Datagram, Socket, SocketError, type SocketAddress } from "../../src/index.js";
 import { AddressError, type SocketEndpoint } from "../address.js";
 import { type CommandSpec, intOption } from "../command.js";
 import { CliError, EXIT, UsageError } from "../errors.js";
@@ -26,7 +26,8 @@ export const send: CommandSpec = {
 unix-seqpacket, the bytes then EOF on a stream. DATA '-' reads stdin to its end;
 --hex takes DATA as hex bytes. With --reply, waits (up to --timeout ms) for one
 datagram or message back — on a stream, everything until the peer's EOF — and
-prints it to stdout (with --json: {"to","bytes","reply":{"from","size","text"|"hex"}}).
+prints it to stdout — on a terminal followed by a newline when it does not end
+with one (with --json: {"to","bytes","reply":{"from","size","text"|"hex"}}).
 
 ${ADDRESS_HELP}`,
   examples: [
@@ -84,7 +85,7 @@ async function runSend(ctx: Context, opts: SendOptions, args: string[]): Promise
       reply = await receiveReply(s, end.messages, opts.timeout, ctx.signal).catch((e: unknown) => {
         if ((e as { code?: unknown }).code === "ETIMEDOUT")
           throw new CliError(`${ep.text}: no reply within ${opts.timeout} ms (ETIMEDOUT)`);
-        throw e;
+        throw withPeer(e, s);
       });
       ctx.step(`reply of ${reply.size} bytes from ${showAddress(reply.address)}`);
     }
@@ -93,12 +94,35 @@ async function runSend(ctx: Context, opts: SendOptions, args: string[]): Promise
       if (reply) out.reply = { from: showAddress(reply.address), ...dataJson(reply.data, reply.size) };
       ctx.out.line(JSON.stringify(out));
     } else if (reply) {
-      ctx.out.stdout.write(reply.data);
+      ctx.out.payload(reply.data);
+      ctx.out.endPayload();
     }
   } finally {
     end.close();
   }
   return EXIT.OK;
+}
+
+/**
+ * `e` with the peer's address when it has none: an error a connected socket's
+ * recv reports (ECONNREFUSED from an ICMP port unreachable) says which peer,
+ * as `recvfrom ECONNREFUSED 127.0.0.1:7`.
+ */
+function withPeer(e: unknown, s: Socket): unknown {
+  if (!(e instanceof SocketError) || e.address !== undefined || e.path !== undefined) return e;
+  let peer: SocketAddress;
+  try {
+    peer = s.getpeername();
+  } catch {
+    return e;
+  }
+  if (peer.family === "inet" || peer.family === "inet6") {
+    return new SocketError(e.errno, e.syscall, { address: peer.address, port: peer.port });
+  }
+  if (peer.family === "unix" && typeof peer.path === "string" && peer.path !== "") {
+    return new SocketError(e.errno, e.syscall, { path: peer.path });
+  }
+  return e;
 }
 
 async function receiveReply(s: Socket, messages: boolean, timeout: number, signal: AbortSignal): Promise<Datagram> {

@@ -51,6 +51,51 @@ const STATES = [
   "LISTEN",
   "CLOSING",
 ];
+/**
+ * iproute2's state words (ss.c scan_state, case-insensitive) and the states
+ * sockit shows for each: the single states, and the groups `all`,
+ * `connected` (all but listening and closed), `synchronized` (connected but
+ * not syn-sent), `bucket` (the minisockets: syn-recv and time-wait) and `big`
+ * (all but bucket). The state names sockit prints (ESTAB, UNCONN, LISTEN ...)
+ * are accepted too.
+ */
+const STATE_WORDS: Record<string, readonly string[]> = {
+  established: ["ESTAB"],
+  "syn-sent": ["SYN-SENT"],
+  "syn-recv": ["SYN-RECV"],
+  "syn-rcv": ["SYN-RECV"],
+  "fin-wait-1": ["FIN-WAIT-1"],
+  "fin-wait-2": ["FIN-WAIT-2"],
+  "time-wait": ["TIME-WAIT"],
+  closed: ["UNCONN"],
+  close: ["UNCONN"],
+  unconnected: ["UNCONN"],
+  "close-wait": ["CLOSE-WAIT"],
+  "last-ack": ["LAST-ACK"],
+  listening: ["LISTEN"],
+  closing: ["CLOSING"],
+  all: STATES,
+  connected: STATES.filter((s) => s !== "UNCONN" && s !== "LISTEN"),
+  synchronized: STATES.filter((s) => s !== "UNCONN" && s !== "LISTEN" && s !== "SYN-SENT"),
+  bucket: ["SYN-RECV", "TIME-WAIT"],
+  big: STATES.filter((s) => s !== "SYN-RECV" && s !== "TIME-WAIT"),
+};
+const IPROUTE2_WORDS = Object.keys(STATE_WORDS);
+for (const s of STATES) STATE_WORDS[s.toLowerCase()] ??= [s];
+
+/** The states `words` (iproute2's words or sockit's names) select. @throws UsageError for an unknown word. */
+export function statesOf(words: readonly string[]): Set<string> {
+  const out = new Set<string>();
+  for (const w of words) {
+    const states = Object.hasOwn(STATE_WORDS, w.toLowerCase()) ? STATE_WORDS[w.toLowerCase()] : undefined;
+    if (!states) {
+      throw new UsageError(`unknown state '${w}' (known: ${IPROUTE2_WORDS.join(", ")}; or ${STATES.join(", ")})`);
+    }
+    for (const s of states) out.add(s);
+  }
+  return out;
+}
+
 /** What `ss` hides without -a: listening and unconnected sockets, and the short-lived TIME-WAIT/SYN-RECV. */
 const HIDDEN_BY_DEFAULT = new Set(["LISTEN", "UNCONN", "TIME-WAIT", "SYN-RECV"]);
 
@@ -88,7 +133,8 @@ user may read).`,
     ["sockit ss -a -x -p", "every Unix socket with its processes"],
     ["sockit ss -a --port 22", "sockets on port 22 (local or peer)"],
     ["sockit ss -a -f inet6", "every TCP, UDP and raw socket over IPv6"],
-    ["sockit ss -a --state ESTAB,CLOSE-WAIT -t", "TCP connections in these states"],
+    ["sockit ss -t --state established,close-wait", "TCP connections in these states"],
+    ["sockit ss -t --state connected", "TCP connections in any state but listening and closed, as ss state connected"],
     ["sockit ss -a --netns blue --json", "every socket of namespace blue, as JSON"],
   ],
   define: (cmd) =>
@@ -108,17 +154,18 @@ user may read).`,
         "only these families (comma-separated: inet, inet6, unix, link, netlink)",
         collect,
       )
-      .option("--state <states>", `only these states (comma-separated: ${STATES.join(", ")})`, collect)
+      .option(
+        "--state <states>",
+        "only these states, comma-separated: iproute2's words (established, syn-sent, syn-recv, fin-wait-1, fin-wait-2, time-wait, closed, close-wait, last-ack, listening, closing) and groups (all, connected, synchronized, bucket, big), or the names shown (ESTAB, LISTEN, UNCONN ...)",
+        collect,
+      )
       .option("--port <port>", "only sockets with this local or peer port", intOption(0, 65535))
       .option("-p, --processes", "show the processes holding each socket")
       .option("-n, --numeric", "numeric addresses and ports (always; accepted for ss compatibility)")
       .option("--netns <name>", "list the sockets of this network namespace (name under /run/netns, or a path)")
       .action(
         runs<SsOptions>(async (ctx, opts) => {
-          const states = opts.state?.map((s) => s.toUpperCase());
-          for (const s of states ?? []) {
-            if (!STATES.includes(s)) throw new UsageError(`unknown state '${s}' (known: ${STATES.join(", ")})`);
-          }
+          const states = opts.state ? statesOf(opts.state) : undefined;
           const chosen: SocketKind[] = [];
           if (opts.tcp) chosen.push("tcp");
           if (opts.udp) chosen.push("udp");
@@ -158,7 +205,7 @@ user may read).`,
                 return false;
               if (opts.ipv4 && !opts.ipv6 && s.family === "inet6") return false;
               if (opts.ipv6 && !opts.ipv4 && s.family === "inet") return false;
-              if (states) return states.includes(s.state);
+              if (states) return states.has(s.state);
               if (opts.listening) return s.state === "LISTEN" || s.state === "UNCONN";
               if (!opts.all && HIDDEN_BY_DEFAULT.has(s.state)) return false;
               return true;

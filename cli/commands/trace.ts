@@ -13,7 +13,8 @@ interface TraceCliOptions {
   maxHops: number;
   firstHop: number;
   queries: number;
-  wait: number;
+  /** Milliseconds (the option is in seconds); undefined: 1 s. */
+  wait?: number;
   port: number;
   icmp?: boolean;
   ipv4?: boolean;
@@ -54,7 +55,7 @@ probes need no privilege. Exits 1 when the destination was not reached.`,
       .option("-m, --max-hops <n>", "the largest TTL", intOption(1, 255), 30)
       .option("-f, --first-hop <n>", "the first TTL", intOption(1, 255), 1)
       .option("-q, --queries <n>", "probes per hop", intOption(1, 10), 3)
-      .option("-w, --wait <s>", "seconds to wait for each probe", secondsOption(0.001, 60), 1000)
+      .option("-w, --wait <s>", "seconds to wait for each probe (default: 1)", secondsOption(0.001, 60))
       .option("-p, --port <n>", "first UDP destination port", intOption(1, 65535), 33434)
       .option("-I, --icmp", "send ICMP echo requests instead of UDP")
       .option("-4, --ipv4", "use IPv4 (for localhost)")
@@ -68,7 +69,7 @@ probes need no privilege. Exits 1 when the destination was not reached.`,
             maxHops: opts.maxHops,
             firstHop: Math.min(opts.firstHop, opts.maxHops),
             queries: opts.queries,
-            timeout: opts.wait,
+            timeout: opts.wait ?? 1000,
             port: opts.port,
             protocol: opts.icmp ? "icmp" : "udp",
             signal: ctx.signal,

@@ -5,8 +5,10 @@
  *   read(buf)      → bytes (a stream's next chunk, or one whole message) copied
  *                    into `buf`; -1 at EOF. Message ends return the message's
  *                    real length, which exceeds buf.length when it was cut.
- *   write(buf, n)  → sends buf[0, n) — one message on a message end; `buf` is
- *                    reused by the caller as soon as the promise settles.
+ *   write(buf, n, text?) → sends buf[0, n) — one message on a message end;
+ *                    `buf` is reused by the caller as soon as the promise
+ *                    settles. `text` is the source's `lastText` (WebSocket
+ *                    frame type), which only WebSocket ends use.
  *   endWrite()     → half-close: no more writes (shutdown(SHUT_WR), end()).
  *   close()        → releases everything; idempotent.
  *
@@ -39,8 +41,14 @@ export interface End {
   readonly canEof: boolean;
   /** The largest message a write may carry (message ends), else Infinity. */
   readonly maxWrite: number;
+  /**
+   * WebSocket ends: whether the message the last read returned came in a text
+   * frame (false: binary). Undefined for every other end: its bytes have no
+   * frame type.
+   */
+  readonly lastText?: boolean;
   read(buf: Buffer): Promise<number>;
-  write(buf: Buffer, n: number): Promise<void>;
+  write(buf: Buffer, n: number, text?: boolean): Promise<void>;
   endWrite(): void;
   close(): void;
 }
@@ -372,6 +380,7 @@ export class ChunkReader {
   #ended = false;
   #error: unknown;
   #wake: (() => void) | undefined;
+  #last: Buffer | undefined;
 
   constructor(
     private readonly source: {
@@ -410,6 +419,11 @@ export class ChunkReader {
     w?.();
   }
 
+  /** The chunk the last read copied from (so a WebSocket end can tell its frame type). */
+  get lastChunk(): Buffer | undefined {
+    return this.#last;
+  }
+
   async read(buf: Buffer, messages = false): Promise<number> {
     while (this.#chunks.length === 0) {
       if (this.#error !== undefined) throw this.#error;
@@ -418,6 +432,7 @@ export class ChunkReader {
       await new Promise<void>((r) => (this.#wake = r));
     }
     const c = this.#chunks[0]!;
+    this.#last = c;
     const rest = c.length - this.#offset;
     const n = Math.min(rest, buf.length);
     c.copy(buf, 0, this.#offset, this.#offset + n);

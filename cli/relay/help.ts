@@ -15,7 +15,12 @@ export const ADDRESS_HELP = `Addresses (KIND:BODY,OPTION,OPTION...):
   fd:N                                   an inherited file descriptor
   ws:ws://HOST:PORT/PATH                 a WebSocket client
   ws-listen:[HOST:]PORT[/PATH]           a WebSocket server
+WebSocket frames: text stays text and binary stays binary between two
+WebSocket ends; on a byte stream or datagram a text frame is its UTF-8
+bytes, and bytes from one reach a WebSocket as binary frames.
 HOST: a numeric IPv4 address, [IPv6] in brackets, localhost, or a host name.
+PORT, HOST:PORT, [IPv6]:PORT without a kind mean TCP, as in ncat: tcp:
+(a bare PORT: tcp:localhost:PORT), or tcp-listen: for listen and recv.
 Options:
   reuseaddr, reuseport     SO_REUSEADDR / SO_REUSEPORT before bind
   bind=ADDR                the local address of a client (bind=127.0.0.1:0)

@@ -12,7 +12,7 @@
  */
 import type { Endpoint, SocketEndpoint, WsListenEndpoint } from "../address.js";
 import { errorText } from "../errors.js";
-import { formatBytes } from "../output.js";
+import { formatBytes, formatRate } from "../output.js";
 import type { Context } from "../runtime.js";
 import { type End, type Listener, isPeerGone, listenOn, openEnd } from "./ends.js";
 
@@ -83,7 +83,7 @@ async function pump(
         ctx.step(`${label}: a ${n}-byte message is too long for ${dst.name} (at most ${dst.maxWrite}): cut`);
         n = dst.maxWrite;
       }
-      await dst.write(chunk, n);
+      await dst.write(chunk, n, src.lastText);
     } catch (err) {
       if (stopped()) return;
       if (!isPeerGone(err)) throw err;
@@ -173,20 +173,21 @@ export function printStats(ctx: Context, aName: string, bName: string, s: RelayS
     return;
   }
   const dir = (d: DirectionStats): string =>
-    `${d.bytes} bytes${d.bytes >= 1024 ? ` (${formatBytes(d.bytes)})` : ""} in ${d.messages} ${d.messages === 1 ? "read" : "reads"}, ${rate(d.bytes, s.seconds)}${d.truncated ? `, ${d.truncated} cut` : ""}`;
+    `${d.bytes} bytes${d.bytes >= 1024 ? ` (${formatBytes(d.bytes)})` : ""} in ${d.messages} ${d.messages === 1 ? "read" : "reads"}, ${rate(d, s.seconds)}${d.truncated ? `, ${d.truncated} cut` : ""}`;
   ctx.out.note(`${aName} → ${bName}: ${dir(s.forward)}`);
   ctx.out.note(`${bName} → ${aName}: ${dir(s.backward)}`);
   ctx.out.note(`${s.seconds.toFixed(3)} s`);
 }
 
-function rate(bytes: number, seconds: number): string {
+/** Bytes and reads per second with their units: "1.20 MiB/s, 867 msg/s". */
+function rate(d: DirectionStats, seconds: number): string {
   if (seconds <= 0) return "-";
-  return `${formatBytes(Math.round(bytes / seconds))}/s`;
+  return `${formatRate(d.bytes / seconds)}, ${formatRate(d.messages / seconds, "msg")}`;
 }
 
 /**
  * The live line on stderr while relays run (only when stderr is a terminal):
- * `⇄ 2 relays  → 1.20 GiB 812.4 MiB/s  ← 12.0 KiB 0/s`, redrawn every 250 ms.
+ * `2 relays  → 1.20 GiB 812.40 MiB/s  ← 12.0 KiB 0 B/s`, redrawn every 250 ms.
  */
 export class LiveLine {
   #pairs = new Set<[DirectionStats, DirectionStats]>();
@@ -240,9 +241,16 @@ export class LiveLine {
     this.#last = { ...t, at: now };
     const n = this.#pairs.size;
     const who = n === 1 ? this.#label : `${n} relays`;
-    const line = `${who}  → ${formatBytes(t.forward)} ${formatBytes(Math.round(fr))}/s  ← ${formatBytes(t.backward)} ${formatBytes(Math.round(br))}/s`;
-    const width = (this.ctx.out.stderr as { columns?: number }).columns ?? 120;
-    this.ctx.out.stderr.write(`\r\u001b[K${line.slice(0, Math.max(20, width - 1))}`);
+    const rates = `→ ${formatBytes(t.forward)} ${formatRate(fr)}  ← ${formatBytes(t.backward)} ${formatRate(br)}`;
+    const full = `${who}  ${rates}`;
+    // A pty whose size nobody set reports 0 columns: unknown, so nothing is
+    // cut. A narrow terminal loses the label first (the numbers are the
+    // point), then the end of the line: a line that wrapped would not be
+    // redrawn in place by \r.
+    const columns = (this.ctx.out.stderr as { columns?: number }).columns;
+    const width = columns !== undefined && columns > 0 ? columns - 1 : Infinity;
+    const line = [...full].length <= width ? full : [...rates].slice(0, width).join("");
+    this.ctx.out.stderr.write(`\r\u001b[K${line}`);
   }
 
   /** Stops drawing and clears the line. */

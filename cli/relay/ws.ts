@@ -2,11 +2,19 @@
  * WebSocket ends (RFC 6455, through the `ws` package): `ws:URL` connects,
  * `ws-listen:[HOST:]PORT[/PATH]` serves, so a web page can reach any socket
  * (as websockify does for VNC). Each WebSocket message is one message of the
- * relay: boundaries are kept towards dgram/seqpacket ends. Messages are sent
- * as binary frames; text frames received are passed on as their UTF-8 bytes.
+ * relay: boundaries are kept towards dgram/seqpacket ends.
+ *
+ * Frame types: a message from another WebSocket end keeps its type (text in,
+ * text out; binary in, binary out). Towards a byte stream or datagram end a
+ * text frame is just its UTF-8 bytes, and bytes from such an end go out as
+ * binary frames (they have no type; clients such as websockify's read binary).
+ * Text frames must be UTF-8 (RFC 6455 §5.6): a text message the relay split
+ * inside a character (a long one, cut at the relay's buffer) goes as binary
+ * rather than be refused by the peer (close code 1007).
  * WebSocket has no half-close: the end closes (code 1000) when the relay has
  * nothing more to send it.
  */
+import { isUtf8 } from "node:buffer";
 import { WebSocket, WebSocketServer } from "ws";
 import type { WsEndpoint, WsListenEndpoint } from "../address.js";
 import { CliError } from "../errors.js";
@@ -23,6 +31,8 @@ export class WsEnd implements End {
   #reader: ChunkReader;
   #closed = false;
   #error: unknown;
+  /** The buffers that arrived as text frames (their frame type, for lastText). */
+  readonly #textChunks = new WeakSet<Buffer>();
 
   constructor(
     readonly name: string,
@@ -38,6 +48,7 @@ export class WsEnd implements End {
           ? Buffer.concat(data)
           : Buffer.from(data as ArrayBuffer);
       ctx.detail(`${name}: ${isBinary ? "binary" : "text"} message of ${buf.length} bytes`);
+      if (!isBinary) this.#textChunks.add(buf);
       reader.push(buf);
     });
     ws.on("close", (code) => {
@@ -51,16 +62,26 @@ export class WsEnd implements End {
     });
   }
 
+  /** Whether the message the last read returned came in a text frame. */
+  get lastText(): boolean {
+    const c = this.#reader.lastChunk;
+    return c !== undefined && this.#textChunks.has(c);
+  }
+
   read(buf: Buffer): Promise<number> {
     return this.#reader.read(buf, true);
   }
 
-  async write(buf: Buffer, n: number): Promise<void> {
+  /** Sends one message: a text frame when `text` (it came as text from a WebSocket) and it is UTF-8, else binary. */
+  async write(buf: Buffer, n: number, text?: boolean): Promise<void> {
     if (this.#error !== undefined) throw this.#error;
     if (this.#closed) throw Object.assign(new Error(`${this.name}: the WebSocket is closed`), { code: "EPIPE" });
     const copy = Buffer.from(buf.subarray(0, n));
+    const asText = text === true && isUtf8(copy);
     await new Promise<void>((resolve, reject) =>
-      this.ws.send(copy, { binary: true }, (err) => (err ? reject(Object.assign(err, { code: "EPIPE" })) : resolve())),
+      this.ws.send(copy, { binary: !asText }, (err) =>
+        err ? reject(Object.assign(err, { code: "EPIPE" })) : resolve(),
+      ),
     );
   }
 

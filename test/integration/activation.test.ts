@@ -7,19 +7,28 @@
  */
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { after, describe, test } from "node:test";
 import { Socket, createConnection, listenFds, notify, socketpair } from "../../src/index.js";
-import { sleep } from "../helpers.js";
+import { sleep, which } from "../helpers.js";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), "sockit-activation-"));
 const children = new Set<ChildProcess>();
+/** Launchers started in their own process group, killed with all they started. */
+const groups = new Set<ChildProcess>();
 after(() => {
   for (const c of children) c.kill("SIGKILL");
+  for (const g of groups) {
+    try {
+      process.kill(-g.pid!, "SIGKILL");
+    } catch {
+      // The group is gone already.
+    }
+  }
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -52,6 +61,27 @@ describe("listenFds", () => {
       assert.deepEqual(listenFds({ unsetEnvironment: false }), []);
       assert.equal(process.env.LISTEN_FDS, "1");
     });
+  });
+
+  test("LISTEN_FDS for another process (here: the parent, as under npx): nothing adopted, and a warning says why", async () => {
+    const warnings: Error[] = [];
+    const onWarning = (w: Error): void => void warnings.push(w);
+    process.on("warning", onWarning);
+    try {
+      await withEnv({ LISTEN_FDS: "1", LISTEN_PID: String(process.ppid) }, () => assert.deepEqual(listenFds(), []));
+      await new Promise((r) => setImmediate(r)); // warnings are emitted on the next tick
+    } finally {
+      process.off("warning", onWarning);
+    }
+    const w = warnings.find(
+      (x) =>
+        (x as { code?: string }).code === "SOCKIT_LISTEN_PID_MISMATCH" &&
+        x.message.includes(`LISTEN_PID=${process.ppid} `),
+    );
+    assert.ok(w, `no SOCKIT_LISTEN_PID_MISMATCH warning among ${warnings.map((x) => x.message).join("; ")}`);
+    assert.equal(w.name, "SocketActivationWarning");
+    assert.match(w.message, new RegExp(`LISTEN_PID=${process.ppid} is an ancestor of this process`));
+    assert.match(w.message, /node --import tsx/);
   });
 
   test("malformed variables are EINVAL", async () => {
@@ -166,6 +196,160 @@ describe("listenFds", () => {
     child.kill("SIGINT");
     assert.equal(await exited, 0);
   });
+});
+
+/**
+ * A stand-in for systemd-socket-activate (Debian's systemd package) where it
+ * is not installed: binds and listens on each `-l` address (a port: [::]
+ * dual-stack; a path: a Unix stream socket), puts them at fds 3…, sets
+ * LISTEN_FDS and LISTEN_PID to its own pid and execs the command, as the real
+ * one does (which waits for the first connection before it execs).
+ */
+const ACTIVATE = String.raw`
+import fcntl, os, socket, sys
+args = sys.argv[1:]
+socks = []
+while args and args[0] == "-l":
+    a = args[1]; args = args[2:]
+    if a.isdigit():
+        s = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
+        s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        s.bind(("::", int(a)))
+    else:
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        s.bind(a)
+    s.listen(16)
+    socks.append(s)
+# Out of the way first (a socket may sit at fd 3 or 4 already), then to 3, 4 ... inheritable.
+high = [fcntl.fcntl(s.fileno(), fcntl.F_DUPFD_CLOEXEC, 100) for s in socks]
+for i, h in enumerate(high):
+    os.dup2(h, 3 + i, inheritable=True)
+    os.close(h)
+os.environ["LISTEN_FDS"] = str(len(socks))
+os.environ["LISTEN_PID"] = str(os.getpid())
+print("Execing " + args[0], file=sys.stderr, flush=True)
+os.execvp(args[0], args)
+`;
+const ACTIVATOR: string[] = which("systemd-socket-activate")
+  ? ["systemd-socket-activate"]
+  : ["python3", "-c", ACTIVATE];
+
+/** The example's documented activated command line (its "Or:" line), with the port and path given. */
+function documentedCommand(port: number, path: string): string[] {
+  const text = readFileSync(join(ROOT, "examples/activated-server.ts"), "utf8");
+  const line = /^ \* Or: +(systemd-socket-activate .*)$/m.exec(text);
+  assert.ok(line, "the example documents a systemd-socket-activate command line");
+  return line[1]!
+    .replace(/\b7007\b/g, String(port))
+    .replace("/tmp/echo.sock", path)
+    .split(/\s+/);
+}
+
+async function freePort(): Promise<number> {
+  const s = new Socket("inet6", "stream");
+  s.bind("[::]:0");
+  const port = (s.getsockname() as { port: number }).port;
+  s.close();
+  return port;
+}
+
+/** Starts `argv` with the activator in front (for the real one: a connection makes it exec). */
+function activated(argv: string[]): {
+  child: ChildProcess;
+  out: () => string;
+  err: () => string;
+  exited: Promise<number | null>;
+} {
+  assert.equal(argv[0], "systemd-socket-activate");
+  const cmd = [...ACTIVATOR, ...argv.slice(1)];
+  // Its own process group: npx and tsx start children of their own, which a
+  // kill of the launcher alone would leave running (with a port or socket).
+  const child = spawn(cmd[0]!, cmd.slice(1), { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"], detached: true });
+  groups.add(child);
+  let out = "";
+  let err = "";
+  child.stdout!.setEncoding("utf8").on("data", (d: string) => (out += d));
+  child.stderr!.setEncoding("utf8").on("data", (d: string) => (err += d));
+  const exited = new Promise<number | null>((r) => child.on("close", (code) => r(code)));
+  return { child, out: () => out, err: () => err, exited };
+}
+
+async function until(what: string, cond: () => boolean, info: () => string): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  while (!cond()) {
+    if (Date.now() > deadline) throw new Error(`${what} did not happen in 30 s: ${info()}`);
+    await sleep(20);
+  }
+}
+
+describe(`the example under ${ACTIVATOR[0] === "python3" ? "an emulated" : "the real"} systemd-socket-activate`, () => {
+  test("its documented command line works: TCP and Unix connections are echoed", { timeout: 90_000 }, async () => {
+    const port = await freePort();
+    const path = join(dir, "documented.sock");
+    const run = activated(documentedCommand(port, path));
+    await until("listening", () => /Listening on|Execing/.test(run.err()) || existsSync(path), run.err);
+    await sleep(200);
+    // The real activator execs on the first connection; this one is the first.
+    const c = await createConnection("127.0.0.1", port).catch((e: unknown) => {
+      throw new Error(`${String(e)}; the activator said: ${run.err()}`);
+    });
+    await c.sendAll("over tcp");
+    assert.equal((await c.recv(100, { timeout: 30_000 })).toString(), "over tcp", run.err() + run.out());
+    c.close();
+    await until(
+      "ready",
+      () => run.out().includes("ready"),
+      () => run.err() + run.out(),
+    );
+    assert.match(run.out(), /serving \S+ inet6?\/stream on /);
+    assert.match(run.out(), /serving \S+ unix\/stream on /);
+    const u = new Socket("unix", "stream");
+    await u.connect(path);
+    await u.sendAll("over unix");
+    assert.equal((await u.recv(100, { timeout: 10_000 })).toString(), "over unix");
+    u.close();
+    assert.doesNotMatch(run.err(), /SOCKIT_LISTEN_PID_MISMATCH/);
+    run.child.kill("SIGTERM");
+    await run.exited;
+    rmSync(path, { force: true });
+  });
+
+  test(
+    "started through npx (LISTEN_PID is npx's): a warning names the cause, and the fallback's EADDRINUSE is one line",
+    { timeout: 90_000, skip: which("npx") ? false : "needs npx" },
+    async () => {
+      const port = await freePort();
+      const run = activated([
+        "systemd-socket-activate",
+        "-l",
+        String(port),
+        "npx",
+        "tsx",
+        "examples/activated-server.ts",
+        String(port),
+      ]);
+      await until("listening", () => /Listening on|Execing/.test(run.err()), run.err);
+      await sleep(200);
+      const c = new Socket("inet6", "stream");
+      await c.connect(`[::1]:${port}`).catch(() => undefined);
+      const code = await run.exited;
+      c.close();
+      assert.equal(code, 1, run.err());
+      assert.match(
+        run.err(),
+        /\[SOCKIT_LISTEN_PID_MISMATCH\] SocketActivationWarning: LISTEN_FDS=1 is set, but LISTEN_PID=\d+ is an ancestor/,
+      );
+      assert.match(
+        run.err(),
+        new RegExp(
+          `^activated-server: bind EADDRINUSE 127\\.0\\.0\\.1:${port} \\(something already listens there`,
+          "m",
+        ),
+      );
+      assert.doesNotMatch(run.err(), /^\s+at /m, "no stack trace");
+    },
+  );
 });
 
 describe("notify", () => {

@@ -4,6 +4,7 @@
  * and traceroute print, --json, exit codes, and the one-line errors.
  */
 import assert from "node:assert/strict";
+import { execFileSync, spawnSync } from "node:child_process";
 import { after, before, describe, test } from "node:test";
 import { CAP_NET_RAW, type CliResult, hasCap, runCli, which } from "../helpers.js";
 import { NET, lineUp, netnsSkip, pingGroupRange, type Line } from "./icmp-netns.js";
@@ -111,4 +112,99 @@ describe("sockit ping / trace across namespaces", () => {
       [NET.ra6, NET.b6],
     );
   });
+});
+
+/** `text` with its run-dependent numbers (times, ms) masked, to compare sockit's lines with iputils'. */
+function masked(text: string): string {
+  return text.replace(/time[= ][\d.]+ ?ms/g, "time=T ms").replace(/= [\d./]+ ms/g, "= R ms");
+}
+
+describe("sockit ping next to iputils ping", () => {
+  const skip = netnsSkip() ?? (which("ping") ? undefined : "needs iputils-ping");
+  const ns = `sk${process.pid % 100000}-pingcmp`;
+  const run = ["ip", "netns", "exec", ns];
+  before(() => {
+    if (skip) return;
+    // One namespace, a veth pair, and a permanent neighbour entry for an
+    // address nobody holds: requests to it leave through v0, arrive on v1 and
+    // are dropped (no forwarding) — no reply and no ICMP error, as a host that
+    // ignores ping.
+    spawnSync("ip", ["netns", "del", ns]);
+    for (const cmd of [
+      ["netns", "add", ns],
+      ["-n", ns, "link", "set", "lo", "up"],
+      ["-n", ns, "link", "add", "v0", "type", "veth", "peer", "name", "v1"],
+      ["-n", ns, "addr", "add", "10.203.0.1/24", "dev", "v0"],
+      ["-n", ns, "link", "set", "v0", "up"],
+      ["-n", ns, "link", "set", "v1", "up"],
+      ["-n", ns, "neigh", "add", "10.203.0.2", "lladdr", "02:00:00:00:00:02", "dev", "v0", "nud", "permanent"],
+    ]) {
+      execFileSync("ip", cmd, { stdio: ["ignore", "ignore", "pipe"] });
+    }
+    execFileSync("ip", [...["netns", "exec", ns], "sysctl", "-qw", "net.ipv4.ping_group_range=0 2147483647"]);
+  });
+  after(() => {
+    if (!skip) spawnSync("ip", ["netns", "del", ns]);
+  });
+
+  for (const mode of ["raw", "dgram"] as const) {
+    test(
+      `a host that does not answer, -W 1 (${mode} socket): the same lines and counts as iputils`,
+      { skip },
+      async () => {
+        const args = ["-c", "2", "-i", "0.2", "-W", "1", "10.203.0.2"];
+        const theirs = spawnSync(run[0]!, [...run.slice(1), "ping", ...args], { encoding: "utf8" });
+        const ours = await sockit(["ping", "--mode", mode, ...args], run);
+        assert.equal(ours.code, theirs.status, ours.stderr);
+        assert.equal(masked(ours.stdout), masked(theirs.stdout));
+        assert.doesNotMatch(ours.stdout, /errors/);
+        const j = await sockit(["--json", "ping", "--mode", mode, ...args], run);
+        const res = JSON.parse(j.stdout) as { problems: unknown[]; transmitted: number; received: number };
+        assert.deepEqual([res.transmitted, res.received, res.problems.length], [2, 0, 0]);
+      },
+    );
+  }
+
+  test(
+    "an ICMP error (the neighbour never answers ARP): the same lines, order and +1 errors as iputils",
+    { skip, timeout: 60_000 },
+    async () => {
+      // A fresh address per run: a failed neighbour entry would answer the next run at once.
+      const args = (host: number): string[] => ["-c", "1", "-W", "5", `10.203.0.${host}`];
+      const theirs = spawnSync(run[0]!, [...run.slice(1), "ping", ...args(10)], { encoding: "utf8" });
+      assert.match(
+        theirs.stdout,
+        /Destination Host Unreachable/,
+        "iputils saw the error (else the test proves nothing)",
+      );
+      for (const [mode, host] of [
+        ["raw", 11],
+        ["dgram", 12],
+      ] as const) {
+        const ours = await sockit(["ping", "--mode", mode, ...args(host)], run, 30_000);
+        assert.equal(ours.code, theirs.status, ours.stderr);
+        assert.equal(masked(ours.stdout).replaceAll(`10.203.0.${host}`, "10.203.0.10"), masked(theirs.stdout), mode);
+      }
+    },
+  );
+
+  test(
+    "replies on the loopback: the lines iputils prints, RTTs from the kernel's receive timestamp",
+    { skip },
+    async () => {
+      const args = ["-c", "3", "-i", "0.1", "127.0.0.1"];
+      const theirs = spawnSync("ping", args, { encoding: "utf8" });
+      const ours = await sockit(["ping", ...args]);
+      assert.equal(ours.code, 0, ours.stderr);
+      assert.equal(masked(ours.stdout), masked(theirs.stdout));
+      const j = await sockit(["--json", "ping", ...args]);
+      const res = JSON.parse(j.stdout) as { replies: { time: number; clock: string }[]; mdev: number };
+      assert.deepEqual(
+        res.replies.map((r) => r.clock),
+        ["kernel", "kernel", "kernel"],
+      );
+      // Numbers as ping prints them: microseconds, no float noise.
+      for (const t of [res.mdev, ...res.replies.map((r) => r.time)]) assert.equal(t, Number(t.toFixed(3)));
+    },
+  );
 });

@@ -14,7 +14,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import fc from "fast-check";
-import { WebSocket } from "ws";
+import { WebSocket, WebSocketServer } from "ws";
 import { socketpair } from "../../src/index.js";
 import { ROOT } from "../helpers.js";
 
@@ -455,6 +455,60 @@ describe("sockit relay with Node net/dgram peers", { timeout: 120_000 }, () => {
   });
 });
 
+describe("addresses as people type them (HOST:PORT, PORT, [::1]:PORT mean TCP, as ncat)", { timeout: 120_000 }, () => {
+  /** A Node net server on `host` that answers each connection with `[what it read]` after the client's EOF. */
+  async function bracketServer(host: string): Promise<{ server: net.Server; port: number }> {
+    const server = net.createServer({ allowHalfOpen: true }, (c) => {
+      let data = "";
+      c.setEncoding("utf8").on("data", (d: string) => (data += d));
+      c.on("end", () => c.end(`[${data}]`));
+    });
+    await new Promise<void>((r) => server.listen(0, host, r));
+    return { server, port: (server.address() as net.AddressInfo).port };
+  }
+
+  for (const [host, form] of [
+    ["127.0.0.1", (p: number) => `127.0.0.1:${p}`],
+    ["127.0.0.1", (p: number) => `localhost:${p}`],
+    ["127.0.0.1", (p: number) => `${p}`],
+    ["::1", (p: number) => `[::1]:${p}`],
+  ] as const) {
+    it(
+      `connect ${form(0).replace(/0$/, "PORT")} reaches a Node net server on ${host}`,
+      { skip: host === "::1" && !hasIPv6 },
+      async () => {
+        const { server, port } = await bracketServer(host);
+        try {
+          const c = sockit(["connect", form(port)], "pipe");
+          c.child.stdin!.end("typed");
+          const r = await c.result();
+          assert.equal(r.code, 0, r.stderr);
+          assert.equal(r.stdout, "[typed]");
+          const s = await sockit(["send", "--reply", form(port), "sent"]).result();
+          assert.equal(s.code, 0, s.stderr);
+          assert.match(s.stdout, /^\[sent\]\n?$/);
+        } finally {
+          server.close();
+        }
+      },
+    );
+  }
+
+  it("listen/recv HOST:PORT is tcp-listen: a Node net client's bytes come out", async () => {
+    const p = sockit(["-v", "recv", "127.0.0.1:0"]);
+    const m = await p.waitFor(/bind fd \d+ 127\.0\.0\.1:0 → 127\.0\.0\.1:(\d+)/);
+    await p.waitFor(/listen fd /);
+    await new Promise<void>((resolve, reject) => {
+      const c = net.connect({ port: Number(m[1]), host: "127.0.0.1" }, () => c.end("upload"));
+      c.on("close", () => resolve());
+      c.on("error", reject);
+    });
+    const r = await p.result();
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout, "upload");
+  });
+});
+
 /** Sends `data` to 127.0.0.1:port, half-closes, and returns everything read until EOF. */
 function tcpExchange(port: number, data: string): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -588,6 +642,120 @@ describe("sockit relay: WebSocket", { timeout: 120_000 }, () => {
   });
 });
 
+describe("sockit relay: WebSocket frame types", { timeout: 120_000 }, () => {
+  /** Debian's python3-websockets (the pyenv python3 on PATH may lack it). */
+  const PY_WS = ["/usr/bin/python3", "python3"].find(
+    (py) => spawnSync(py, ["-c", "import websockets"], { stdio: "ignore" }).status === 0,
+  );
+  /** A Python websockets client: sends each message (str → text frame, bytes → binary) and reports each reply's type. */
+  const PY_CLIENT = String.raw`
+import asyncio, json, sys, websockets
+async def main():
+    async with websockets.connect(sys.argv[1]) as ws:
+        out = []
+        for m in ["one", b"two", "\u00e9t\u00e9", bytes([0xFF, 0xFE]), "again"]:
+            await ws.send(m)
+            r = await asyncio.wait_for(ws.recv(), 10)
+            out.append(["text", r] if isinstance(r, str) else ["binary", r.hex()])
+        print(json.dumps(out))
+asyncio.run(main())
+`;
+  const EXPECTED = [
+    ["text", "one"],
+    ["binary", Buffer.from("two").toString("hex")],
+    ["text", "été"],
+    ["binary", "fffe"],
+    ["text", "again"],
+  ];
+
+  /** A `ws` echo server that answers each message in the frame type it came in. */
+  async function wsEcho(): Promise<{ server: WebSocketServer; port: number }> {
+    const server = new WebSocketServer({ host: "127.0.0.1", port: 0 });
+    server.on("connection", (c) => c.on("message", (d, isBinary) => c.send(d as Buffer, { binary: isBinary })));
+    await new Promise<void>((r) => server.once("listening", r));
+    return { server, port: (server.address() as net.AddressInfo).port };
+  }
+
+  async function wsListen(second: string): Promise<{ relay: Proc; url: string }> {
+    const relay = sockit(["-v", "relay", "ws-listen:127.0.0.1:0/", second]);
+    const m = await relay.waitFor(/websocket listen 127\.0\.0\.1:(\d+)\//);
+    return { relay, url: `ws://127.0.0.1:${m[1]}/` };
+  }
+
+  /** The `ws` package as client: the same exchange as PY_CLIENT. */
+  async function nodeClient(url: string): Promise<string[][]> {
+    const ws = new WebSocket(url);
+    await new Promise<void>((r, j) => {
+      ws.once("open", r);
+      ws.once("error", j);
+    });
+    const out: string[][] = [];
+    for (const m of ["one", Buffer.from("two"), "été", Buffer.from([0xff, 0xfe]), "again"]) {
+      const reply = new Promise<string[]>((r) =>
+        ws.once("message", (d: Buffer, isBinary: boolean) =>
+          r(isBinary ? ["binary", d.toString("hex")] : ["text", d.toString("utf8")]),
+        ),
+      );
+      ws.send(m, { binary: typeof m !== "string" });
+      out.push(await reply);
+    }
+    ws.close();
+    return out;
+  }
+
+  async function pythonClient(url: string): Promise<string[][]> {
+    const p = new Proc(
+      spawn(PY_WS!, ["-c", PY_CLIENT, url], { stdio: ["ignore", "pipe", "pipe"] }),
+      "python websockets",
+    );
+    const r = await p.result();
+    assert.equal(r.code, 0, r.stderr);
+    return JSON.parse(r.stdout) as string[][];
+  }
+
+  it("ws-listen → ws: (a `ws` echo server): text stays text, binary stays binary — `ws` client", async () => {
+    const echo = await wsEcho();
+    const { relay, url } = await wsListen(`ws:ws://127.0.0.1:${echo.port}/`);
+    assert.deepEqual(await nodeClient(url), EXPECTED);
+    assert.equal((await relay.result()).code, 0);
+    echo.server.close();
+  });
+
+  it(
+    "the same with Python's websockets as the client",
+    { skip: PY_WS ? false : "needs python3-websockets" },
+    async () => {
+      const echo = await wsEcho();
+      const { relay, url } = await wsListen(`ws:ws://127.0.0.1:${echo.port}/`);
+      assert.deepEqual(await pythonClient(url), EXPECTED);
+      assert.equal((await relay.result()).code, 0);
+      echo.server.close();
+    },
+  );
+
+  it(
+    "ws-listen → exec:cat (a byte stream): a text frame is its UTF-8 bytes there; what comes back is binary",
+    { skip: PY_WS ? false : "needs python3-websockets" },
+    async () => {
+      const bytes = EXPECTED.map(([type, v]) => ["binary", type === "text" ? Buffer.from(v!).toString("hex") : v!]);
+      const { relay, url } = await wsListen("exec:cat");
+      assert.deepEqual(await pythonClient(url), bytes);
+      await relay.result();
+      const again = await wsListen("exec:cat");
+      assert.deepEqual(await nodeClient(again.url), bytes);
+      await again.relay.result();
+    },
+  );
+
+  it("--help says what a text frame becomes on a byte stream", async () => {
+    const r = await sockit(["relay", "--help"]).result();
+    assert.match(
+      r.stdout,
+      /on a byte stream or datagram a text frame is its UTF-8\s+bytes, and bytes from one reach a WebSocket as binary frames/,
+    );
+  });
+});
+
 describe("sockit send / recv", { timeout: 120_000 }, () => {
   it("recv --json prints each datagram as a JSON line; send delivers one", async () => {
     const recv = sockit(["-v", "--json", "recv", "-c", "2", "udp-listen:127.0.0.1:0"]);
@@ -634,6 +802,36 @@ describe("sockit send / recv", { timeout: 120_000 }, () => {
     const r = await sockit(["send", "tcp:127.0.0.1:9", "x"]).result();
     assert.equal(r.code, 1);
     assert.match(r.stderr, /^sockit: connect ECONNREFUSED 127\.0\.0\.1:9\n$/);
+  });
+
+  it("send --reply to a UDP port nobody listens on: the ICMP error's one line names the address", async () => {
+    // A port that was just free: bound, then closed.
+    const probe = dgram.createSocket("udp4");
+    await new Promise<void>((r) => probe.bind(0, "127.0.0.1", r));
+    const port = probe.address().port;
+    await new Promise<void>((r) => probe.close(() => r()));
+    const r = await sockit(["send", "--reply", `udp:127.0.0.1:${port}`, "ping"]).result();
+    assert.equal(r.code, 1);
+    assert.equal(r.stderr, `sockit: recvfrom ECONNREFUSED 127.0.0.1:${port}\n`);
+  });
+
+  it("--stats gives each rate its unit (B/s or KiB/s…, msg/s)", async () => {
+    const relay = sockit(["-v", "relay", "--stats", "tcp-listen:127.0.0.1:0", "file:/dev/null"]);
+    const port = await boundPort(relay);
+    await tcpExchange(port, "x".repeat(100));
+    const r = await relay.result();
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(
+      r.stderr,
+      /tcp-listen:127\.0\.0\.1:0 → file:\/dev\/null: 100 bytes in 1 read, \d+(\.\d+)? (B|KiB|MiB)\/s, \d+(\.\dk)? msg\/s\n/,
+    );
+    assert.match(r.stderr, /file:\/dev\/null → tcp-listen:127\.0\.0\.1:0: 0 bytes in 0 reads, 0 B\/s, 0 msg\/s\n/);
+  });
+
+  it("an unknown option points at the subcommand's help", async () => {
+    const r = await sockit(["send", "--bogus", "udp:127.0.0.1:9", "x"]).result();
+    assert.equal(r.code, 2);
+    assert.equal(r.stderr, "sockit: unknown option '--bogus' (see 'sockit send --help')\n");
   });
 });
 

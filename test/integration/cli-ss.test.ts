@@ -5,7 +5,7 @@
  * cli/main.ts`) with a timeout on every run.
  */
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { readlinkSync } from "node:fs";
 import { describe, test } from "node:test";
 import { NetlinkConnection, Socket, createSocket } from "../../src/index.js";
@@ -178,4 +178,100 @@ describe("sockit ss", { skip }, () => {
     assert.equal(n.code, 1);
     assert.match(n.stderr, /^sockit: open ENOENT/);
   });
+});
+
+describe("sockit ss --state next to iproute2's ss state", { skip }, () => {
+  const netnsSkip = process.getuid?.() === 0 && which("python3") ? undefined : "needs root (netns) and python3";
+  // Sockets in as many TCP states as a test can hold still: LISTEN (v4, v6),
+  // ESTAB pairs, FIN-WAIT-2 / CLOSE-WAIT (a half-close), TIME-WAIT (the side
+  // that closed first), SYN-SENT (a SYN to a neighbour that drops it).
+  const HOLDER = String.raw`
+import socket, sys, time
+L = socket.socket(); L.bind(("127.0.0.1", 7100)); L.listen(8)
+L6 = socket.socket(socket.AF_INET6); L6.bind(("::1", 7101)); L6.listen(8)
+def pair():
+    c = socket.create_connection(("127.0.0.1", 7100)); s, _ = L.accept(); return c, s
+c1, s1 = pair()
+c2, s2 = pair(); c2.shutdown(socket.SHUT_WR)
+c3, s3 = pair(); c3.close(); time.sleep(0.1); s3.close()
+c5 = socket.socket(); c5.setblocking(False); c5.connect_ex(("10.204.0.2", 80))
+time.sleep(0.2)
+print("ready", flush=True)
+sys.stdin.read()
+`;
+  const WORDS = [
+    "all",
+    "connected",
+    "synchronized",
+    "bucket",
+    "big",
+    "established",
+    "syn-sent",
+    "syn-recv",
+    "fin-wait-1",
+    "fin-wait-2",
+    "time-wait",
+    "closed",
+    "close-wait",
+    "last-ack",
+    "listening",
+    "closing",
+  ];
+
+  /** "LOCAL PEER" of each socket, with a listener's peer ("0.0.0.0:*", "[::]:*", "*") as "*". */
+  const peer = (p: string): string => (/(^|:)\*$/.test(p) ? "*" : p);
+
+  test(
+    "every iproute2 state word and group selects the same TCP sockets in a namespace",
+    { skip: netnsSkip },
+    async () => {
+      const ns = `sk${process.pid % 100000}-ssstate`;
+      spawnSync("ip", ["netns", "del", ns]);
+      for (const cmd of [
+        ["netns", "add", ns],
+        ["-n", ns, "link", "set", "lo", "up"],
+        ["-n", ns, "link", "add", "v0", "type", "veth", "peer", "name", "v1"],
+        ["-n", ns, "addr", "add", "10.204.0.1/24", "dev", "v0"],
+        ["-n", ns, "link", "set", "v0", "up"],
+        ["-n", ns, "link", "set", "v1", "up"],
+        ["-n", ns, "neigh", "add", "10.204.0.2", "lladdr", "02:00:00:00:00:02", "dev", "v0", "nud", "permanent"],
+      ]) {
+        execFileSync("ip", cmd, { stdio: ["ignore", "ignore", "pipe"] });
+      }
+      const holder = spawn("ip", ["netns", "exec", ns, "python3", "-u", "-c", HOLDER], {
+        stdio: ["pipe", "pipe", "inherit"],
+      });
+      try {
+        await new Promise<void>((resolve, reject) => {
+          holder.stdout.setEncoding("utf8").on("data", (d: string) => d.includes("ready") && resolve());
+          holder.on("exit", (code) => reject(new Error(`python exited ${code}`)));
+        });
+        const seen = new Set<string>();
+        for (const word of WORDS) {
+          const out = execFileSync("ip", ["netns", "exec", ns, "ss", "-tanH", "state", word], { encoding: "utf8" });
+          const theirs = out
+            .split("\n")
+            .filter(Boolean)
+            .map((l) => {
+              const f = l.trim().split(/\s+/);
+              return `${f[f.length - 2]} ${peer(f[f.length - 1]!)}`;
+            })
+            .sort();
+          const r = await sockit(["--json", "ss", "-t", "--netns", ns, "--state", word]);
+          assert.equal(r.code, 0, `${word}: ${r.stderr}`);
+          const ours = (JSON.parse(r.stdout) as { local: string; peer: string; state: string }[])
+            .map((s) => `${s.local} ${peer(s.peer)}`)
+            .sort();
+          assert.deepEqual(ours, theirs, `state ${word}`);
+          for (const s of JSON.parse(r.stdout) as { state: string }[]) seen.add(s.state);
+        }
+        // The namespace held what the comparison needs to mean something.
+        for (const s of ["LISTEN", "ESTAB", "FIN-WAIT-2", "CLOSE-WAIT", "TIME-WAIT", "SYN-SENT"])
+          assert.ok(seen.has(s), s);
+      } finally {
+        holder.kill();
+        spawnSync("ip", ["netns", "del", ns]);
+      }
+    },
+  );
 });

@@ -84,6 +84,54 @@ describe("cli address grammar: good addresses", () => {
   }
 });
 
+describe("cli address grammar: addresses without a kind are TCP, as in ncat", () => {
+  const tcp = (address: string, port: number, family = "inet"): Record<string, unknown> => ({
+    kind: "socket",
+    type: "stream",
+    family,
+    address: family === "inet" ? { family, address, port } : { family, address, port, flowinfo: 0, scopeId: 0 },
+  });
+  const cases: [string, boolean, string, Record<string, unknown>][] = [
+    ["127.0.0.1:7007", false, "tcp", { ...tcp("127.0.0.1", 7007), listen: false }],
+    ["localhost:7007", false, "tcp", tcp("127.0.0.1", 7007)],
+    ["7007", false, "tcp", tcp("127.0.0.1", 7007)],
+    ["[::1]:7007", false, "tcp", tcp("::1", 7007, "inet6")],
+    ["db.example:5432", false, "tcp", { host: "db.example", type: "stream" }],
+    ["127.0.0.1:7007,bind=127.0.0.1:0", false, "tcp", { options: { so: [], bind: tcp("127.0.0.1", 0).address } }],
+    ["7007", true, "tcp-listen", { ...tcp("0.0.0.0", 7007), listen: true }],
+    ["127.0.0.1:7007", true, "tcp-listen", { ...tcp("127.0.0.1", 7007), listen: true }],
+    ["[::1]:0,reuseaddr", true, "tcp-listen", { listen: true, options: { so: [], reuseaddr: true } }],
+  ];
+  for (const [text, listen, name, expected] of cases) {
+    it(`${text}${listen ? " (listen)" : ""} → ${name}`, () => {
+      const ep = parseEndpoint(text, { listen }) as unknown as Record<string, unknown>;
+      assert.equal(ep.name, name);
+      for (const [k, v] of Object.entries(expected)) {
+        if (k === "address" && (v as { family: string }).family === "inet6") {
+          assert.deepEqual({ ...(ep[k] as object), flowinfo: 0, scopeId: 0 }, v, `${text}: ${k}`);
+        } else assert.deepEqual(ep[k], v, `${text}: ${k}`);
+      }
+      assert.equal(ep.text, text);
+    });
+  }
+
+  it("a kind name before the colon stays that kind; errors point into the text as typed", () => {
+    assert.equal(parseEndpoint("fd:3").kind, "fd");
+    assert.equal((parseEndpoint("unix:80") as { name?: string }).name, "unix");
+    for (const [text, column, reason] of [
+      ["127.0.0.1:99999", 10, /port/],
+      ["1.2.3:80", 0, /not an IPv4 address/],
+      ["99999", 0, /port/],
+    ] as const) {
+      assert.throws(
+        () => parseEndpoint(text),
+        (e: unknown) => e instanceof AddressError && reason.test(e.reason) && e.column === column,
+        text,
+      );
+    }
+  });
+});
+
 describe("cli address grammar: errors point at the bad character", () => {
   const cases: [string, number, RegExp][] = [
     ["", 0, /empty address/],
