@@ -12,6 +12,7 @@ export default tseslint.config(
       "bench/node_modules/**",
       "bench/.build/**",
       "bench/results/**",
+      "docs/api/**",
       ".ci/node24/**",
     ],
   },
