@@ -13,6 +13,7 @@ export default tseslint.config(
       "bench/.build/**",
       "bench/results/**",
       "docs/api/**",
+      "test/.docs-blocks-*/**",
       ".ci/node24/**",
     ],
   },
