@@ -68,7 +68,9 @@ export interface RecvOptions extends WaitOptions {
 
 /** Options of recvInto. */
 export interface RecvIntoOptions extends RecvOptions {
+  /** Where in `buffer` to start writing; default 0. */
   offset?: number;
+  /** How many bytes at most; default the rest of `buffer` after `offset`. */
   length?: number;
 }
 
@@ -1555,6 +1557,7 @@ export class Socket {
     }
   }
 
+  /** Describes the socket for `util.inspect` and `console.log`: fd, family, type, protocol, local and remote address, closed. Does not correspond to a syscall. */
   [inspect.custom](_depth: number, options: InspectOptions): string {
     const info: Record<string, unknown> = { fd: this.#fd, family: this.family, type: this.type };
     if (this.#protocol !== 0) info.protocol = this.protocol;
