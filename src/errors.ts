@@ -7,10 +7,15 @@ import { constants as osConstants } from "node:os";
 
 /** Where a failed call was aimed, added to its message and properties. */
 export interface ErrorContext {
+  /** The IP address the call was about. */
   address?: string;
+  /** The port the call was about. */
   port?: number;
+  /** The Unix socket path the call was about. */
   path?: string;
+  /** For getsockopt/setsockopt: the option level. */
   level?: string | number;
+  /** For getsockopt/setsockopt: the option name. */
   option?: string | number;
 }
 

@@ -29,6 +29,7 @@ export {
 } from "./address.js";
 export type {
   AddressLike,
+  FamilyHint,
   Inet6Address,
   InetAddress,
   NetlinkAddress,
@@ -39,7 +40,7 @@ export type {
   UnknownAddress,
 } from "./address.js";
 export { AbortError, SocketError } from "./errors.js";
-export type { CodedError, ErrorCode } from "./errors.js";
+export type { CodedError, ErrorCode, ErrorContext } from "./errors.js";
 export {
   AF,
   FCNTL,
