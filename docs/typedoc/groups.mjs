@@ -6,7 +6,7 @@
 // @group tag in a comment still wins. A new source file not matched below
 // lands in "Other" and fails `npm run docs` (the check at the end), so the
 // table cannot silently fall behind src/.
-import { Comment, CommentTag, Converter, ReflectionKind } from "typedoc";
+import { CommentTag, Converter, ReflectionKind } from "typedoc";
 
 /** [pattern on the path under src/, group]: the first match wins. */
 const GROUPS = [
@@ -66,9 +66,11 @@ export function load(app) {
         }
         const sigs = child.signatures ?? [];
         if (hasGroup(child.comment) || sigs.some((s) => hasGroup(s.comment))) continue;
-        const tag = new CommentTag("@group", [{ kind: "text", text: group }]);
-        child.comment ??= new Comment();
-        child.comment.blockTags.push(tag);
+        // Onto the comment that is there (a function's is on its signature).
+        // An export without one gets none: it stays undocumented, and the
+        // notDocumented check fails the build on it.
+        const comment = child.comment ?? sigs.find((s) => s.comment)?.comment;
+        comment?.blockTags.push(new CommentTag("@group", [{ kind: "text", text: group }]));
       }
       for (const u of unplaced) {
         app.logger.warn(`docs/typedoc/groups.mjs: no README group for ${u}; add its file to GROUPS`);
