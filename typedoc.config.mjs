@@ -11,6 +11,8 @@ const config = {
   tsconfig: "tsconfig.build.json",
   out: "docs/api",
   readme: "docs/api-index.md",
+  // On the index pages, each export with the first paragraph of its comment.
+  useFirstParagraphOfCommentAsSummary: true,
   // Puts each export in the group of its README section, by source file.
   plugin: ["./docs/typedoc/groups.mjs"],
   groupOrder: [

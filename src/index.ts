@@ -6,6 +6,8 @@
  * const s = new Socket("inet6", "stream");
  * s.bind("[::1]:0"); s.listen();
  * const conn = await s.accept();
+ *
+ * @module
  */
 export { Socket, socketpair } from "./socket.js";
 export type {

@@ -6,7 +6,7 @@
 // @group tag in a comment still wins. A new source file not matched below
 // lands in "Other" and fails `npm run docs` (the check at the end), so the
 // table cannot silently fall behind src/.
-import { CommentTag, Converter, ReflectionKind } from "typedoc";
+import { Comment, CommentTag, Converter, ReflectionKind } from "typedoc";
 
 /** [pattern on the path under src/, group]: the first match wins. */
 const GROUPS = [
@@ -69,6 +69,11 @@ export function load(app) {
         // Onto the comment that is there (a function's is on its signature).
         // An export without one gets none: it stays undocumented, and the
         // notDocumented check fails the build on it.
+        // A namespace (posix) and a re-export (htons, also in posix) are not
+        // required to have one, so they get an empty comment to carry the tag.
+        if (!child.comment && child.kindOf(ReflectionKind.Namespace | ReflectionKind.Reference)) {
+          child.comment = new Comment();
+        }
         const comment = child.comment ?? sigs.find((s) => s.comment)?.comment;
         comment?.blockTags.push(new CommentTag("@group", [{ kind: "text", text: group }]));
       }

@@ -213,7 +213,11 @@ describe("every code block in the docs", { timeout: 600_000 }, () => {
         const mine = checked()
           .split("\n")
           .filter((l) => l.startsWith(base) || l.includes(`/${base}(`));
-        assert.equal(mine.join("\n"), "", `${name(block)} does not type-check:\n${mine.join("\n")}\n---\n${block.code}`);
+        assert.equal(
+          mine.join("\n"),
+          "",
+          `${name(block)} does not type-check:\n${mine.join("\n")}\n---\n${block.code}`,
+        );
         // tsc may also fail on something that is not a block (a broken src/ or tsconfig): say so.
         const outside = checked()
           .split("\n")
