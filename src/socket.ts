@@ -219,6 +219,21 @@ const shutdownHow: Record<string, number> = { read: SHUT.RD, write: SHUT.WR, bot
  * A socket of any family and type. Owns its fd: `close()` releases it,
  * `detach()` hands it back. Waiting calls return promises and accept
  * `{ signal, timeout }`; concurrent reads (and writes) complete in call order.
+ *
+ * @example
+ * ```ts
+ * import { Socket } from "sockit";
+ *
+ * const srv = new Socket("unix", "seqpacket"); // socket(2)
+ * srv.bind("@my-service"); // abstract name: no file to remove
+ * srv.listen();
+ * const client = new Socket("unix", "seqpacket");
+ * await client.connect("@my-service");
+ * const conn = await srv.accept();
+ * await client.send("one");
+ * (await conn.recv()).toString(); // "one": one message per call, boundaries kept
+ * for (const s of [client, conn, srv]) s.close();
+ * ```
  */
 export class Socket {
   #fd: number;
