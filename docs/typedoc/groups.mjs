@@ -12,7 +12,7 @@ import { Comment, CommentTag, Converter, ReflectionKind } from "typedoc";
 const GROUPS = [
   [/^(errors|netlink\/errors|packets\/error)\.ts$/, "Errors"],
   [/^(constants|raw\/native)\.ts$/, "Constants"],
-  [/^(socket|validate)\.ts$/, "Sockets"],
+  [/^(socket|datagram|validate)\.ts$/, "Sockets"], // datagram.ts: the DatagramSocket of issue 18
   [/^(address|names)\.ts$/, "Addresses"],
   [/^options\/(sol-packet|ipproto-icmpv6)\.ts$/, "Raw IP, ICMP and packet"],
   [/^options\/sol-netlink\.ts$/, "Netlink"],
