@@ -4,7 +4,8 @@
 // Runs, in one invocation, sockit beside Node's built-ins, the npm peers, a
 // C epoll baseline and Python asyncio over the same workloads (W1..W5, see
 // bench/README.md), and the sockit CLI relay beside socat (W6), and prints
-// one table with medians, min–max and ratios.
+// one table with medians, min–max and ratios; W7 captures a UDP flood with
+// sockit capture beside tcpdump (lib/capture.mjs).
 //
 // How a measurement is taken:
 //   * every implementation runs as two processes, a server and a client,
@@ -32,7 +33,8 @@ import { BENCH_DIR, IMPLS, TRANSPORTS, WORKLOADS, isStream } from "./lib/impls.m
 import { describeMachine, machineLine } from "./lib/machine.mjs";
 import { Proc } from "./lib/proc.mjs";
 import { summarise, table, writeOutputs } from "./lib/report.mjs";
-import { prepare, versions } from "./lib/setup.mjs";
+import { checkTcpdump, prepare, versions } from "./lib/setup.mjs";
+import { captureBench } from "./lib/capture.mjs";
 import { relayOnce } from "./lib/relay.mjs";
 import { robustness } from "./lib/robustness.mjs";
 import { checkTargets } from "./lib/targets.mjs";
@@ -42,14 +44,16 @@ const HELP = `usage: node bench/run.mjs [options]
   --quick              short rounds, fewer sockets, W1 on the same core only:
                        finishes within a minute
   --json               also write bench/results/latest.json and one SVG per workload
-  --only W1,W3         workloads to run (W1..W6, R = robustness scenario)
+  --only W1,W3         workloads to run (W1..W7, R = robustness scenario;
+                       W7 = capture of a UDP flood beside tcpdump, root only)
   --transport a,b      tcp, tcp6 (TCP over ::1), udp, unix-stream, unix-dgram,
                        unix-seqpacket, icmp (W1: echo over a raw socket)
   --impl a,b           sockit, sockit-net (W3: toNetSocket()), sockit-epoll
                        (the epoll readiness backend forced), node, unix-dgram,
                        node-unix-socket, raw-socket (icmp), c, python,
                        socat, socat-b256k (W6)
-  --rounds N           measured rounds per case (default 5, quick 3)
+  --rounds N           measured rounds per case (default 5, quick 3; W7: 1
+                       unless given)
   --secs S             seconds per measurement (default 0.4, quick 0.1)
   --sockets N          W5 connection count (default 10000, quick 2000)
   --help               this text
@@ -75,7 +79,7 @@ function parseArgs(argv) {
         o.json = true;
         break;
       case "--only":
-        o.only = list(value(), [...Object.keys(WORKLOADS), "R"], "workload");
+        o.only = list(value(), [...Object.keys(WORKLOADS), "W7", "R"], "workload");
         break;
       case "--transport":
         o.transport = list(value(), TRANSPORTS, "transport");
@@ -102,6 +106,7 @@ function parseArgs(argv) {
     }
   }
   // Budget: --quick ≤ 1 min, full ≤ 5 min on 2 cores with every implementation.
+  o.roundsGiven = o.rounds !== undefined;
   o.rounds ??= o.quick ? 3 : 5;
   o.secs ??= o.quick ? 0.1 : 0.4;
   o.warm = o.quick ? 0.05 : 0.25;
@@ -449,8 +454,19 @@ async function main() {
       : await robustness(tmp, opts);
   }
 
-  say(table(results));
+  let capture = null;
+  const wantW7 = (!opts.only || opts.only.includes("W7")) && wanted.includes("sockit");
+  if (wantW7) {
+    log("W7 capture: sockit capture -w beside tcpdump -w, UDP flood on lo in a namespace");
+    const reason = checkTcpdump(log);
+    capture = reason
+      ? { rows: [], text: `W7 capture: skipped (${reason})`, goals: [] }
+      : await captureBench(tmp, opts, log);
+  }
+
+  if (results.length || !capture) say(table(results));
   if (robust) say(`\n${robust.line}`);
+  if (capture) say(`\n${capture.text}`);
   const targets = checkTargets(results);
   if (targets.met + targets.missed > 0) {
     say(
@@ -463,7 +479,7 @@ async function main() {
     `\nrounds ${opts.rounds} × ${opts.secs} s per case${workloads.includes("W6") ? ` (W6: ${Math.max(opts.secs, 0.25)} s)` : ""}, interleaved; ratios are median/median (× ref = Node's built-in, else the best npm peer, and socat in W6; × C = the epoll baseline). ${secs} s in all.`,
   );
   if (opts.json) {
-    const doc = { machine, options: opts, results, robustness: robust, targets };
+    const doc = { machine, options: opts, results, robustness: robust, targets, capture };
     const files = writeOutputs(path.join(BENCH_DIR, "results"), doc, report.join("\n") + "\n");
     console.log(`wrote ${files.map((f) => path.relative(process.cwd(), f)).join(", ")}`);
   }

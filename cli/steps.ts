@@ -5,6 +5,7 @@
  * Data calls (send/recv) are printed with -vv by the commands themselves.
  */
 import {
+  LIMITS,
   type AddressLike,
   type SocketAddress,
   Socket,
@@ -68,8 +69,8 @@ export function bindSocket(ctx: Context, s: Socket, address: AddressLike): Socke
   return bound;
 }
 
-/** Marks `s` as listening. Wraps `listen(2)`. */
-export function listenSocket(ctx: Context, s: Socket, backlog = 511): void {
+/** Marks `s` as listening (default backlog: the library's, SOMAXCONN). Wraps `listen(2)`. */
+export function listenSocket(ctx: Context, s: Socket, backlog: number = LIMITS.SOMAXCONN): void {
   s.listen(backlog);
   ctx.step(`listen fd ${s.fd} backlog ${backlog}`);
 }

@@ -15,11 +15,24 @@ void sockit_throw_last(napi_env env, const char *what) {
   napi_throw_type_error(env, "ERR_SOCKIT_NATIVE", msg);
 }
 
+/* A C int argument. napi_get_value_int32 would wrap 2 + 2**32 to 2 (and turn
+ * 1.5 into 1, NaN into 0) — shutdown(fd, 2 + 2**32) would shut both ways — so
+ * the value is read as a double and anything that is not an integer in the
+ * int range is refused. src/raw/ checks first with a better message; this is
+ * the backstop that keeps every thunk from ever seeing a wrapped value. */
 int sockit_arg_int32(napi_env env, napi_value v, int32_t *out) {
-  if (napi_get_value_int32(env, v, out) != napi_ok) {
+  double d;
+  if (napi_get_value_double(env, v, &d) != napi_ok) {
     napi_throw_type_error(env, "ERR_SOCKIT_NATIVE_ARGS", "number expected");
     return -1;
   }
+  /* The range test is false for NaN, and comes before the cast (a cast of an
+   * out-of-range double is undefined behaviour). */
+  if (!(d >= INT32_MIN && d <= INT32_MAX) || (double)(int32_t)d != d) {
+    napi_throw_range_error(env, "ERR_OUT_OF_RANGE", "integer argument outside the C int range");
+    return -1;
+  }
+  *out = (int32_t)d;
   return 0;
 }
 

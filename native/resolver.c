@@ -25,6 +25,50 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#if !defined(__GLIBC__)
+/*
+ * musl has no getprotobyname_r/getprotobynumber_r. Its getprotobyname and
+ * getprotobynumber walk a table built into libc with a static cursor, so one
+ * lock serialises them (several thread-pool jobs may run at once); the struct
+ * is copied out under the lock, and the name and alias pointers it holds point
+ * into that constant table, so they stay valid after the unlock.
+ */
+#include <pthread.h>
+
+static pthread_mutex_t proto_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static int proto_copy(struct protoent *found, struct protoent *out, struct protoent **res) {
+  if (found) *out = *found;
+  *res = found ? out : NULL;
+  return 0;
+}
+
+static int sockit_getprotobyname_r(const char *name, struct protoent *out, char *buf, size_t len,
+                                   struct protoent **res) {
+  (void)buf, (void)len;
+  pthread_mutex_lock(&proto_lock);
+  int rc = proto_copy(getprotobyname(name), out, res);
+  pthread_mutex_unlock(&proto_lock);
+  return rc;
+}
+
+static int sockit_getprotobynumber_r(int proto, struct protoent *out, char *buf, size_t len,
+                                     struct protoent **res) {
+  (void)buf, (void)len;
+  pthread_mutex_lock(&proto_lock);
+  int rc = proto_copy(getprotobynumber(proto), out, res);
+  pthread_mutex_unlock(&proto_lock);
+  return rc;
+}
+#define getprotobyname_r sockit_getprotobyname_r
+#define getprotobynumber_r sockit_getprotobynumber_r
+#endif
+
+/* h_errno's "see errno" value; glibc's alone: musl reports that case as EAI_SYSTEM's errno. */
+#ifndef NETDB_INTERNAL
+#define NETDB_INTERNAL (-1)
+#endif
+
 enum op {
   OP_GETADDRINFO,
   OP_GETNAMEINFO,

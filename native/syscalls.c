@@ -13,10 +13,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/select.h>
+#include <sys/sendfile.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <arpa/inet.h>
@@ -313,6 +315,51 @@ static napi_value t_recvmsg(napi_env env, napi_callback_info info) {
   return result(env, r);
 }
 
+/* sendfile(outFd, inFd, offset, count): offset >= 0 reads the file from there
+ * (its file position is neither used nor moved), offset < 0 passes NULL (reads
+ * from, and advances, the file position). Returns the bytes sent or -errno.
+ *
+ * sendfile has no MSG_NOSIGNAL: a socket whose peer has gone raises SIGPIPE.
+ * Node ignores SIGPIPE process-wide, so the common case costs one sigaction
+ * query; if the disposition is the default (which would kill the process),
+ * SIGPIPE is blocked for the call and a SIGPIPE the call raised is consumed
+ * before the mask is restored — the caller sees EPIPE either way. */
+static napi_value t_sendfile(napi_env env, napi_callback_info info) {
+  ARGS(4);
+  INT_ARG(0, out_fd);
+  INT_ARG(1, in_fd);
+  int64_t off, count;
+  if (sockit_arg_int64(env, argv[2], &off) || sockit_arg_int64(env, argv[3], &count)) return NULL;
+  if (count < 0) return bad_range(env, __func__);
+  /* Linux moves at most 0x7ffff000 bytes per call anyway. */
+  size_t n = count > 0x7ffff000 ? 0x7ffff000 : (size_t)count;
+  off_t pos = (off_t)off;
+  struct sigaction sa;
+  int guard = sigaction(SIGPIPE, NULL, &sa) == 0 && sa.sa_handler == SIG_DFL;
+  sigset_t pipe_set, old_set, pending;
+  int was_pending = 0;
+  if (guard) {
+    sigemptyset(&pipe_set);
+    sigaddset(&pipe_set, SIGPIPE);
+    pthread_sigmask(SIG_BLOCK, &pipe_set, &old_set);
+    sigpending(&pending);
+    was_pending = sigismember(&pending, SIGPIPE);
+  }
+  ssize_t r;
+  do r = sendfile(out_fd, in_fd, off < 0 ? NULL : &pos, n);
+  while (r < 0 && errno == EINTR);
+  int err = errno;
+  if (guard) {
+    if (r < 0 && err == EPIPE && !was_pending) {
+      struct timespec zero = {0, 0};
+      while (sigtimedwait(&pipe_set, NULL, &zero) < 0 && errno == EINTR) {
+      }
+    }
+    pthread_sigmask(SIG_SETMASK, &old_set, NULL);
+  }
+  return sockit_int(env, r < 0 ? -(int64_t)err : (int64_t)r);
+}
+
 /* shutdown(fd, how) */
 static napi_value t_shutdown(napi_env env, napi_callback_info info) {
   ARGS(2);
@@ -518,7 +565,7 @@ static napi_value t_inet_ntop(napi_env env, napi_callback_info info) {
   ARGS(2);
   INT_ARG(0, af);
   BYTES_ARG(1, src, len);
-  if ((af == AF_INET && len < 4) || (af == AF_INET6 && len < 16)) return bad_range(env, __func__);
+  if ((af == AF_INET && len != 4) || (af == AF_INET6 && len != 16)) return bad_range(env, __func__);
   char out[INET6_ADDRSTRLEN];
   if (!inet_ntop(af, src, out, sizeof out)) return sockit_int(env, -(int64_t)errno);
   napi_value s;
@@ -558,6 +605,7 @@ napi_status sockit_init_syscalls(napi_env env, napi_value exports) {
       FN("recvfrom", t_recvfrom),
       FN("sendmsg", t_sendmsg),
       FN("recvmsg", t_recvmsg),
+      FN("sendfile", t_sendfile),
       FN("shutdown", t_shutdown),
       FN("close", t_close),
       FN("getsockname", t_getsockname),

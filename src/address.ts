@@ -356,6 +356,13 @@ function checkPort(port: unknown, syscall: string): number {
   return port;
 }
 
+function checkIntRange(v: unknown, what: string, min: number, max: number): number {
+  if (typeof v !== "number" || !Number.isInteger(v) || v < min || v > max) {
+    throw codedError("ERR_OUT_OF_RANGE", `${what} must be an integer ${min}-${max}, got ${String(v)}`);
+  }
+  return v;
+}
+
 function checkU32(v: unknown, what: string): number {
   if (typeof v !== "number" || !Number.isInteger(v) || v < 0 || v > 0xffffffff) {
     throw codedError("ERR_OUT_OF_RANGE", `${what} must be an integer 0-4294967295, got ${String(v)}`);
@@ -462,9 +469,10 @@ export function encodeSockaddr(addr: SocketAddress, syscall = "bind"): Sockaddr 
       const b = Buffer.alloc(st.size);
       w16(b, st.sll_family!, AF.PACKET);
       b.writeUInt16BE(checkPort(addr.protocol ?? 0, syscall), st.sll_protocol!);
-      wi32(b, st.sll_ifindex!, addr.ifindex ?? 0);
-      w16(b, st.sll_hatype!, addr.hatype ?? 0);
-      b[st.sll_pkttype!] = addr.pkttype ?? 0;
+      // sll_ifindex is a C int, sll_pkttype an unsigned char: refused past their range, never wrapped.
+      wi32(b, st.sll_ifindex!, checkIntRange(addr.ifindex ?? 0, "ifindex", 0, 0x7fffffff));
+      w16(b, st.sll_hatype!, checkIntRange(addr.hatype ?? 0, "hatype", 0, 0xffff));
+      b[st.sll_pkttype!] = checkIntRange(addr.pkttype ?? 0, "pkttype", 0, 0xff);
       const hw = addr.addr ?? Buffer.alloc(0);
       const room = st.size - st.sll_addr!;
       if (hw.length > room)

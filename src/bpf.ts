@@ -1,7 +1,7 @@
 /**
  * Classic BPF (the socket filter language of tcpdump and packet(7)): an
- * assembler for the bpf_asm syntax of the kernel's tools/bpf, ready filters
- * for host / port / protocol expressions, an interpreter to test programs
+ * assembler for the bpf_asm syntax of the kernel's tools/bpf (the capture
+ * filter language compiles to it in filter/), an interpreter to test programs
  * without a kernel, and {@link attachFilter} (SO_ATTACH_FILTER). Opcode parts
  * and limits come from linux/filter.h (the BPF constant group); nothing here
  * hard-codes a number the kernel defines.
@@ -9,8 +9,7 @@
  * @see https://man7.org/linux/man-pages/man7/packet.7.html
  * @see https://www.kernel.org/doc/html/latest/networking/filter.html
  */
-import { BPF, ETH_P, IPPROTO, SO, SOL, STRUCTS } from "./constants.js";
-import { parseIPv4, parseIPv6 } from "./address.js";
+import { BPF, SO, SOL, STRUCTS } from "./constants.js";
 import { SocketError, codedError } from "./errors.js";
 import * as raw from "./raw/index.js";
 import type { Socket } from "./socket.js";
@@ -33,8 +32,6 @@ export type BpfProgramLike = readonly (BpfInstruction | readonly [number, number
 const SF = STRUCTS.sock_filter!;
 const AD_OFF = BPF.SKF_AD_OFF!;
 const NET = BPF.SKF_NET_OFF!;
-/** The offset that loads skb->protocol (the EtherType) in an ABS load: SKF_AD_OFF + SKF_AD_PROTOCOL. */
-const AD_PROTOCOL = AD_OFF + BPF.SKF_AD_PROTOCOL!;
 const U32 = 0xffffffff;
 
 function bpfError(message: string): Error {
@@ -83,6 +80,7 @@ const ANCILLARY: Record<string, number | undefined> = {
   ifidx: BPF.SKF_AD_IFINDEX,
   mark: BPF.SKF_AD_MARK,
   vlan_tci: BPF.SKF_AD_VLAN_TAG,
+  vlan_avail: BPF.SKF_AD_VLAN_TAG_PRESENT,
 };
 
 function parseNumber(text: string, line: number): number {
@@ -110,7 +108,7 @@ function memOperand(op: string, line: number): { ind: boolean; k: number } | und
  * Assembles bpf_asm text into instructions. One instruction per line, an
  * optional `label:` before it; `;` or `//` start a comment. Supported: `ld`,
  * `ldh`, `ldb` with `#k`, `[k]`, `[x + k]`, `M[k]`, `#len`, or an ancillary
- * keyword (`proto`, `type`, `ifidx`, `mark`, `vlan_tci`); `ldx`/`ldxb` with
+ * keyword (`proto`, `type`, `ifidx`, `mark`, `vlan_tci`, `vlan_avail`); `ldx`/`ldxb` with
  * `#k`, `M[k]`, `#len`, `4*([k]&0xf)`; `st`/`stx M[k]`; ALU ops (`add`,
  * `sub`, `mul`, `div`, `mod`, `and`, `or`, `xor`, `lsh`, `rsh` with `#k` or
  * `x`, and `neg`); `ja L`; `jeq`/`jne`/`jgt`/`jge`/`jlt`/`jle`/`jset` with
@@ -376,182 +374,6 @@ export function detachFilter(socket: Socket | number): void {
  */
 export const ACCEPT_ALL = 262144;
 
-/** One primitive of a filter expression. */
-export type FilterPrimitive =
-  | { kind: "ip" }
-  | { kind: "ip6" }
-  | { kind: "arp" }
-  | { kind: "proto"; protocol: number; family?: "ip" | "ip6" }
-  | { kind: "host"; address: string; direction?: "src" | "dst" }
-  | { kind: "port"; port: number; direction?: "src" | "dst" };
-
-const PROTO_WORDS: Record<string, { protocol: number; family?: "ip" | "ip6" }> = {
-  tcp: { protocol: IPPROTO.TCP },
-  udp: { protocol: IPPROTO.UDP },
-  icmp: { protocol: IPPROTO.ICMP, family: "ip" },
-  icmp6: { protocol: IPPROTO.ICMPV6, family: "ip6" },
-  icmpv6: { protocol: IPPROTO.ICMPV6, family: "ip6" },
-  sctp: { protocol: IPPROTO.SCTP },
-};
-
-/**
- * Parses a filter expression of tcpdump's simplest form: primitives joined
- * by `and` (or `&&`) — `ip`, `ip6`, `arp`, `tcp`, `udp`, `icmp`, `icmp6`,
- * `sctp`, `proto N`, `[src|dst] host ADDR`, `[src|dst] port N`. Does not
- * correspond to a syscall.
- *
- * @see https://man7.org/linux/man-pages/man7/packet.7.html
- * @throws TypeError ERR_INVALID_ARG_VALUE naming the word it could not read.
- */
-export function parseFilterExpression(expression: string): FilterPrimitive[] {
-  if (typeof expression !== "string") throw codedError("ERR_INVALID_ARG_TYPE", "a filter expression must be a string");
-  const words = expression.trim().split(/\s+/).filter(Boolean);
-  const out: FilterPrimitive[] = [];
-  for (let i = 0; i < words.length;) {
-    let w = words[i++]!.toLowerCase();
-    if (w === "and" || w === "&&") {
-      if (out.length === 0 || i >= words.length) throw bpfError(`filter: "and" needs a primitive on each side`);
-      continue;
-    }
-    let direction: "src" | "dst" | undefined;
-    if (w === "src" || w === "dst") {
-      direction = w;
-      w = (words[i++] ?? "").toLowerCase();
-    }
-    const next = (): string => {
-      const v = words[i++];
-      if (v === undefined) throw bpfError(`filter: "${w}" needs a value`);
-      return v;
-    };
-    if (w === "host") {
-      const address = next();
-      if (!parseIPv4(address) && !parseIPv6(address)) {
-        throw bpfError(`filter: host needs a numeric IPv4 or IPv6 address, got ${JSON.stringify(address)}`);
-      }
-      out.push({ kind: "host", address, ...(direction ? { direction } : {}) });
-    } else if (w === "port") {
-      const text = next();
-      const port = /^\d+$/.test(text) ? Number(text) : NaN;
-      if (!(port >= 0 && port <= 0xffff))
-        throw bpfError(`filter: port needs a number 0..65535, got ${JSON.stringify(text)}`);
-      out.push({ kind: "port", port, ...(direction ? { direction } : {}) });
-    } else if (direction) {
-      throw bpfError(`filter: "${direction}" must be followed by host or port, got ${JSON.stringify(w)}`);
-    } else if (w === "ip" || w === "ip6" || w === "arp") {
-      out.push({ kind: w });
-    } else if (w === "proto") {
-      const text = next();
-      const p = /^\d+$/.test(text) ? Number(text) : PROTO_WORDS[text.toLowerCase()]?.protocol;
-      if (p === undefined || p > 255)
-        throw bpfError(`filter: proto needs a number 0..255, got ${JSON.stringify(text)}`);
-      out.push({ kind: "proto", protocol: p });
-    } else if (PROTO_WORDS[w] !== undefined) {
-      const pw = PROTO_WORDS[w]!;
-      out.push({ kind: "proto", protocol: pw.protocol, ...(pw.family ? { family: pw.family } : {}) });
-    } else {
-      throw bpfError(
-        `filter: unknown word ${JSON.stringify(words[i - 1])} (expected ip, ip6, arp, tcp, udp, icmp, icmp6, proto, host, port, src, dst, and)`,
-      );
-    }
-  }
-  return out;
-}
-
-/**
- * Compiles a filter — an expression string ("udp and port 53", "icmp and
- * host 10.0.0.1") or primitives — to a classic BPF program that accepts
- * packets matching every primitive (returning `snaplen` bytes) and drops the
- * rest. The program reads the EtherType from skb->protocol and the headers at
- * SKF_NET_OFF, so it works on SOCK_RAW and SOCK_DGRAM packet sockets of any
- * link type, and on raw IP sockets. As tcpdump, port and protocol tests look
- * at the first IPv6 next header only and skip IPv4 fragments after the first.
- * An empty expression accepts everything. Does not correspond to a syscall.
- *
- * @see https://man7.org/linux/man-pages/man7/packet.7.html
- * @throws TypeError ERR_INVALID_ARG_VALUE for a bad expression or a contradiction (ip and ip6).
- */
-export function compileFilter(filter: string | readonly FilterPrimitive[], snaplen = ACCEPT_ALL): BpfInstruction[] {
-  const prims = typeof filter === "string" ? parseFilterExpression(filter) : [...filter];
-  raw.checkInt(snaplen, "snaplen", 1, U32);
-  if (prims.length === 0) return [bpfInstruction(BPF.RET! | BPF.K!, snaplen)];
-  // Which families can match: narrowed by ip/ip6/arp/icmp/icmp6 and by host addresses.
-  let fams = new Set<"ip" | "ip6" | "arp">(["ip", "ip6"]);
-  const narrow = (only: "ip" | "ip6"): void => {
-    fams = new Set([...fams].filter((f) => f === only));
-  };
-  for (const p of prims) {
-    if (p.kind === "ip" || p.kind === "ip6") narrow(p.kind);
-    else if (p.kind === "proto" && p.family) narrow(p.family);
-    else if (p.kind === "host") narrow(parseIPv4(p.address) ? "ip" : "ip6");
-  }
-  // ARP has no IP header: "arp" matches alone, and contradicts everything else.
-  if (prims.some((p) => p.kind === "arp")) fams = prims.every((p) => p.kind === "arp") ? new Set(["arp"]) : new Set();
-  if (fams.size === 0) throw bpfError("filter: the primitives contradict each other (no packet can match)");
-  const lines: string[] = [`ldh [${AD_PROTOCOL}]`];
-  const famList = [...fams];
-  famList.forEach((fam, idx) => {
-    const nextFam = idx + 1 < famList.length ? `fam${idx + 1}` : "drop";
-    const ethType = fam === "ip" ? ETH_P.IP : fam === "ip6" ? ETH_P.IPV6 : ETH_P.ARP;
-    lines.push(`fam${idx}: jeq #${ethType}, fam${idx}_ok, ${nextFam}`);
-    lines.push(`fam${idx}_ok: ld #0`); // a no-op landing pad keeps labels simple
-    let n = 0;
-    for (const p of prims) {
-      const l = `f${idx}_${n++}`;
-      if (p.kind === "ip" || p.kind === "ip6" || p.kind === "arp") continue;
-      if (p.kind === "proto") {
-        lines.push(`${l}: ldb [${NET + (fam === "ip" ? 9 : 6)}]`, `jne #${p.protocol}, drop`);
-      } else if (p.kind === "host") {
-        const bytes = fam === "ip" ? parseIPv4(p.address)! : parseIPv6(p.address)!;
-        const srcOff = fam === "ip" ? 12 : 8;
-        const dstOff = fam === "ip" ? 16 : 24;
-        const words = (off: number, miss: string, hit: string): string[] => {
-          const out: string[] = [];
-          for (let w = 0; w < bytes.length; w += 4) {
-            const v = Buffer.from(bytes.subarray(w, w + 4)).readUInt32BE(0);
-            out.push(
-              `ld [${NET + off + w}]`,
-              w + 4 < bytes.length ? `jne #${v}, ${miss}` : `jeq #${v}, ${hit}, ${miss}`,
-            );
-          }
-          return out;
-        };
-        if (p.direction === "src") lines.push(`${l}: ld #0`, ...words(srcOff, "drop", `${l}_end`));
-        else if (p.direction === "dst") lines.push(`${l}: ld #0`, ...words(dstOff, "drop", `${l}_end`));
-        else
-          lines.push(
-            `${l}: ld #0`,
-            ...words(srcOff, `${l}_dst`, `${l}_end`),
-            `${l}_dst: ld #0`,
-            ...words(dstOff, "drop", `${l}_end`),
-          );
-        lines.push(`${l}_end: ld #0`);
-      } else {
-        const protoOff = NET + (fam === "ip" ? 9 : 6);
-        lines.push(
-          `${l}: ldb [${protoOff}]`,
-          `jeq #${IPPROTO.TCP}, ${l}_p, ${l}_u`,
-          `${l}_u: jeq #${IPPROTO.UDP}, ${l}_p, ${l}_s`,
-        );
-        lines.push(`${l}_s: jne #${IPPROTO.SCTP}, drop`);
-        if (fam === "ip") {
-          lines.push(`${l}_p: ldh [${NET + 6}]`, `jset #0x1fff, drop`, `ldxb 4*([${NET}]&0xf)`);
-        } else {
-          lines.push(`${l}_p: ldx #40`);
-        }
-        const src = `ldh [x + ${NET}]`;
-        const dst = `ldh [x + ${NET + 2}]`;
-        if (p.direction === "src") lines.push(src, `jne #${p.port}, drop`);
-        else if (p.direction === "dst") lines.push(dst, `jne #${p.port}, drop`);
-        else lines.push(src, `jeq #${p.port}, ${l}_end, ${l}_d`, `${l}_d: ${dst}`, `jne #${p.port}, drop`);
-        lines.push(`${l}_end: ld #0`);
-      }
-    }
-    lines.push("ja accept");
-  });
-  lines.push(`accept: ret #${snaplen}`, "drop: ret #0");
-  return assemble(lines.join("\n"));
-}
-
 // ---------------------------------------------------------------------------
 // An interpreter, for tests and for checking a program against sample packets.
 
@@ -565,6 +387,17 @@ export interface FilterInput {
   networkOffset?: number;
   /** Where the link header starts in `data` (SKF_LL_OFF); default 0. */
   linkOffset?: number;
+  /**
+   * The VLAN TCI the kernel moved out of the frame into skb metadata
+   * (SKF_AD_VLAN_TAG), or undefined for none (SKF_AD_VLAN_TAG_PRESENT 0).
+   */
+  vlanTci?: number;
+  /**
+   * Called when a load reads past the end of `data` (the kernel then drops
+   * the packet: the program returns 0), with the offset it tried — to tell
+   * a drop by the program's logic from one by a short packet.
+   */
+  onTruncated?: (offset: number) => void;
 }
 
 /**
@@ -572,7 +405,7 @@ export interface FilterInput {
  * what it returns: 0 drops the packet, anything else is the number of bytes
  * kept. A load past the end returns 0, as in the kernel. Supports the
  * instructions {@link assemble} emits and the ancillary loads of protocol,
- * packet length and SKF_NET_OFF / SKF_LL_OFF. Does not correspond to a syscall.
+ * VLAN tag and presence, packet length and SKF_NET_OFF / SKF_LL_OFF. Does not correspond to a syscall.
  *
  * @see https://man7.org/linux/man-pages/man7/packet.7.html
  * @throws TypeError/RangeError ERR_* for a malformed program.
@@ -591,13 +424,18 @@ export function runFilter(program: BpfProgramLike, input: FilterInput): number {
       if (off >= AD_OFF && off < 0) {
         const which = off - AD_OFF;
         if (which === BPF.SKF_AD_PROTOCOL) return input.protocol ?? 0;
+        if (which === BPF.SKF_AD_VLAN_TAG) return input.vlanTci ?? 0;
+        if (which === BPF.SKF_AD_VLAN_TAG_PRESENT) return input.vlanTci === undefined ? 0 : 1;
         return 0;
       }
       if (off >= NET && off < NET + 0x100000) off = net + (off - NET);
       else if (off >= BPF.SKF_LL_OFF! && off < NET) off = ll + (off - BPF.SKF_LL_OFF!);
       else return undefined;
     }
-    if (off < 0 || off + size > data.byteLength) return undefined;
+    if (off < 0 || off + size > data.byteLength) {
+      input.onTruncated?.(off);
+      return undefined;
+    }
     let v = 0;
     for (let i = 0; i < size; i++) v = v * 256 + data[off + i]!;
     return v >>> 0;

@@ -238,7 +238,9 @@ function race(
     const allFailed = (): void => {
       const list = errors.filter((e) => e !== undefined);
       const first = list[0] ?? new SocketError(-ERRNO.EADDRNOTAVAIL!, "connect", {}, "connect: no address to try");
-      if (list.length > 1 && first instanceof Error)
+      // Always attached, even for one attempt (or none): callers read `errors`
+      // without first checking how many addresses the name had.
+      if (first instanceof Error)
         Object.defineProperty(first, "errors", { value: list, enumerable: false, configurable: true });
       finish(undefined, first);
     };

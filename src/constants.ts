@@ -30,6 +30,7 @@ const prefixes = {
   LIMITS: "",
   ETH_P: "ETH_P_",
   PACKET: "PACKET_",
+  TPACKET: "",
   ICMP: "ICMP_",
   ICMP6: "ICMP6_",
   BPF: "BPF_",
@@ -252,7 +253,14 @@ export const PACKET = group<
   | "MR_PROMISC"
   | "MR_MULTICAST"
   | "MR_ALLMULTI"
+  | "LOOPBACK"
+  | "VERSION"
+  | "RX_RING"
 >("PACKET");
+/** The mmap'ed packet ring (linux/if_packet.h): `TPACKET_V3`, `TP_STATUS_USER`, `TPACKET_ALIGNMENT` (full C names). */
+export const TPACKET = group<
+  "TPACKET_V1" | "TPACKET_V2" | "TPACKET_V3" | "TPACKET_ALIGNMENT" | "TP_STATUS_KERNEL" | "TP_STATUS_USER"
+>("TPACKET");
 /** ICMP types and codes (`ICMP_ECHO`, `ICMP_TIME_EXCEEDED`, `ICMP_PORT_UNREACH` ..., netinet/ip_icmp.h). */
 export const ICMP = group<
   "ECHOREPLY" | "ECHO" | "DEST_UNREACH" | "TIME_EXCEEDED" | "PORT_UNREACH" | "HOST_UNREACH" | "EXC_TTL"

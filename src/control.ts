@@ -101,11 +101,12 @@ const HDR = Math.ceil(H.size / ALIGN) * ALIGN;
  * macro `CMSG_LEN(len)` (the aligned header plus the data, no trailing padding).
  * Does not correspond to a syscall.
  * @see https://man7.org/linux/man-pages/man3/cmsg.3.html
- * @throws RangeError ERR_OUT_OF_RANGE for a negative or non-integer length.
+ * @throws RangeError ERR_OUT_OF_RANGE for a negative or non-integer length, or one whose
+ *   result would not fit a socklen_t (2^31 - 1, as CPython's `socket.CMSG_LEN` refuses).
  */
 export function CMSG_LEN(length: number): number {
   checkLength(length, "CMSG_LEN");
-  return HDR + length;
+  return checkSocklen(HDR + length, length, "CMSG_LEN");
 }
 
 /**
@@ -114,11 +115,29 @@ export function CMSG_LEN(length: number): number {
  * the messages you expect to size a receive's control buffer.
  * Does not correspond to a syscall.
  * @see https://man7.org/linux/man-pages/man3/cmsg.3.html
- * @throws RangeError ERR_OUT_OF_RANGE for a negative or non-integer length.
+ * @throws RangeError ERR_OUT_OF_RANGE for a negative or non-integer length, or one whose
+ *   result would not fit a socklen_t (2^31 - 1, as CPython's `socket.CMSG_SPACE` refuses).
  */
 export function CMSG_SPACE(length: number): number {
   checkLength(length, "CMSG_SPACE");
-  return HDR + Math.ceil(length / ALIGN) * ALIGN;
+  return checkSocklen(HDR + Math.ceil(length / ALIGN) * ALIGN, length, "CMSG_SPACE");
+}
+
+/**
+ * The largest CMSG_LEN/CMSG_SPACE result: msg_controllen and the kernel's
+ * control lengths are socklen_t-sized and read as int (CPython's
+ * SOCKLEN_T_LIMIT is INT_MAX for the same reason); a larger value would wrap.
+ */
+const SOCKLEN_LIMIT = 0x7fffffff;
+
+function checkSocklen(result: number, length: number, what: string): number {
+  if (result > SOCKLEN_LIMIT) {
+    throw codedError(
+      "ERR_OUT_OF_RANGE",
+      `${what}: length ${length} gives ${result}, past the socklen_t limit ${SOCKLEN_LIMIT}`,
+    );
+  }
+  return result;
 }
 
 function checkLength(length: unknown, what: string): void {

@@ -19,6 +19,7 @@ export type {
   SocketOptions,
   WaitOptions,
 } from "./socket.js";
+export type { SendfileOptions, SendfileSource } from "./sendfile.js";
 export {
   decodeSockaddr,
   encodeSockaddr,
@@ -214,22 +215,24 @@ export * from "./netlink/index.js";
 export { NETNS_RUN_DIR, createSocket, netnsPath, runInNetns } from "./netns.js";
 export type { CreateSocketOptions, NetnsLike } from "./netns.js";
 export { SOL_NETLINK_OPTIONS } from "./options/index.js";
-export { ARPHRD, BPF, ETH_P, ICMP, ICMP6, PACKET } from "./constants.js";
+export { ARPHRD, BPF, ETH_P, ICMP, ICMP6, PACKET, TPACKET } from "./constants.js";
 export * from "./packets/index.js";
 export {
   ACCEPT_ALL,
   assemble,
   attachFilter,
   bpfInstruction,
-  compileFilter,
   detachFilter,
   encodeProgram,
   formatProgram,
-  parseFilterExpression,
   runFilter,
   toProgram,
 } from "./bpf.js";
-export type { BpfInstruction, BpfProgramLike, FilterInput, FilterPrimitive } from "./bpf.js";
+export type { BpfInstruction, BpfProgramLike, FilterInput } from "./bpf.js";
+export { compileFilter, parseFilterExpression } from "./filter/compile.js";
+export type { CompileFilterOptions, FilterPrimitive } from "./filter/compile.js";
+export { FilterSyntaxError } from "./filter/error.js";
+export type { Arith, FilterNode, Primitive as FilterPrimitiveNode } from "./filter/ast.js";
 export { icmpMessage, icmpTarget, ping, resolveIcmpTarget, traceroute } from "./icmp.js";
 export type {
   IcmpMode,
@@ -243,8 +246,18 @@ export type {
   TracerouteProbe,
   TracerouteResult,
 } from "./icmp.js";
-export { addMembership, capture, dropMembership, openPacketSocket, packetStatistics } from "./packet.js";
-export type { CaptureOptions, CapturedPacket, PacketSocketOptions } from "./packet.js";
+export {
+  PacketCapture,
+  addMembership,
+  capture,
+  dropMembership,
+  openCapture,
+  openPacketSocket,
+  packetStatistics,
+} from "./packet.js";
+export type { CaptureOptions, CaptureStatistics, CapturedPacket, PacketSocketOptions } from "./packet.js";
+export { FrameBatch, PacketRing, decodeRingBlock } from "./packet-ring.js";
+export type { PacketRingOptions } from "./packet-ring.js";
 export {
   LINKTYPE,
   PcapWriter,
@@ -255,5 +268,7 @@ export {
   parsePcap,
 } from "./pcap.js";
 export type { PcapFile, PcapHeaderOptions, PcapSink, PcapTimestamp } from "./pcap.js";
+export { PCAPNG_DIRECTION, PCAPNG_RECEPTION, PcapngWriter, epbFlags, parsePcapng } from "./pcapng.js";
+export type { PcapngFile, PcapngOptions } from "./pcapng.js";
 export { IPPROTO_ICMPV6_OPTIONS, SOL_PACKET_OPTIONS, decodePacketAuxdata } from "./options/index.js";
 export type { Icmp6Filter, PacketAuxdata, PacketMembership, PacketStatistics } from "./options/index.js";

@@ -45,7 +45,7 @@ const typeNames = invert(types);
 
 /** Resolves a family name or number to the AF_* number. */
 export function familyNumber(family: unknown): number {
-  if (typeof family === "number" && Number.isInteger(family) && family >= 0) return family;
+  if (typeof family === "number" && Number.isInteger(family) && family >= 0) return checkCInt(family, "family");
   if (typeof family === "string" && Object.hasOwn(families, family)) return families[family as FamilyName];
   throw codedError(
     "ERR_INVALID_ARG_VALUE",
@@ -55,7 +55,7 @@ export function familyNumber(family: unknown): number {
 
 /** Resolves a type name or number to the SOCK_* number. */
 export function typeNumber(type: unknown): number {
-  if (typeof type === "number" && Number.isInteger(type) && type >= 0) return type;
+  if (typeof type === "number" && Number.isInteger(type) && type >= 0) return checkCInt(type, "type");
   if (typeof type === "string" && Object.hasOwn(types, type)) return types[type as TypeName];
   throw codedError(
     "ERR_INVALID_ARG_VALUE",
@@ -68,6 +68,8 @@ export function protocolNumber(family: number, protocol: unknown): number {
   if (protocol === undefined || protocol === null) return 0;
   if (typeof protocol === "number" && Number.isInteger(protocol) && protocol >= 0 && protocol <= 0x7fffffff)
     return protocol;
+  if (typeof protocol === "number" && Number.isInteger(protocol))
+    throw codedError("ERR_OUT_OF_RANGE", `protocol must be in 0..2147483647, got ${protocol}`);
   if (typeof protocol === "string") {
     const table = family === AF.NETLINK ? netlinkProtocols : ipProtocols;
     const v = table.get(protocol.toLowerCase());
@@ -97,4 +99,10 @@ export function protocolLabel(family: number, protocol: number): string | number
     family === AF.NETLINK ? netlinkProtocols : family === AF.INET || family === AF.INET6 ? ipProtocols : undefined;
   if (table) for (const [k, v] of table) if (v === protocol) return k;
   return protocol;
+}
+
+/** A number that goes to a C int: refused past INT_MAX (RangeError), never wrapped (AF 2 + 2**32 is not AF_INET). */
+function checkCInt(n: number, what: string): number {
+  if (n > 0x7fffffff) throw codedError("ERR_OUT_OF_RANGE", `${what} must be in 0..2147483647, got ${n}`);
+  return n;
 }

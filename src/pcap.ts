@@ -197,6 +197,27 @@ export class PcapWriter {
     this.count++;
   }
 
+  /**
+   * Appends `count` records already encoded end to end in `records` (a
+   * capture batch's: FrameBatch.records), with one write. Their timestamps
+   * must be in this file's unit (`nanosecond`) and their captured lengths at
+   * most its snaplen; nothing is re-encoded. Does not correspond to a single
+   * syscall (write(2) for a path).
+   *
+   * @throws Error ERR_INVALID_ARG_VALUE after close(); TypeError for bytes that are not a Uint8Array.
+   */
+  writeRecords(records: Uint8Array, count: number): void {
+    if (this.#closed) throw codedError("ERR_INVALID_ARG_VALUE", "PcapWriter: write after close");
+    if (!(records instanceof Uint8Array)) {
+      throw codedError("ERR_INVALID_ARG_TYPE", "records must be a Buffer or Uint8Array");
+    }
+    const n = raw.checkInt(count, "count", 0);
+    if (n === 0 && records.byteLength === 0) return;
+    const b = Buffer.from(records.buffer, records.byteOffset, records.byteLength);
+    this.#emit(b);
+    this.count += n;
+  }
+
   /** Closes the file (a path's fd; an fd or stream given by the caller is left open). Idempotent. */
   close(): void {
     if (this.#closed) return;

@@ -56,7 +56,8 @@ import { ERRNO, SocketError, codedError, type ErrorContext } from "./errors.js";
 import { type FamilyName, type TypeName, familyNumber, protocolNumber, typeNumber } from "./names.js";
 import { type GetOptionOptions, type OptionInput, type OptionValue, getOption, setOption } from "./options/index.js";
 import { checkFd, checkInt, describe, native } from "./raw/index.js";
-import { checkFlags, checkSize, toBytes } from "./validate.js";
+import { checkFileRange } from "./sendfile.js";
+import { DEFAULT_BACKLOG, checkBacklog, checkFlags, checkSize, toBytes } from "./validate.js";
 import {
   type ReceivedMessage,
   type RecvmsgOptions,
@@ -294,13 +295,15 @@ export function bind(fd: number, address: AddressLike): void {
  * Marks a stream or seqpacket socket as accepting connections. Wraps `listen(2)`.
  *
  * Does not block, but it is a posix call: accept() BLOCKS THE THREAD.
- * @param backlog the accept queue length (the kernel caps it at somaxconn); default LIMITS.SOMAXCONN
+ * @param backlog the accept queue length (the kernel caps it at net.core.somaxconn); default
+ *   SOMAXCONN, the same as `Socket.listen`; a negative backlog is taken as 0, as POSIX says
  * @see https://man7.org/linux/man-pages/man2/listen.2.html
- * @throws SocketError EOPNOTSUPP (datagram sockets), EADDRINUSE, EBADF, ENOTSOCK; RangeError ERR_OUT_OF_RANGE.
+ * @throws SocketError EOPNOTSUPP (datagram sockets), EADDRINUSE, EBADF, ENOTSOCK; RangeError
+ *   ERR_OUT_OF_RANGE (outside the C int range).
  */
-export function listen(fd: number, backlog: number = LIMITS.SOMAXCONN): void {
+export function listen(fd: number, backlog: number = DEFAULT_BACKLOG): void {
   checkFd(fd, "listen");
-  const r = native.listen(fd, checkInt(backlog, "listen: backlog", 0));
+  const r = native.listen(fd, checkBacklog(backlog, "listen"));
   if (r < 0) fail(r, "listen");
 }
 
@@ -390,6 +393,31 @@ export function send(fd: number, data: ArrayBufferView | string, flags = 0): num
   const buf = toBytes(data, "send: data");
   const r = native.send(fd, buf, 0, buf.byteLength, checkFlags(flags, "send"));
   return r >= 0 ? r : fail(r, "send");
+}
+
+/**
+ * Copies up to `count` bytes from the file `inFd`, starting at `offset`, to
+ * `outFd` inside the kernel, and returns the number copied (0 at end of file).
+ * With `offset` null, reads from the file position and advances it, as C's
+ * NULL offset; with a number the file position is neither used nor moved. On
+ * a blocking socket BLOCKS THE THREAD until the kernel takes some; on a
+ * non-blocking one throws SocketError EAGAIN when it takes none. Like C, one
+ * call may copy fewer bytes than asked (at most 0x7ffff000): loop for the
+ * rest. Never raises SIGPIPE (a closed peer gives EPIPE). Wraps `sendfile(2)`.
+ * @param offset where to read in `inFd` (an integer >= 0), or null for the file position
+ * @param count the most bytes to copy
+ * @see https://man7.org/linux/man-pages/man2/sendfile.2.html
+ * @throws SocketError EAGAIN, EPIPE, EBADF, EINVAL (a file the kernel cannot splice: a /proc
+ *   file, a pipe or socket as input), ESPIPE (an offset into a pipe), EOVERFLOW; RangeError
+ *   ERR_OUT_OF_RANGE; TypeError ERR_INVALID_ARG_TYPE.
+ */
+export function sendfile(outFd: number, inFd: number, offset: number | null, count: number): number {
+  checkFd(outFd, "sendfile");
+  checkFd(inFd, "sendfile");
+  const off = offset === null ? -1 : checkFileRange(offset, "sendfile: offset");
+  const n = checkFileRange(count, "sendfile: count");
+  const r = native.sendfile(outFd, inFd, off, n);
+  return r >= 0 ? r : fail(r, "sendfile");
 }
 
 /**
@@ -550,7 +578,8 @@ export function recvmsg(fd: number, options: RecvmsgBuffers = {}, flags = 0): Re
  * "write" (the peer reads EOF) or SHUT.RDWR / "both". Also wakes a thread
  * blocked in accept or recv on this socket. Wraps `shutdown(2)`.
  * @see https://man7.org/linux/man-pages/man2/shutdown.2.html
- * @throws SocketError ENOTCONN, EINVAL, EBADF, ENOTSOCK; TypeError ERR_INVALID_ARG_VALUE.
+ * @throws SocketError ENOTCONN, EINVAL, EBADF, ENOTSOCK; TypeError ERR_INVALID_ARG_VALUE;
+ *   RangeError ERR_OUT_OF_RANGE (a number outside the C int range: refused, never wrapped).
  */
 export function shutdown(fd: number, how: How): void {
   checkFd(fd, "shutdown");
@@ -561,7 +590,7 @@ export function shutdown(fd: number, how: How): void {
       `shutdown: how must be SHUT.RD, SHUT.WR, SHUT.RDWR, "read", "write" or "both", got ${describe(how)}`,
     );
   }
-  const r = native.shutdown(fd, n);
+  const r = native.shutdown(fd, checkInt(n, "shutdown: how"));
   if (r < 0) fail(r, "shutdown");
 }
 
@@ -834,8 +863,8 @@ export function inet_pton(af: FamilyName | number, src: string): Buffer | null {
  * Wraps `inet_ntop(3)`; does not block.
  * @param af AF.INET / AF.INET6 or "inet" / "inet6"
  * @see https://man7.org/linux/man-pages/man3/inet_ntop.3.html
- * @throws SocketError EAFNOSUPPORT (another family); RangeError ERR_OUT_OF_RANGE (too few
- *   bytes); TypeError ERR_INVALID_ARG_TYPE.
+ * @throws SocketError EAFNOSUPPORT (another family); RangeError ERR_OUT_OF_RANGE (not exactly
+ *   4 / 16 bytes, as CPython's ValueError); TypeError ERR_INVALID_ARG_TYPE.
  */
 export function inet_ntop(af: FamilyName | number, src: ArrayBufferView): string {
   const family = familyNumber(af);
@@ -845,7 +874,9 @@ export function inet_ntop(af: FamilyName | number, src: ArrayBufferView): string
       `inet_ntop: src must be a Buffer, TypedArray or DataView, got ${describe(src)}`,
     );
   const need = family === AF.INET ? 4 : family === AF.INET6 ? 16 : 0;
-  if (src.byteLength < need)
+  // Exactly the family's size: more bytes are not "an address with padding"
+  // but a caller's mistake (CPython raises ValueError; C cannot tell).
+  if (need !== 0 && src.byteLength !== need)
     throw codedError(
       "ERR_OUT_OF_RANGE",
       `inet_ntop: an address of this family has ${need} bytes, got ${src.byteLength}`,

@@ -468,12 +468,14 @@ export function inet_aton(cp: string): Buffer | null {
  * Formats 4 bytes in network order as dotted decimal ("192.0.2.1"). Wraps
  * `inet_ntoa(3)` (computed in TypeScript: the C call returns a static buffer).
  * @see https://man7.org/linux/man-pages/man3/inet_ntoa.3.html
- * @throws TypeError ERR_INVALID_ARG_TYPE; RangeError ERR_OUT_OF_RANGE (fewer than 4 bytes).
+ * @throws TypeError ERR_INVALID_ARG_TYPE; RangeError ERR_OUT_OF_RANGE (not exactly 4 bytes, as
+ *   CPython's `socket.inet_ntoa` raises for a packed address of another length).
  */
 export function inet_ntoa(inp: ArrayBufferView): string {
   if (!ArrayBuffer.isView(inp))
     throw codedError("ERR_INVALID_ARG_TYPE", `inet_ntoa: inp must be a Buffer or TypedArray, got ${describe(inp)}`);
-  if (inp.byteLength < 4) throw codedError("ERR_OUT_OF_RANGE", `inet_ntoa: 4 bytes needed, got ${inp.byteLength}`);
+  if (inp.byteLength !== 4)
+    throw codedError("ERR_OUT_OF_RANGE", `inet_ntoa: exactly 4 bytes needed, got ${inp.byteLength}`);
   const b = new Uint8Array(inp.buffer, inp.byteOffset, 4);
   return `${b[0]}.${b[1]}.${b[2]}.${b[3]}`;
 }

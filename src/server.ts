@@ -11,6 +11,7 @@ import { ERRNO, SocketError, codedError } from "./errors.js";
 import { AI, getaddrinfo } from "./resolver.js";
 import { describe } from "./raw/index.js";
 import { Socket, releaseHooks } from "./socket.js";
+import { DEFAULT_BACKLOG, checkBacklog } from "./validate.js";
 
 const EADDRINUSE = -ERRNO.EADDRINUSE!;
 const ECONNREFUSED = -ERRNO.ECONNREFUSED!;
@@ -26,7 +27,7 @@ export interface ServerOptions {
   path?: string;
   /** "stream" (default) or "seqpacket" (Unix only). */
   type?: "stream" | "seqpacket";
-  /** listen(2) backlog (default 511, as Node). */
+  /** listen(2) backlog (default SOMAXCONN, as Socket.listen; negative is taken as 0, as POSIX says). */
   backlog?: number;
   /** SO_REUSEPORT on every listening socket (several processes share the port). */
   reusePort?: boolean;
@@ -67,14 +68,7 @@ function checkServerOptions(o: unknown): ServerOptions {
     throw codedError("ERR_INVALID_ARG_VALUE", `createServer: type must be "stream" or "seqpacket"`);
   if (opts.type === "seqpacket" && !hasPath)
     throw codedError("ERR_INVALID_ARG_VALUE", "createServer: seqpacket servers need a Unix path");
-  if (
-    opts.backlog !== undefined &&
-    (typeof opts.backlog !== "number" || !Number.isInteger(opts.backlog) || opts.backlog < 0)
-  )
-    throw codedError(
-      "ERR_OUT_OF_RANGE",
-      `createServer: backlog must be an integer >= 0, got ${describe(opts.backlog)}`,
-    );
+  if (opts.backlog !== undefined) checkBacklog(opts.backlog, "createServer");
   if (
     opts.mode !== undefined &&
     (typeof opts.mode !== "number" || !Number.isInteger(opts.mode) || opts.mode < 0 || opts.mode > 0o7777)
@@ -290,7 +284,7 @@ export function createServer(options: ServerOptions): Promise<Server> {
 }
 
 function listenAll(sockets: Socket[], opts: ServerOptions): Server {
-  for (const s of sockets) s.listen(opts.backlog ?? 511);
+  for (const s of sockets) s.listen(opts.backlog ?? DEFAULT_BACKLOG);
   return new Server(sockets, opts.maxConnections ?? Infinity, undefined);
 }
 
@@ -372,7 +366,7 @@ async function unixServer(opts: ServerOptions): Promise<Server> {
       if (opts.mode !== undefined) chmodSync(path, opts.mode);
       if (opts.owner !== undefined) chownSync(path, opts.owner.uid ?? -1, opts.owner.gid ?? -1);
     }
-    s.listen(opts.backlog ?? 511);
+    s.listen(opts.backlog ?? DEFAULT_BACKLOG);
   } catch (e) {
     s.close();
     throw e;

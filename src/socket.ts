@@ -35,8 +35,18 @@ import {
 } from "./names.js";
 import { type GetOptionOptions, type OptionInput, type OptionValue, getOption, setOption } from "./options/index.js";
 import * as raw from "./raw/index.js";
-import { type WaitOptions, checkFlags, checkSize, checkWait, toBytes } from "./validate.js";
+import {
+  type WaitOptions,
+  DEFAULT_BACKLOG,
+  checkBacklog,
+  checkTimeout,
+  checkFlags,
+  checkSize,
+  checkWait,
+  toBytes,
+} from "./validate.js";
 import { AGAIN, describe, native, type PollerHandle } from "./raw/index.js";
+import { type SendfileOptions, type SendfileSource, sendfile } from "./sendfile.js";
 import {
   type BatchDatagram,
   type BatchMessage,
@@ -94,6 +104,11 @@ export interface Datagram {
 export interface SocketOptions {
   /** Adopt this fd instead of creating a socket (see {@link Socket.fromFd}). */
   fd?: number;
+  /**
+   * The default timeout, in milliseconds, of every waiting call that passes no
+   * `timeout` of its own (see {@link Socket.setTimeout}). Default: none.
+   */
+  timeout?: number;
 }
 
 /** `shutdown(2)` directions by name. */
@@ -213,6 +228,14 @@ const leaked = new FinalizationRegistry<number>((fd) => {
  */
 export const releaseHooks = new WeakMap<Socket, Set<() => void>>();
 
+/**
+ * The key of a Socket's internal method that lends its `#io` (as
+ * src/messages.ts sees it) to modules that make their own non-blocking attempt
+ * on the fd: src/packet-ring.ts reads its mmap'ed ring when the fd polls
+ * readable. Internal: not exported from the package.
+ */
+export const ioHost: unique symbol = Symbol("sockit.ioHost");
+
 const shutdownHow: Record<string, number> = { read: SHUT.RD, write: SHUT.WR, both: SHUT.RDWR };
 
 /**
@@ -263,6 +286,11 @@ export class Socket {
   /** The last sender recvfrom decoded (raw bytes and the frozen object): most datagrams come from the peer before. */
   #lastFromBytes: Buffer | undefined;
   #lastFrom: SocketAddress | undefined;
+  /** The default timeout (ms) of waiting calls without their own (setTimeout); undefined = none. */
+  #timeout: number | undefined;
+  /** The absolute deadline (ms since the epoch) of every waiting call (setDeadline); undefined = none. */
+  #deadline: number | undefined;
+  #deadlineTimer: NodeJS.Timeout | undefined;
 
   /**
    * Creates a socket. Wraps `socket(2)` (always with SOCK_NONBLOCK | SOCK_CLOEXEC).
@@ -282,6 +310,8 @@ export class Socket {
     const af = familyNumber(family);
     const ty = typeNumber(type);
     const proto = protocolNumber(af, protocol);
+    const timeout =
+      options?.timeout === undefined ? undefined : checkTimeout(options.timeout, "Socket: options.timeout");
     if (options?.fd !== undefined) {
       this.#fd = raw.checkFd(options.fd, "Socket");
     } else {
@@ -302,6 +332,7 @@ export class Socket {
     this.#family = af;
     this.#type = ty;
     this.#protocol = proto;
+    this.#timeout = timeout;
     // The env's owned set lets the addon close this fd if a worker thread
     // ends without closing it; the registry does the same if it is collected.
     native.fdOwn(this.#fd);
@@ -434,13 +465,18 @@ export class Socket {
         return Promise.reject(e);
       }
     }
+    // The call is about to wait: a deadline already past refuses it now.
+    if (this.#deadline !== undefined && Date.now() >= this.#deadline)
+      return Promise.reject(this.#deadlineError(syscall, ctx));
     const w = new Waiter(attempt, finish, syscall, signal);
     const promise = waitFor<T>(w);
     if (signal) {
       w.onAbort = () => this.#withdraw(dir, w, new AbortError(undefined, { cause: signal.reason }));
       signal.addEventListener("abort", w.onAbort, { once: true });
     }
-    const timeout = opts?.timeout;
+    // The call's own timeout, else the socket's default (setTimeout); the
+    // deadline (setDeadline) is watched by one timer for every waiter.
+    const timeout = opts?.timeout ?? this.#timeout;
     if (timeout !== undefined) {
       w.timer = setTimeout(() => {
         this.#withdraw(
@@ -517,21 +553,19 @@ export class Socket {
   /** An error-queue or urgent-data read: polls with back-off (1 ms doubling to 50 ms), see #io. */
   async #pollOutOfBand(syscall: string, attempt: () => number, opts?: WaitOptions): Promise<number> {
     const signal = opts?.signal;
-    const deadline = opts?.timeout === undefined ? Infinity : Date.now() + opts.timeout;
+    const timeout = opts?.timeout ?? this.#timeout;
+    const deadline = timeout === undefined ? Infinity : Date.now() + timeout;
     let delay = 1;
     for (;;) {
       if (this.#closed) throw closedError(syscall);
       if (signal?.aborted) throw new AbortError(undefined, { cause: signal.reason });
       const r = attempt();
       if (r !== AGAIN) return r;
-      const left = deadline - Date.now();
+      // The socket's deadline is read on every round: setDeadline applies to waiting calls too.
+      if (this.#deadline !== undefined && Date.now() >= this.#deadline) throw this.#deadlineError(syscall);
+      const left = Math.min(deadline, this.#deadline ?? Infinity) - Date.now();
       if (left <= 0)
-        throw new SocketError(
-          ETIMEDOUT,
-          syscall,
-          {},
-          `${syscall} ETIMEDOUT: nothing arrived within ${opts!.timeout} ms`,
-        );
+        throw new SocketError(ETIMEDOUT, syscall, {}, `${syscall} ETIMEDOUT: nothing arrived within ${timeout} ms`);
       await new Promise<void>((resolve) => {
         const onAbort = (): void => {
           clearTimeout(timer);
@@ -750,13 +784,16 @@ export class Socket {
 
   /**
    * Marks a stream or seqpacket socket as accepting connections. Wraps `listen(2)`.
-   * @param backlog queue length (default 511, as Node; the kernel caps it at somaxconn)
+   * @param backlog queue length (default SOMAXCONN, see DEFAULT_BACKLOG; the kernel caps it at
+   *   net.core.somaxconn); a negative backlog is taken as 0, as POSIX and CPython do
    * @see https://man7.org/linux/man-pages/man2/listen.2.html
-   * @throws SocketError EOPNOTSUPP (datagram sockets), EADDRINUSE; Error ERR_SOCKET_CLOSED.
+   * @throws SocketError EOPNOTSUPP (datagram sockets), EADDRINUSE; RangeError ERR_OUT_OF_RANGE
+   *   (outside the C int range); TypeError ERR_INVALID_ARG_TYPE; Error ERR_SOCKET_CLOSED.
    */
-  listen(backlog = 511): void {
+  listen(backlog: number = DEFAULT_BACKLOG): void {
+    const n = checkBacklog(backlog, "listen");
     this.#check("listen");
-    raw.listen(this.#fd, raw.checkInt(backlog, "listen: backlog", 0));
+    raw.listen(this.#fd, n);
   }
 
   /**
@@ -825,15 +862,18 @@ export class Socket {
   }
 
   async #connectRetry(sa: Sockaddr, ctx: ErrorContext, options?: WaitOptions): Promise<void> {
-    const deadline = options?.timeout === undefined ? Infinity : Date.now() + options.timeout;
+    const timeout = options?.timeout ?? this.#timeout;
+    const deadline = timeout === undefined ? Infinity : Date.now() + timeout;
     let delay = 1;
     for (;;) {
       if (this.#closed) throw closedError("connect");
       if (options?.signal?.aborted) throw new AbortError(undefined, { cause: options.signal.reason });
+      if (this.#deadline !== undefined && Date.now() >= this.#deadline) throw this.#deadlineError("connect", ctx);
       if (Date.now() >= deadline) throw new SocketError(ETIMEDOUT, "connect", ctx);
+      const until = Math.min(deadline, this.#deadline ?? Infinity);
       await new Promise((res) => {
         // The back-off timer holds the loop only as a waiting watcher would (ref/unref).
-        const t = setTimeout(res, Math.min(delay, Math.max(0, deadline - Date.now())));
+        const t = setTimeout(res, Math.min(delay, Math.max(0, until - Date.now())));
         if (!this.#userRef) t.unref();
       });
       delay = Math.min(delay * 2, 100);
@@ -946,6 +986,37 @@ export class Socket {
       flags,
       tried,
     );
+  }
+
+  /**
+   * Sends a file, or the part `{ offset, length }` of it, on a connected
+   * stream socket without copying it through user space; resolves with the
+   * bytes sent (fewer than `length` only if the file ends first). `file` is an
+   * fd number, a `node:fs/promises` FileHandle, or a path (opened read-only
+   * and closed again by sockit). The file position is neither used nor moved.
+   * Waits for buffer space as often as needed, resuming at the offset reached.
+   * Wraps `sendfile(2)`; for a file the kernel will not splice (a /proc/<pid> file,
+   * a pipe or FIFO, a socket: EINVAL, ESPIPE, ENOSYS, EOPNOTSUPP before the
+   * first byte) it falls back to read(2) + send(2).
+   *
+   * Notes: not atomic — whatever ends the transfer early (a send error, close,
+   * abort, timeout) carries the bytes already sent in `err.sent`. File pages not
+   * in the page cache are read by the kernel in the calling thread. Other
+   * writes queued meanwhile wait for sendfile to finish, except on the copy
+   * path, where they may land between its chunks. No SIGPIPE: a closed peer
+   * gives EPIPE, as send() does.
+   * @see https://man7.org/linux/man-pages/man2/sendfile.2.html
+   * @throws TypeError ERR_SOCKET_BAD_TYPE (not a stream socket), ERR_INVALID_ARG_TYPE (file);
+   *   RangeError ERR_OUT_OF_RANGE (offset, length, timeout); SocketError EPIPE, ECONNRESET,
+   *   ENOTCONN, ENOENT/EACCES (a path that cannot be opened), EBADF (a closed fd or
+   *   FileHandle), ESPIPE (an offset into a pipe), ETIMEDOUT (timeout); AbortError;
+   *   ERR_SOCKET_CLOSED.
+   */
+  sendfile(file: SendfileSource, options?: SendfileOptions): Promise<number> {
+    // One transfer, one timeout: the socket's default covers the whole of it
+    // (the copy fallback makes several waits, each given what is left).
+    const timeout = options?.timeout ?? this.#timeout;
+    return sendfile(this.#messageHost(), file, timeout === options?.timeout ? options : { ...options, timeout });
   }
 
   get #messageBased(): boolean {
@@ -1252,16 +1323,23 @@ export class Socket {
    * Shuts down part of a full-duplex connection: "read", "write" (sends FIN;
    * the peer reads EOF) or "both". Wraps `shutdown(2)`.
    * @see https://man7.org/linux/man-pages/man2/shutdown.2.html
-   * @throws SocketError ENOTCONN; TypeError ERR_INVALID_ARG_VALUE; Error ERR_SOCKET_CLOSED.
+   * @throws SocketError ENOTCONN, EINVAL (a number that is no SHUT_* value); TypeError
+   *   ERR_INVALID_ARG_VALUE; RangeError ERR_OUT_OF_RANGE (a number outside the C int range,
+   *   never wrapped); Error ERR_SOCKET_CLOSED.
    */
   shutdown(how: ShutdownHow = "both"): void {
-    this.#check("shutdown");
-    const n = typeof how === "number" ? how : Object.hasOwn(shutdownHow, how) ? shutdownHow[how] : undefined;
+    const n =
+      typeof how === "number"
+        ? raw.checkInt(how, "shutdown: how")
+        : Object.hasOwn(shutdownHow, how)
+          ? shutdownHow[how]
+          : undefined;
     if (n === undefined)
       throw codedError(
         "ERR_INVALID_ARG_VALUE",
         `shutdown: how must be "read", "write", "both" or a SHUT_* number, got ${describe(how)}`,
       );
+    this.#check("shutdown");
     raw.shutdown(this.#fd, n);
   }
 
@@ -1286,6 +1364,8 @@ export class Socket {
   /** Marks the socket closed, rejects waiters, stops the watcher; returns the fd. */
   #release(syscall: string): number {
     this.#closed = true;
+    if (this.#deadlineTimer !== undefined) clearTimeout(this.#deadlineTimer);
+    this.#deadlineTimer = undefined;
     const fd = this.#fd;
     this.#fd = -1;
     native.fdDisown(fd);
@@ -1425,7 +1505,117 @@ export class Socket {
   }
 
   // -------------------------------------------------------------------------
+  // Timeouts and deadlines.
+
+  /**
+   * Sets the default timeout of this socket's waiting calls (accept, connect,
+   * send, sendAll, recv, recvfrom, sendmsg, recvmsg, sendfile ...), in
+   * milliseconds, as CPython's `socket.settimeout`: a call that has to wait
+   * longer rejects with the same error as its own `timeout` option gives,
+   * SocketError ETIMEDOUT naming the call's syscall. A call's own `timeout`
+   * replaces the default for that call. `undefined` (or `null`) removes it;
+   * 0 lets a call try once and reject if it would wait. Applies to calls made
+   * after it (pending ones keep theirs; setDeadline moves those). The accepted
+   * sockets of a listener do not inherit it. Does not correspond to a syscall.
+   *
+   * Notes: this is not Node's `net.Socket.setTimeout`, which arms an idle timer
+   * that emits a 'timeout' event and ends nothing; here the waiting call itself
+   * rejects. With a `signal` both apply: whichever comes first ends the call
+   * (AbortError or ETIMEDOUT). With setDeadline both apply too: first wins.
+   * @see https://docs.python.org/3/library/socket.html#socket.socket.settimeout
+   * @throws RangeError ERR_OUT_OF_RANGE (negative, NaN or above 2^31-1 ms).
+   */
+  setTimeout(ms: number | undefined | null): this {
+    this.#timeout = ms === undefined || ms === null ? undefined : checkTimeout(ms, "setTimeout");
+    return this;
+  }
+
+  /** The default timeout (ms) of waiting calls set by setTimeout or the constructor, or undefined for none. */
+  get timeout(): number | undefined {
+    return this.#timeout;
+  }
+
+  /**
+   * Sets an absolute deadline for every waiting call of this socket, reads and
+   * writes, pending ones included — Go's `SetDeadline`: once it passes, each
+   * waiting call rejects with SocketError ETIMEDOUT, and so does every later
+   * call that would have to wait, until the deadline is moved or removed
+   * (`null`/`undefined`). Moving it forward or removing it lets pending calls
+   * go on waiting. Does not correspond to a syscall.
+   *
+   * Notes: unlike Go, a call the kernel can serve at once (data already
+   * queued, buffer space free) still succeeds after the deadline — only
+   * waiting is refused, as with a CPython timeout. The deadline and a call's
+   * timeout (its own or the default) and `signal` all apply: first wins.
+   * @param deadline a Date, or milliseconds since the epoch (`Date.now() + ms`)
+   * @see https://pkg.go.dev/net#Conn
+   * @throws TypeError ERR_INVALID_ARG_TYPE (not a Date or number); RangeError ERR_OUT_OF_RANGE (an invalid Date, NaN).
+   */
+  setDeadline(deadline: Date | number | undefined | null): this {
+    let at: number | undefined;
+    if (deadline === undefined || deadline === null) at = undefined;
+    else if (deadline instanceof Date || typeof deadline === "number") {
+      at = deadline instanceof Date ? deadline.getTime() : deadline;
+      if (Number.isNaN(at))
+        throw codedError("ERR_OUT_OF_RANGE", `setDeadline: the deadline must be a valid time, got ${String(deadline)}`);
+    } else {
+      throw codedError(
+        "ERR_INVALID_ARG_TYPE",
+        `setDeadline: the deadline must be a Date, a number of ms since the epoch or null, got ${describe(deadline)}`,
+      );
+    }
+    this.#deadline = at;
+    this.#armDeadline();
+    return this;
+  }
+
+  /** The deadline set by setDeadline, as a Date, or undefined for none. */
+  get deadline(): Date | undefined {
+    return this.#deadline === undefined ? undefined : new Date(this.#deadline);
+  }
+
+  /** (Re)starts the one timer that fails the waiting calls when the deadline passes. */
+  #armDeadline(): void {
+    if (this.#deadlineTimer !== undefined) clearTimeout(this.#deadlineTimer);
+    this.#deadlineTimer = undefined;
+    if (this.#deadline === undefined || this.#closed) return;
+    const left = this.#deadline - Date.now();
+    if (left <= 0) {
+      this.#expire();
+      return;
+    }
+    // setTimeout takes at most 2^31-1 ms; a later deadline is re-armed from there.
+    // Unref'd: the waiting calls' watcher is what keeps the loop alive.
+    this.#deadlineTimer = setTimeout(() => this.#armDeadline(), Math.min(left, 0x7fffffff));
+    this.#deadlineTimer.unref();
+  }
+
+  /** The deadline has passed: every queued call rejects ETIMEDOUT. */
+  #expire(): void {
+    for (const w of this.#takeAll()) {
+      this.#settle(w);
+      w.reject(this.#deadlineError(w.syscall));
+    }
+    this.#updateRef();
+  }
+
+  #deadlineError(syscall: string, ctx?: ErrorContext): SocketError {
+    const when = new Date(this.#deadline!).toISOString();
+    return new SocketError(
+      ETIMEDOUT,
+      syscall,
+      ctx ?? {},
+      `${syscall} ETIMEDOUT: the socket's deadline (${when}) has passed`,
+    );
+  }
+
+  // -------------------------------------------------------------------------
   // Messages: sendmsg/recvmsg, ancillary data, batched I/O (src/messages.ts).
+
+  /** @internal This socket's #io for an attempt of another module's (see {@link ioHost}). */
+  [ioHost](): MessageHost {
+    return this.#messageHost();
+  }
 
   /** This socket as src/messages.ts sees it, with #io lent for the call. */
   #messageHost(): MessageHost {

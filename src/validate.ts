@@ -2,6 +2,7 @@
  * Argument checks shared by Socket, posix and the message calls: each throws a
  * TypeError/RangeError with an ERR_* code at once, before any syscall.
  */
+import { LIMITS } from "./constants.js";
 import { codedError } from "./errors.js";
 import { checkInt, describe } from "./raw/index.js";
 
@@ -54,11 +55,38 @@ export function checkWait(opts: unknown, syscall: string): Record<string, unknow
       `${syscall}: options.signal must be an AbortSignal, got ${describe(signal)}`,
     );
   }
-  if (timeout !== undefined && (typeof timeout !== "number" || !(timeout >= 0) || timeout > 0x7fffffff)) {
-    throw codedError(
-      "ERR_OUT_OF_RANGE",
-      `${syscall}: options.timeout must be a number of milliseconds >= 0, got ${describe(timeout)}`,
-    );
-  }
+  if (timeout !== undefined) checkTimeout(timeout, `${syscall}: options.timeout`);
   return opts as Record<string, unknown>;
+}
+
+/** A timeout in milliseconds: a number 0..2^31-1 (setTimeout's limit; larger would fire at once). */
+export function checkTimeout(timeout: unknown, what: string): number {
+  if (typeof timeout !== "number" || !(timeout >= 0) || timeout > 0x7fffffff) {
+    throw codedError("ERR_OUT_OF_RANGE", `${what} must be a number of milliseconds >= 0, got ${describe(timeout)}`);
+  }
+  return timeout;
+}
+
+/**
+ * The backlog `listen()` uses when none is given — `Socket.listen`,
+ * `posix.listen`, `createServer` and the CLI alike: SOMAXCONN from
+ * <sys/socket.h> (4096 with Linux 5.4+ headers), read from the addon.
+ *
+ * Why not Node's 511: that number dates from kernels whose somaxconn was 128;
+ * the kernel caps any backlog at net.core.somaxconn anyway, so the header's
+ * SOMAXCONN means "as deep as this host allows" (Go reads the sysctl for the
+ * same reason), and a deep queue is what lets a server ride out a burst of
+ * connections. The queue costs nothing until connections wait in it.
+ */
+export const DEFAULT_BACKLOG: number = LIMITS.SOMAXCONN;
+
+/**
+ * Checks a listen(2) backlog: an integer in the int range. A negative backlog
+ * is taken as 0, as POSIX says ("as if it had been called with a backlog
+ * argument value of 0") and CPython's `socket.listen` does — Linux itself
+ * would read it as unsigned and give the largest queue.
+ */
+export function checkBacklog(backlog: unknown, syscall: string): number {
+  const n = checkInt(backlog, `${syscall}: backlog`);
+  return n < 0 ? 0 : n;
 }

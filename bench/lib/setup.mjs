@@ -125,7 +125,7 @@ function checkPython() {
 /** sockit is importable when dist/ is built and the addon loads. */
 function checkSockit() {
   const entry = process.env.SOCKIT_ENTRY || path.join(REPO_DIR, "dist", "src", "index.js");
-  if (!fs.existsSync(entry)) return `sockit: not built (no ${path.relative(REPO_DIR, entry)}; run npm run build)`;
+  if (!fs.existsSync(entry)) return `sockit: not built (no ${path.relative(REPO_DIR, entry)}; run npm run build:all)`;
   const r = run(
     process.execPath,
     [
@@ -161,6 +161,31 @@ function checkSocat(log) {
   const inst = run("apt-get", ["install", "-y", "socat"], { timeout: 180_000, env });
   if (socatVersion()) return null;
   return `socat not installed (apt-get install failed: ${lastLines(inst.stderr || String(inst.error), 1)})`;
+}
+
+/** tcpdump's version, or null when it is not on PATH. */
+function tcpdumpVersion() {
+  const r = run("tcpdump", ["--version"], { timeout: 10_000 });
+  if (r.status !== 0) return null;
+  return ((r.stdout || r.stderr).match(/tcpdump version (\S+)/) ?? [])[1] ?? "?";
+}
+
+/**
+ * W7 compares with tcpdump. When it is missing, one attempt at installing it
+ * from Debian's packages, as for socat (apt-get update, then apt-get install
+ * -y tcpdump); if that fails the tcpdump rows say why.
+ */
+export function checkTcpdump(log) {
+  if (tcpdumpVersion()) return null;
+  const apt = spawnSync("sh", ["-c", "command -v apt-get"], { encoding: "utf8" });
+  if (apt.status !== 0) return "tcpdump not installed (and no apt-get to install it)";
+  log("tcpdump not found: trying apt-get update && apt-get install -y tcpdump ...");
+  const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
+  const up = run("apt-get", ["update"], { timeout: 120_000, env });
+  if (up.status !== 0) log(`apt-get update failed: ${lastLines(up.stderr || String(up.error), 1)}`);
+  const inst = run("apt-get", ["install", "-y", "tcpdump"], { timeout: 180_000, env });
+  if (tcpdumpVersion()) return null;
+  return `tcpdump not installed (apt-get install failed: ${lastLines(inst.stderr || String(inst.error), 1)})`;
 }
 
 /** The sockit CLI the W6 relay rows run (built by npm run prepare). */
@@ -226,6 +251,8 @@ export function versions() {
   }
   const socat = socatVersion();
   if (socat) v.socat = socat;
+  const tcpdump = tcpdumpVersion();
+  if (tcpdump) v.tcpdump = tcpdump;
   for (const peer of NPM_PEERS) {
     try {
       const pj = path.join(BENCH_DIR, "node_modules", peer, "package.json");

@@ -11,21 +11,24 @@ import {
   IPPROTO,
   PACKET,
   PcapWriter,
-  capture,
+  PcapngWriter,
   compileFilter,
   decodeEthernet,
+  FilterSyntaxError,
   decodeICMP,
   decodeICMPv6,
   decodeIPv4,
   decodeIPv6,
   decodeTCP,
   decodeUDP,
-  encodeSllHeader,
   formatProgram,
   linkTypeFor,
   LINKTYPE,
+  openCapture,
   posix,
+  type BpfInstruction,
   type CapturedPacket,
+  type CaptureStatistics,
 } from "../../src/index.js";
 import { type CommandSpec, intOption } from "../command.js";
 import { EXIT } from "../errors.js";
@@ -34,7 +37,10 @@ import { runs } from "../runtime.js";
 interface CaptureCliOptions {
   interface: string;
   write?: string;
+  pcapng?: boolean;
   count?: number;
+  bufferSize?: number;
+  immediateMode?: boolean;
   snaplen: number;
   promisc?: boolean;
   dgram?: boolean;
@@ -123,50 +129,73 @@ export const captureCommand: CommandSpec = {
   summary: "capture packets on an interface, as tcpdump does (summaries or a pcap file)",
   description: `Captures frames on an interface with a packet socket (needs CAP_NET_RAW) and
 prints one line per frame, or writes them to a pcap file (-w) that tcpdump,
-tshark and Wireshark read. FILTER is tcpdump's simplest form — primitives
-joined by "and": ip, ip6, arp, tcp, udp, icmp, icmp6, proto N, [src|dst] host
-ADDR, [src|dst] port N — compiled to classic BPF and attached in the kernel
-(--dump-filter prints the program). -i any captures on every interface
-(cooked frames, LINKTYPE_LINUX_SLL). With --json, one JSON object per frame.`,
+tshark and Wireshark read. FILTER is tcpdump's language (pcap-filter(7)):
+and/&&, or/||, not/!, parentheses; [src|dst] host/net ADDR (CIDR or mask),
+[tcp|udp] [src|dst] port/portrange; ip, ip6, arp, tcp, udp, icmp, icmp6;
+ether host/src/dst/proto, vlan [id], less/greater N, ip proto N, and byte
+tests such as "tcp[tcpflags] & tcp-syn != 0" — compiled to classic BPF and
+attached in the kernel (--dump-filter prints the program). A filter sockit
+cannot compile exits 2 with a caret under the word. -i any captures on every
+interface (cooked frames, LINKTYPE_LINUX_SLL). With --json, one JSON object per
+frame.
+
+Frames are read in blocks from a TPACKET_V3 ring shared with the kernel
+(recvmmsg where the ring can't be had; -v says which), stamped by the
+kernel; on the loopback each frame shows once (not its outgoing copy, as
+tcpdump). At the end, tcpdump's counts: packets captured, received by
+filter, dropped by kernel (with --json, a last {"statistics": ...} line).`,
   examples: [
     ["sockit capture -i lo -c 5 icmp", "five ICMP packets on the loopback"],
     ["sockit capture -i eth0 -w dns.pcap udp and port 53", "DNS traffic to a pcap file"],
+    ["sockit capture -i any -w all.pcapng", "every interface to pcapng (interface and direction per packet)"],
     ["sockit capture --dump-filter -i lo tcp and port 80", "print the BPF program for a filter"],
+    ["sockit capture -i eth0 'not port 22 and (icmp or arp)'", "everything but ssh, among ICMP and ARP"],
   ],
   define: (cmd) =>
     cmd
       .argument("[filter...]", "a filter expression (default: everything)")
       .requiredOption("-i, --interface <name>", "the interface (any: every interface)")
       .option("-w, --write <file>", "write the frames to a pcap file instead of printing them")
+      .option("--pcapng", "with -w: write pcapng (interface and direction per packet; the default for *.pcapng)")
       .option("-c, --count <n>", "stop after n frames (default: until Ctrl-C)", intOption(1))
       .option("-s, --snaplen <n>", "bytes kept of each frame", intOption(1, 262144), 262144)
       .option("-p, --promisc", "put the interface in promiscuous mode while capturing")
+      .option(
+        "-B, --buffer-size <KiB>",
+        "the ring's size in KiB, in whole MiB blocks, at least 2 (default: 8192; tcpdump's is 2048)",
+        intOption(64, 1 << 21),
+      )
+      .option(
+        "--immediate-mode",
+        "hand each frame over at once (a 1 ms block timeout; default: 50 ms, 1 s with -w as tcpdump)",
+      )
       .option("--dgram", "capture cooked frames (no link header; LINKTYPE_LINUX_SLL)")
       .option("--dump-filter", "print the compiled BPF program and exit")
-      .option("-q, --quiet", "with -w: do not print the count at the end")
+      .option("-q, --quiet", "do not print the counts at the end (captured, received by filter, dropped by kernel)")
       .action(
         runs<CaptureCliOptions>(async (ctx, opts, command) => {
           const words = (command.processedArgs[0] as string[] | undefined) ?? [];
           const expression = words.join(" ");
-          const program = compileFilter(expression, opts.snaplen);
+          const any = opts.interface === "any";
+          const hatype = any ? undefined : interfaceType(opts.interface);
+          // Cooked frames where a link header would not be Ethernet (or "any": several link types).
+          const type = opts.dgram || any || linkTypeFor("raw", hatype) !== LINKTYPE.ETHERNET ? "dgram" : "raw";
+          const linkType = linkTypeFor(type, hatype);
+          let program: BpfInstruction[];
+          try {
+            // Ethernet frames: tcpdump's own layout (ether, vlan and link[] work); cooked: skb->protocol.
+            program = compileFilter(expression, opts.snaplen, { link: type === "raw" ? "ethernet" : "any" });
+          } catch (e) {
+            if (!(e instanceof FilterSyntaxError)) throw e;
+            // As a compiler: the message, then the expression with a caret under the word.
+            ctx.out.stderr.write(`sockit: ${e.message}\n${e.caret()}\n`);
+            return EXIT.USAGE;
+          }
           if (opts.dumpFilter) {
             ctx.out.line(formatProgram(program));
             return EXIT.OK;
           }
-          const any = opts.interface === "any";
-          const hatype = any ? undefined : interfaceType(opts.interface);
           if (!any) posix.if_nametoindex(opts.interface); // ENODEV before anything is opened
-          // Cooked frames where a link header would not be Ethernet (or "any": several link types).
-          const type = opts.dgram || any || linkTypeFor("raw", hatype) !== LINKTYPE.ETHERNET ? "dgram" : "raw";
-          const linkType = linkTypeFor(type, hatype);
-          let writer: PcapWriter | undefined;
-          if (opts.write !== undefined) {
-            writer = new PcapWriter(opts.write, { linkType, snaplen: opts.snaplen });
-            const w = writer;
-            ctx.onCleanup(() => w.close());
-          }
-          ctx.step(`capture on ${opts.interface} (${type}), filter ${JSON.stringify(expression || "(all)")}`);
-          let n = 0;
           const names = new Map<number, string>();
           const ifname = (index: number): string => {
             let name = names.get(index);
@@ -180,38 +209,99 @@ ADDR, [src|dst] port N — compiled to classic BPF and attached in the kernel
             }
             return name;
           };
-          for await (const p of capture(any ? null : opts.interface, {
-            type,
-            program,
-            signal: ctx.signal,
-            ...(opts.count !== undefined ? { count: opts.count } : {}),
-            ...(opts.promisc ? { promiscuous: true } : {}),
-            snaplen: opts.snaplen,
-          })) {
-            n++;
-            if (writer) {
-              const frame =
-                linkType === LINKTYPE.LINUX_SLL ? Buffer.concat([encodeSllHeader(p.address), p.data]) : p.data;
-              const extra = frame.length - p.data.length;
-              writer.write(frame, p.timestamp, p.length + extra);
-            } else if (ctx.json) {
-              ctx.out.line(
-                JSON.stringify({
-                  time: p.timestamp.sec + p.timestamp.nsec / 1e9,
-                  interface: ifname(p.address.ifindex),
-                  pkttype: p.address.pkttype,
-                  protocol: p.address.protocol,
-                  length: p.length,
-                  data: p.data.toString("hex"),
-                }),
-              );
+          let writer: PcapWriter | undefined;
+          let ngWriter: PcapngWriter | undefined;
+          if (opts.write !== undefined) {
+            // The cooked header comes on top of the snap length.
+            const snaplen = opts.snaplen + (linkType === LINKTYPE.LINUX_SLL ? 16 : 0);
+            if (opts.pcapng || opts.write.endsWith(".pcapng")) {
+              const w = (ngWriter = new PcapngWriter(opts.write, {
+                linkType,
+                snaplen,
+                nanosecond: false,
+                interfaceName: (i) => ifname(i),
+              }));
+              ctx.onCleanup(() => w.close());
             } else {
-              ctx.out.line(summary(p, type === "raw", ifname(p.address.ifindex)));
+              const w = (writer = new PcapWriter(opts.write, { linkType, snaplen }));
+              ctx.onCleanup(() => w.close());
             }
           }
-          if (writer) {
-            writer.close();
-            if (!opts.quiet) ctx.out.note(`${n} packets captured to ${opts.write}`);
+          ctx.step(`capture on ${opts.interface} (${type}), filter ${JSON.stringify(expression || "(all)")}`);
+          const cap = openCapture(any ? null : opts.interface, {
+            type,
+            program,
+            snaplen: opts.snaplen,
+            // pcap records as tcpdump -w writes them (microseconds), the cooked header where the link type wants it.
+            microseconds: true,
+            sllHeader: linkType === LINKTYPE.LINUX_SLL,
+            ...(opts.promisc ? { promiscuous: true } : {}),
+            ring: {
+              // A block is handed over when full or after this long: fewer wakeups when writing a
+              // file (libpcap's 1 s, as tcpdump -w), prompter lines when printing.
+              timeout: opts.immediateMode ? 1 : opts.write !== undefined ? 1000 : 50,
+              ...(opts.bufferSize !== undefined ? { blockCount: Math.max(2, Math.round(opts.bufferSize / 1024)) } : {}),
+            },
+          });
+          ctx.onCleanup(() => cap.close());
+          ctx.step(
+            cap.ring
+              ? `reading frames from a TPACKET_V3 ring (${cap.ring.blockCount} blocks of ${cap.ring.blockSize >> 10} KiB, mmap; blocks handed over when full or after ${cap.ring.timeout} ms)`
+              : `reading frames with recvmmsg (no TPACKET_V3 ring: ${cap.fallbackReason ?? "not asked for"})`,
+          );
+          const limit = opts.count ?? Infinity;
+          // With -w each batch is written before the next read: the ring copies into one buffer, reused.
+          const into =
+            (writer || ngWriter) && cap.readBufferSize > 0 ? Buffer.allocUnsafe(cap.readBufferSize) : undefined;
+          let n = 0;
+          try {
+            while (n < limit) {
+              let batch;
+              try {
+                batch = await cap.read({ signal: ctx.signal, ...(into ? { into } : {}) });
+              } catch (e) {
+                if (ctx.signal.aborted) break;
+                throw e;
+              }
+              const take = Math.min(batch.count, limit - n);
+              if (writer) {
+                // The batch's records are pcap records already: one write for all of them.
+                writer.writeRecords(batch.records.subarray(0, batch.recordOffset(take)), take);
+              } else if (ngWriter) {
+                ngWriter.writeBatch(batch, take);
+              } else {
+                for (let i = 0; i < take; i++) {
+                  const p = batch.frame(i);
+                  if (ctx.json) {
+                    ctx.out.line(
+                      JSON.stringify({
+                        time: p.timestamp.sec + p.timestamp.nsec / 1e9,
+                        interface: ifname(p.address.ifindex),
+                        pkttype: p.address.pkttype,
+                        protocol: p.address.protocol,
+                        length: p.length,
+                        data: p.data.toString("hex"),
+                      }),
+                    );
+                  } else {
+                    ctx.out.line(summary(p, type === "raw", ifname(p.address.ifindex)));
+                  }
+                }
+              }
+              n += take;
+            }
+          } finally {
+            writer?.close();
+            ngWriter?.close();
+          }
+          const stats: CaptureStatistics = { ...cap.statistics(), captured: n };
+          cap.close();
+          if (ctx.json) ctx.out.line(JSON.stringify({ statistics: { ...stats, method: cap.method } }));
+          if (!opts.quiet) {
+            const to = opts.write !== undefined ? ` to ${opts.write}` : "";
+            ctx.out.note(`${stats.captured} packets captured${to}`);
+            ctx.out.note(`${stats.received} packets received by filter`);
+            ctx.out.note(`${stats.dropped} packets dropped by kernel`);
           }
           return EXIT.OK;
         }),

@@ -19,6 +19,7 @@ const see = man("packet", 7);
 const LE = endianness() === "LE";
 const MQ = STRUCTS.packet_mreq!;
 const TS = STRUCTS.tpacket_stats!;
+const TS3 = STRUCTS.tpacket_stats_v3!;
 const AUX = STRUCTS.tpacket_auxdata!;
 
 /** A packet-socket membership (struct packet_mreq). */
@@ -101,19 +102,26 @@ export const packetMreq: Codec<never, PacketMembership> = {
 export interface PacketStatistics {
   /** tp_packets: packets that passed the filter (including those dropped). */
   packets: number;
-  /** tp_drops: packets dropped because the receive buffer was full. */
+  /** tp_drops: packets dropped because the receive buffer (or ring) was full. */
   drops: number;
+  /** tp_freeze_q_cnt: times a TPACKET_V3 ring was full and froze (present on a socket with a V3 ring). */
+  freezes?: number;
 }
 
-/** struct tpacket_stats → `{ packets, drops }`. */
+/**
+ * struct tpacket_stats → `{ packets, drops }`; struct tpacket_stats_v3 (what
+ * a socket with a TPACKET_V3 ring returns, 4 bytes longer) adds `freezes`.
+ */
 export const tpacketStats: Codec<PacketStatistics, never> = {
   kind: "tpacket_stats",
-  size: TS.size,
+  size: TS3.size,
   decode(b, length) {
-    return {
+    const s: PacketStatistics = {
       packets: length >= TS.tp_packets! + 4 ? u32(b, TS.tp_packets!) : 0,
       drops: length >= TS.tp_drops! + 4 ? u32(b, TS.tp_drops!) : 0,
     };
+    if (length >= TS3.tp_freeze_q_cnt! + 4) s.freezes = u32(b, TS3.tp_freeze_q_cnt!);
+    return s;
   },
   encode() {
     throw codedError("ERR_INVALID_ARG_VALUE", "PACKET_STATISTICS is read-only");

@@ -11,10 +11,10 @@
  * cost more than the syscall.
  */
 import { ERRNO, SocketError, codedError, type ErrorContext } from "../errors.js";
-import { native, type Bytes, type PollerHandle } from "./native.js";
+import { native, type Bytes, type PollerHandle, type RingHandle } from "./native.js";
 
 export { native };
-export type { Bytes, PollerHandle };
+export type { Bytes, PollerHandle, RingHandle };
 
 /** Returned by a non-blocking call that would block (EAGAIN / EWOULDBLOCK). */
 export const AGAIN = -ERRNO.EAGAIN!;
@@ -116,7 +116,7 @@ export function connect(fd: number, addr: Bytes, addrlen: number, ctx?: ErrorCon
 
 /** Wraps `listen(2)`. */
 export function listen(fd: number, backlog: number): void {
-  const r = native.listen(fd, checkInt(backlog, "backlog", 0));
+  const r = native.listen(fd, checkInt(backlog, "backlog"));
   if (r < 0) fail(r, "listen");
 }
 
@@ -199,6 +199,16 @@ export function recvmsg(
   return r >= 0 || r === AGAIN ? r : fail(r, "recvmsg");
 }
 
+/**
+ * Wraps `sendfile(2)` from `inFd` at `offset` (the file position is neither
+ * used nor moved; a negative offset reads from and advances it) to `outFd`:
+ * bytes sent (0 = end of file), or AGAIN. Never raises SIGPIPE.
+ */
+export function sendfile(outFd: number, inFd: number, offset: number, count: number): number {
+  const r = native.sendfile(outFd, inFd, offset, count);
+  return r >= 0 || r === AGAIN ? r : fail(r, "sendfile");
+}
+
 /** Wraps `shutdown(2)`. */
 export function shutdown(fd: number, how: number): void {
   const r = native.shutdown(fd, how);
@@ -259,4 +269,63 @@ export function poll(fds: Int32Array, nfds: number, timeoutMs: number): number {
 export function select(read: Int32Array, write: Int32Array, except: Int32Array, timeoutMicros: number): number {
   const r = native.select(read, write, except, timeoutMicros);
   return r >= 0 ? r : fail(r, "select");
+}
+
+/** ringRead's flags, meta row width and result length (native/packet_linux.c). */
+export const RING = native.ringFacts;
+
+/** Wraps `mmap(2)` of a packet socket's RX ring (PACKET_RX_RING set up first): the handle owning the mapping. */
+export function ringMmap(fd: number, blockSize: number, blockNr: number): RingHandle {
+  const r = native.ringMmap(checkFd(fd, "mmap"), checkInt(blockSize, "blockSize", 1), checkInt(blockNr, "blockNr", 1));
+  return typeof r === "number" ? fail(r, "mmap") : r;
+}
+
+/** Wraps `munmap(2)` of a ring; false if it was already unmapped. */
+export function ringMunmap(ring: RingHandle): boolean {
+  const r = native.ringMunmap(ring);
+  if (r === -ERRNO.EBADF!) return false;
+  if (r < 0) fail(r, "munmap");
+  return true;
+}
+
+function checkWalk(out: Bytes, meta: Int32Array, res: Int32Array, what: string): void {
+  checkBytes(out, `${what}: out`);
+  if (!(meta instanceof Int32Array)) throw codedError("ERR_INVALID_ARG_TYPE", `${what}: meta must be an Int32Array`);
+  if (!(res instanceof Int32Array) || res.length < RING.RES) {
+    throw codedError("ERR_INVALID_ARG_TYPE", `${what}: res must be an Int32Array of ${RING.RES}`);
+  }
+}
+
+/**
+ * Copies out the frames of the ring's retired blocks and hands the blocks
+ * back (no syscall: the ring is shared memory): frames copied, or AGAIN when
+ * no block is ready. res = [frames, bytes, skipped, malformed, blocks].
+ */
+export function ringRead(
+  ring: RingHandle,
+  out: Bytes,
+  meta: Int32Array,
+  res: Int32Array,
+  flags: number,
+  loIfindex: number,
+): number {
+  checkWalk(out, meta, res, "ringRead");
+  const r = native.ringRead(ring, out, meta, res, checkInt(flags, "flags"), checkInt(loIfindex, "loIfindex"));
+  if (r > 0 || (r === 0 && res[4]! > 0)) return r;
+  return r === 0 ? AGAIN : fail(r, "ringRead");
+}
+
+/** The walk of {@link ringRead} over one TPACKET_V3 block held in `block` (for tests): frames copied. */
+export function ringDecode(
+  block: Bytes,
+  out: Bytes,
+  meta: Int32Array,
+  res: Int32Array,
+  flags: number,
+  loIfindex: number,
+): number {
+  checkBytes(block, "ringDecode: block");
+  checkWalk(out, meta, res, "ringDecode");
+  const r = native.ringDecode(block, out, meta, res, checkInt(flags, "flags"), checkInt(loIfindex, "loIfindex"));
+  return r >= 0 ? r : fail(r, "ringDecode");
 }

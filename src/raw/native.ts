@@ -1,18 +1,20 @@
 /**
- * The only importer of the compiled addon (build/Release/sockit.node), and the
- * declaration of its shape. Every thunk returns its syscall's result (>= 0) or
- * -errno; none throws for a failed syscall. Arguments are validated by the
- * callers in src/raw/ before they get here.
+ * The only importer of the compiled addon (sockit.node), and the declaration of
+ * its shape. Which file is loaded, and the error when none loads, come from
+ * ./locate-addon.ts: build/Release in a clone, else the prebuild for this
+ * platform, arch and C library, or SOCKIT_ADDON. Every thunk returns its
+ * syscall's result (>= 0) or -errno; none throws for a failed syscall.
+ * Arguments are validated by the callers in src/raw/ before they get here.
  */
 import { createRequire } from "node:module";
-import { existsSync } from "node:fs";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { addonLoadError, addonNotFoundError, locateAddon } from "./locate-addon.js";
 
 /** Bytes the addon accepts: any Buffer, TypedArray or DataView. */
 export type Bytes = ArrayBufferView;
 /** An opaque uv_poll_t handle. */
 export type PollerHandle = { readonly __poller: unique symbol };
+/** An opaque mmap'ed packet ring (owns the mapping). */
+export type RingHandle = { readonly __ring: unique symbol };
 
 export interface Binding {
   socket(domain: number, type: number, protocol: number): number;
@@ -50,6 +52,8 @@ export interface Binding {
     out: Int32Array,
     flags: number,
   ): number;
+  /** sendfile(outFd, inFd, offset < 0 ? NULL : &offset, count): bytes sent or -errno (SIGPIPE never kills). */
+  sendfile(outFd: number, inFd: number, offset: number, count: number): number;
   shutdown(fd: number, how: number): number;
   close(fd: number): number;
   getsockname(fd: number, addr: Bytes, lenOut: Int32Array): number;
@@ -71,6 +75,20 @@ export interface Binding {
    * `insns` holds `count` struct sock_filter (native/packet_linux.c).
    */
   setsockoptFilter(fd: number, level: number, name: number, insns: Bytes, count: number): number;
+  /** mmap(2) of a packet socket's TPACKET_V3 RX ring of blockNr blocks → an owning handle or -errno (native/packet_linux.c). */
+  ringMmap(fd: number, blockSize: number, blockNr: number): RingHandle | number;
+  /** munmap(2) of the ring → 0, or -EBADF once unmapped. */
+  ringMunmap(ring: RingHandle): number;
+  /**
+   * Copies the frames of the blocks the kernel has retired into out (pcap
+   * records) and meta (ringFacts.META int32s per frame), handing each block
+   * back; res = [frames, bytes, skipped, malformed, blocks] → frames or -errno.
+   */
+  ringRead(ring: RingHandle, out: Bytes, meta: Int32Array, res: Int32Array, flags: number, loIfindex: number): number;
+  /** The walk of ringRead over one block held in `block` (tests). */
+  ringDecode(block: Bytes, out: Bytes, meta: Int32Array, res: Int32Array, flags: number, loIfindex: number): number;
+  /** ringRead's flags (USEC, SLL), its meta row width (META) and res length (RES), SLL_OFFSET. */
+  readonly ringFacts: { USEC: number; SLL: number; META: number; RES: number; SLL_OFFSET: number };
 
   /**
    * recvmmsg(fd, data, slot, count, addrs, addrSlot, ctl, ctlSlot, out, flags):
@@ -158,20 +176,16 @@ export interface Binding {
   readonly structs: Record<string, Record<string, number> & { size: number }>;
 }
 
-function findAddon(): string {
-  // src/raw/native.ts (run by tsx) and dist/src/raw/native.js (built) sit at
-  // different depths; walk up to the package root that holds build/.
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 6; i++) {
-    for (const kind of ["Release", "Debug"]) {
-      const candidate = join(dir, "build", kind, "sockit.node");
-      if (existsSync(candidate)) return candidate;
-    }
-    dir = dirname(dir);
+/** Loads the addon that locateAddon() finds; throws a consumer-facing error when none loads. */
+function loadAddon(): Binding {
+  const search = locateAddon();
+  if (search.file === undefined) throw addonNotFoundError(search);
+  try {
+    // createRequire needs only an absolute base; the file is absolute already.
+    return createRequire(search.file)(search.file) as Binding;
+  } catch (cause) {
+    throw addonLoadError(search, cause);
   }
-  throw new Error(
-    "sockit: the native addon is not built (build/Release/sockit.node is missing); run `npm ci` or `npm run build:native`",
-  );
 }
 
-export const native: Binding = createRequire(import.meta.url)(findAddon()) as Binding;
+export const native: Binding = loadAddon();

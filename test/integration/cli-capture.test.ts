@@ -59,9 +59,17 @@ describe("sockit capture: filters and errors", () => {
   });
 
   test("a bad filter is a usage error (exit 2); no such interface and no CAP_NET_RAW exit 1, in one line", async () => {
-    const bad = await sockit(["capture", "-i", "lo", "udp", "or", "tcp"]);
-    assert.equal(bad.code, 2);
-    oneLineError(bad, /unknown word "or"/);
+    // As a compiler: the message, then the expression with a caret under the word.
+    const bad = await sockit(["capture", "-i", "lo", "not", "port", "22", "and", "(icmp", "or", "arpp)"]);
+    assert.equal(bad.code, 2, bad.stderr);
+    assert.deepEqual(bad.stderr.split("\n"), [
+      'sockit: filter: unknown word (expected a primitive: host, net, port, portrange, ip, ip6, arp, tcp, udp, icmp, ether, vlan, less, greater, proto[...] ...) at "arpp" (column 26)',
+      "  not port 22 and (icmp or arpp)",
+      "                           ^^^^",
+      "",
+    ]);
+    const good = await sockit(["capture", "--dump-filter", "-i", "lo", "not port 22 and (icmp or arp)"]);
+    assert.equal(good.code, 0, good.stderr);
     const noIf = await sockit(["capture", "-i", "nosuchif0", "-c", "1"]);
     assert.equal(noIf.code, 1);
     oneLineError(noIf, /ENODEV/);
@@ -128,10 +136,10 @@ describe("sockit capture on a veth in a namespace", () => {
       "7001",
     ]);
     assert.equal(r.code, 0, r.stderr);
-    const frames = r.stdout
-      .trimEnd()
-      .split("\n")
-      .map((l) => JSON.parse(l) as { interface: string; length: number; data: string });
+    const lines = r.stdout.trimEnd().split("\n");
+    // The last line holds the counts (tcpdump's three), the others one frame each.
+    assert.equal((JSON.parse(lines.pop()!) as { statistics: { captured: number } }).statistics.captured, 2);
+    const frames = lines.map((l) => JSON.parse(l) as { interface: string; length: number; data: string });
     assert.equal(frames.length, 2);
     for (const f of frames) {
       assert.equal(f.interface, line.vethA);

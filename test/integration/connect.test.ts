@@ -160,6 +160,11 @@ if (process.env.SOCKIT_HE_CHILD === "1") {
         assert.equal(e.code, "ECONNREFUSED");
         assert.equal(e.address, "127.0.0.1");
         assert.equal(e.port, 1);
+        // One address, one attempt: the list is there all the same (issue 15).
+        const errors = (e as { errors?: unknown }).errors;
+        assert.ok(Array.isArray(errors), "errors is attached with one attempt");
+        assert.equal(errors.length, 1);
+        assert.equal(errors[0], e);
         return true;
       });
       assert.equal(fdCount(), before);

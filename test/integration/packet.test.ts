@@ -75,7 +75,7 @@ describe("packet sockets on the loopback", { skip: rawSkip }, () => {
     const before = openFds();
     assert.throws(() => openPacketSocket("lo", { type: "seqpacket" as "raw" }), { code: "ERR_INVALID_ARG_VALUE" });
     assert.throws(() => openPacketSocket("lo", { protocol: "ipx" as "ip" }), { code: "ERR_INVALID_ARG_VALUE" });
-    assert.throws(() => openPacketSocket("lo", { filter: "udp or tcp" }), { code: "ERR_INVALID_ARG_VALUE" });
+    assert.throws(() => openPacketSocket("lo", { filter: "udp or" }), { code: "ERR_INVALID_ARG_VALUE" });
     assert.throws(() => openPacketSocket("no-such-if0"), { code: "ENODEV" });
     assert.throws(() => openPacketSocket(null, { promiscuous: true }), { code: "ERR_INVALID_ARG_VALUE" });
     // The kernel's checker (sk_chk_filter) refuses an unknown opcode.
