@@ -10,16 +10,16 @@ import { Comment, CommentTag, Converter, ReflectionKind } from "typedoc";
 
 /** [pattern on the path under src/, group]: the first match wins. */
 const GROUPS = [
-  [/^(errors|netlink\/errors|packets\/error)\.ts$/, "Errors"],
+  [/^(errors|netlink\/errors|packets\/error|filter\/error)\.ts$/, "Errors"],
   [/^(constants|raw\/native)\.ts$/, "Constants"],
-  [/^(socket|datagram|validate)\.ts$/, "Sockets"], // datagram.ts: the DatagramSocket of issue 18
+  [/^(socket|datagram|sendfile|validate)\.ts$/, "Sockets"], // datagram.ts: the DatagramSocket of issue 18
   [/^(address|names)\.ts$/, "Addresses"],
   [/^options\/(sol-packet|ipproto-icmpv6)\.ts$/, "Raw IP, ICMP and packet"],
   [/^options\/sol-netlink\.ts$/, "Netlink"],
   [/^options\//, "Socket options"],
   [/^(messages|control)\.ts$/, "Messages"],
   [/^(resolver|connect|server|selector|activation)\.ts$/, "Names, connections, servers and select"],
-  [/^(packets\/.*|packet|pcap|bpf|icmp)\.ts$/, "Raw IP, ICMP and packet"],
+  [/^(packets\/.*|filter\/.*|packet|packet-ring|pcap|pcapng|bpf|icmp)\.ts$/, "Raw IP, ICMP and packet"],
   [/^(netlink\/.*|netns)\.ts$/, "Netlink"],
   [/^posix\.ts$/, "POSIX"],
 ];
