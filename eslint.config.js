@@ -12,6 +12,8 @@ export default tseslint.config(
       "bench/node_modules/**",
       "bench/.build/**",
       "bench/results/**",
+      "docs/api/**",
+      "test/.docs-blocks-*/**",
       ".ci/node24/**",
     ],
   },

@@ -12,15 +12,21 @@ import { native } from "./raw/native.js";
 
 /** An IPv4 address and port: `127.0.0.1:80`. */
 export interface InetAddress {
+  /** Always "inet" (AF_INET). */
   family: "inet";
+  /** The IPv4 address in dotted-quad form: "127.0.0.1". */
   address: string;
+  /** The port, 0-65535 (0 in bind: the kernel picks one). */
   port: number;
 }
 
 /** An IPv6 address and port: `[::1]:80`, `[fe80::1%eth0]:80`. */
 export interface Inet6Address {
+  /** Always "inet6" (AF_INET6). */
   family: "inet6";
+  /** The IPv6 address in text form, without brackets or scope: "::1". */
   address: string;
+  /** The port, 0-65535 (0 in bind: the kernel picks one). */
   port: number;
   /** sin6_flowinfo, host order (traffic class and flow label). */
   flowinfo?: number;
@@ -34,24 +40,33 @@ export interface Inet6Address {
  * unbound or socketpair socket). A Buffer path carries bytes that are not UTF-8.
  */
 export interface UnixAddress {
+  /** Always "unix" (AF_UNIX). */
   family: "unix";
+  /** The path; a leading "\0" is the abstract namespace, "" is unnamed. */
   path: string | Buffer;
 }
 
 /** A netlink address: port id (0 = the kernel) and multicast group bitmask. */
 export interface NetlinkAddress {
+  /** Always "netlink" (AF_NETLINK). */
   family: "netlink";
+  /** The port id: 0 is the kernel (or, in bind, "assign one"); a process's socket has its own. */
   pid: number;
+  /** The bitmask of multicast groups (nl_groups); 0 for none. */
   groups: number;
 }
 
 /** A link-layer address (AF_PACKET, struct sockaddr_ll). */
 export interface PacketAddress {
+  /** Always "packet" (AF_PACKET). */
   family: "packet";
   /** Ethernet protocol (ETH_P_*), host order. */
   protocol: number;
+  /** The interface index (0 in bind: every interface). */
   ifindex: number;
+  /** The ARP hardware type (ARPHRD_*), as received. */
   hatype: number;
+  /** The packet type (PACKET_HOST, PACKET_BROADCAST, PACKET_OUTGOING ...), as received. */
   pkttype: number;
   /** Hardware address, `halen` bytes. */
   addr: Buffer;
@@ -59,7 +74,9 @@ export interface PacketAddress {
 
 /** Any other family: its number and the raw sockaddr bytes. */
 export interface UnknownAddress {
+  /** The AF_* number the kernel reported. */
   family: number;
+  /** The raw sockaddr bytes, family included. */
   bytes: Buffer;
 }
 
@@ -326,7 +343,9 @@ export function formatAddress(addr: SocketAddress): string {
 
 /** The encoded form: the bytes and the socklen_t the kernel gets. */
 export interface Sockaddr {
+  /** The encoded struct sockaddr (a buffer at least `length` bytes long). */
   bytes: Buffer;
+  /** The address length (socklen_t) to pass with it. */
   length: number;
 }
 

@@ -16,9 +16,13 @@ import type { Socket } from "./socket.js";
 
 /** One instruction: struct sock_filter { __u16 code; __u8 jt; __u8 jf; __u32 k; }. */
 export interface BpfInstruction {
+  /** The opcode (BPF_LD | BPF_H | BPF_ABS ...). */
   code: number;
+  /** Instructions to skip when a jump's condition holds. */
   jt: number;
+  /** Instructions to skip when a jump's condition fails. */
   jf: number;
+  /** The operand: a constant, an offset, or a return value. */
   k: number;
 }
 

@@ -155,8 +155,11 @@ function checkLength(length: unknown, what: string): void {
  * buffer the bad header starts (for the list decoder).
  */
 export class ControlMessageError extends RangeError {
+  /** Always "ControlMessageError". */
   override name = "ControlMessageError";
+  /** Always "ERR_INVALID_CONTROL_MESSAGE". */
   readonly code = "ERR_INVALID_CONTROL_MESSAGE";
+  /** The byte offset of the bad cmsghdr in the control buffer, when known. */
   readonly offset: number | undefined;
   constructor(message: string, offset?: number) {
     super(message);
@@ -181,13 +184,17 @@ export interface ControlMessage {
 
 /** A control message to send: level and type by number or C name ("SOL_SOCKET", "SCM_RIGHTS"). */
 export interface ControlMessageInput {
+  /** The cmsg_level: "SOL_SOCKET", "IPPROTO_IP" ... or a number. */
   level: number | string;
+  /** The cmsg_type: "SCM_RIGHTS", "IP_TTL" ... or a number. */
   type: number | string;
+  /** The payload after the cmsghdr (CMSG_DATA), unpadded. */
   data: ArrayBufferView;
 }
 
 /** What {@link parseControl} returns: the messages it could read, and why it stopped early, if it did. */
 export interface ParsedControl {
+  /** The control messages, in order, as `{ level, type, data }`. */
   messages: ControlMessage[];
   /** null when the whole buffer was well formed; else what was wrong (and where) — the rest was skipped. */
   malformed: { reason: string; offset: number } | null;
@@ -414,8 +421,11 @@ export function encodeRights(fds: readonly number[]): ControlMessage {
 
 /** struct ucred, as SCM_CREDENTIALS and SO_PEERCRED carry it. */
 export interface Credentials {
+  /** The process id. */
   pid: number;
+  /** The user id. */
   uid: number;
+  /** The group id. */
   gid: number;
 }
 
@@ -456,6 +466,7 @@ function checkInt(v: unknown, what: string, min: number, max: number): number {
 
 /** The destination of a received datagram and the interface it came in on (IP_PKTINFO / IPV6_PKTINFO). */
 export interface PacketInfo {
+  /** "inet" for IP_PKTINFO, "inet6" for IPV6_PKTINFO. */
   family: "inet" | "inet6";
   /** The destination address in the packet's header (ipi_addr / ipi6_addr). */
   address: string;
@@ -555,7 +566,9 @@ export function encodeInt(level: number, type: number, value: number, what = "va
 
 /** A receive time: seconds and nanoseconds since the epoch (CLOCK_REALTIME). */
 export interface Timestamp {
+  /** Seconds since the epoch. */
   sec: number;
+  /** Nanoseconds, 0-999999999. */
   nsec: number;
 }
 

@@ -7,10 +7,15 @@ import { constants as osConstants } from "node:os";
 
 /** Where a failed call was aimed, added to its message and properties. */
 export interface ErrorContext {
+  /** The IP address the call was about. */
   address?: string;
+  /** The port the call was about. */
   port?: number;
+  /** The Unix socket path the call was about. */
   path?: string;
+  /** For getsockopt/setsockopt: the option level. */
   level?: string | number;
+  /** For getsockopt/setsockopt: the option name. */
   option?: string | number;
 }
 
@@ -21,16 +26,25 @@ export interface ErrorContext {
  * message is `${syscall} ${code} ${address}:${port}` as Node writes it.
  */
 export class SocketError extends Error {
+  /** Always "SocketError". */
   override name = "SocketError";
+  /** The errno name: "ECONNREFUSED", "EAGAIN", "ETIMEDOUT" ... */
   readonly code: string;
+  /** The errno, negative as in Node: `util.getSystemErrorName(err.errno)` gives `code`. */
   readonly errno: number;
+  /** The system call that failed: "connect", "recvmsg", "setsockopt", "accept4" ... */
   readonly syscall: string;
   // `declare`: no own property unless the context supplies it ("address" in err
   // is true only when an address is known, and inspect shows no undefineds).
+  /** The IP address the call was about, when there is one. */
   declare address?: string;
+  /** The port the call was about, when there is one. */
   declare port?: number;
+  /** The Unix socket path the call was about, when there is one. */
   declare path?: string;
+  /** For getsockopt/setsockopt: the option level ("SOL_SOCKET" or its number). */
   declare level?: string | number;
+  /** For getsockopt/setsockopt: the option name ("SO_RCVBUF" or its number). */
   declare option?: string | number;
 
   constructor(errno: number, syscall: string, context: ErrorContext = {}, message?: string) {
@@ -121,7 +135,9 @@ export function closedError(syscall: string): CodedError {
 
 /** Node's AbortError shape: name "AbortError", code "ABORT_ERR", `cause` = reason. */
 export class AbortError extends Error {
+  /** Always "AbortError", as Node's. */
   override name = "AbortError";
+  /** Always "ABORT_ERR", as Node's. */
   readonly code = "ABORT_ERR";
   constructor(message = "The operation was aborted", options?: { cause?: unknown }) {
     super(message, options);

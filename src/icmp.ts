@@ -40,7 +40,9 @@ import { getaddrinfo } from "./resolver.js";
 
 /** A resolved target: the numeric address and its family. */
 export interface IcmpTarget {
+  /** The address to send to, in text form. */
   address: string;
+  /** The family of `address`. */
   family: "inet" | "inet6";
   /** The IPv6 zone (scope id), when the address had one ("fe80::1%eth0"). */
   scopeId?: number | string;
@@ -500,11 +502,13 @@ export interface PingReply {
 
 /** An ICMP error about one request. */
 export interface PingProblem {
+  /** The sequence number of the request it is about. */
   sequence: number;
   /** The node that reported it, when known. */
   from: string | null;
   /** ICMP type and code. */
   type: number;
+  /** The ICMP code. */
   code: number;
   /** What ping would print: "Destination Host Unreachable", "Time to live exceeded" ... */
   message: string;
@@ -514,17 +518,23 @@ export interface PingProblem {
 export interface PingResult {
   /** The host as given, and the address pinged. */
   host: string;
+  /** The address pinged, in text form. */
   address: string;
+  /** The family of `address`. */
   family: "inet" | "inet6";
   /** Which socket was used. */
   mode: "dgram" | "raw";
   /** Payload bytes per request. */
   size: number;
+  /** Every reply, duplicates included, in the order they came. */
   replies: PingReply[];
+  /** ICMP errors about requests (unreachable, time exceeded ...). */
   problems: PingProblem[];
+  /** Requests sent. */
   transmitted: number;
   /** Distinct requests answered (duplicates not counted). */
   received: number;
+  /** Replies received more than once. */
   duplicates: number;
   /** Lost requests in percent (0..100), as ping's "% packet loss". */
   loss: number;
@@ -532,7 +542,9 @@ export interface PingResult {
   time: number;
   /** Round-trip statistics in ms over the distinct replies; NaN when there are none. */
   min: number;
+  /** Mean round-trip time over the distinct replies, ms; NaN when there are none. */
   avg: number;
+  /** Longest round-trip time, ms; NaN when there are none. */
   max: number;
   /** Mean deviation as ping computes it: sqrt(mean(t²) − mean(t)²). */
   mdev: number;
@@ -813,6 +825,7 @@ export interface TracerouteProbe {
   time: number | null;
   /** The ICMP type and code of the answer (time exceeded, port unreachable, echo reply ...). */
   type?: number;
+  /** The ICMP code of the answer. */
   code?: number;
   /** traceroute's annotation: "!H" host, "!N" network, "!P" protocol unreachable, "!X" prohibited, "!F" fragmentation needed; "" otherwise. */
   note: string;
@@ -820,16 +833,23 @@ export interface TracerouteProbe {
 
 /** The probes of one TTL. */
 export interface TracerouteHop {
+  /** The TTL (hop limit) of this hop's probes. */
   ttl: number;
+  /** One entry per probe sent at this TTL. */
   probes: TracerouteProbe[];
 }
 
 /** The outcome of {@link traceroute}. */
 export interface TracerouteResult {
+  /** The host as given. */
   host: string;
+  /** The address traced, in text form. */
   address: string;
+  /** The family of `address`. */
   family: "inet" | "inet6";
+  /** The kind of probe: UDP datagrams or ICMP echo requests. */
   protocol: "udp" | "icmp";
+  /** The hops, from TTL 1. */
   hops: TracerouteHop[];
   /** Whether the destination answered (port unreachable, or an echo reply). */
   reached: boolean;

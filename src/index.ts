@@ -6,6 +6,8 @@
  * const s = new Socket("inet6", "stream");
  * s.bind("[::1]:0"); s.listen();
  * const conn = await s.accept();
+ *
+ * @module
  */
 export { Socket, socketpair } from "./socket.js";
 export type {
@@ -30,6 +32,7 @@ export {
 } from "./address.js";
 export type {
   AddressLike,
+  FamilyHint,
   Inet6Address,
   InetAddress,
   NetlinkAddress,
@@ -40,7 +43,7 @@ export type {
   UnknownAddress,
 } from "./address.js";
 export { AbortError, SocketError } from "./errors.js";
-export type { CodedError, ErrorCode } from "./errors.js";
+export type { CodedError, ErrorCode, ErrorContext } from "./errors.js";
 export {
   AF,
   FCNTL,

@@ -193,6 +193,7 @@ export interface BatchDatagram extends Datagram, ControlViews {
 
 /** One message of {@link Socket.sendBatch}. */
 export interface BatchMessage {
+  /** The message's bytes (a string is sent as UTF-8). */
   data: ArrayBufferView | string;
   /** The destination (unconnected sockets). */
   address?: AddressLike;

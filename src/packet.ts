@@ -169,6 +169,7 @@ export interface CapturedPacket {
   data: Buffer;
   /** The frame's real length (larger than data.length when `truncated`). */
   length: number;
+  /** True when the frame was longer than the captured `data` (MSG_TRUNC). */
   truncated: boolean;
   /** Interface, EtherType, link type, packet type (PACKET_HOST, PACKET_OUTGOING ...) and link address. */
   address: PacketAddress;

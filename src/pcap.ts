@@ -37,7 +37,9 @@ const SLL_HEADER_SIZE = 16;
 
 /** A timestamp: seconds and nanoseconds since the epoch. */
 export interface PcapTimestamp {
+  /** Seconds since the epoch. */
   sec: number;
+  /** Nanoseconds, 0-999999999. */
   nsec: number;
 }
 
@@ -132,8 +134,11 @@ export type PcapSink = string | number | { write(chunk: Buffer): unknown };
  * @see https://www.tcpdump.org/manpages/pcap-savefile.5.html
  */
 export class PcapWriter {
+  /** The file's link type (LINKTYPE_*). */
   readonly linkType: number;
+  /** The file's snapshot length: records are cut to it. */
   readonly snaplen: number;
+  /** Whether timestamps are written in nanoseconds (else microseconds). */
   readonly nanosecond: boolean;
   #fd: number | undefined;
   #ownsFd = false;
@@ -223,9 +228,13 @@ export class PcapWriter {
 
 /** A pcap file read back. */
 export interface PcapFile {
+  /** The link type of the records (LINKTYPE_*). */
   linkType: number;
+  /** The snapshot length from the file header. */
   snaplen: number;
+  /** Whether the file's timestamps are in nanoseconds. */
   nanosecond: boolean;
+  /** The records, in file order: timestamp, length on the wire, captured bytes. */
   records: { timestamp: PcapTimestamp; originalLength: number; data: Buffer }[];
 }
 

@@ -90,8 +90,11 @@ export interface PcapngOptions {
  * @see https://www.ietf.org/archive/id/draft-ietf-opsawg-pcapng-02.html
  */
 export class PcapngWriter {
+  /** The interface's link type (LINKTYPE_*), written in its Interface Description Block. */
   readonly linkType: number;
+  /** The snapshot length: packets are cut to it. */
   readonly snaplen: number;
+  /** Whether timestamps are in nanoseconds (if_tsresol 9) rather than microseconds. */
   readonly nanosecond: boolean;
   /** Packets written. */
   count = 0;
@@ -245,7 +248,9 @@ export class PcapngWriter {
 
 /** A pcapng file read back (one section, little-endian). */
 export interface PcapngFile {
+  /** The Interface Description Blocks, in order: link type, snapshot length, name, timestamp resolution. */
   interfaces: { linkType: number; snaplen: number; name?: string; tsresol: number }[];
+  /** The Enhanced Packet Blocks, in file order: interface, timestamp, length on the wire, captured bytes, EPB flags. */
   packets: { interfaceId: number; timestamp: PcapTimestamp; originalLength: number; data: Buffer; flags?: number }[];
 }
 

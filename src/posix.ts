@@ -38,6 +38,8 @@
  * `posix.close` them; nothing closes them on garbage collection. To move one
  * onto the event loop, `Socket.fromFd(fd)` takes ownership (and makes it
  * non-blocking).
+ *
+ * @module
  */
 import {
   type AddressLike,

@@ -70,11 +70,17 @@ const eaiNames = new Map(Object.entries(EAI).map(([k, v]) => [v, k]));
  * `getaddrinfo EAI_NONAME nosuch.test: Name or service not known`.
  */
 export class ResolveError extends Error {
+  /** Always "ResolveError". */
   override name = "ResolveError";
+  /** The EAI_* name: "EAI_NONAME", "EAI_AGAIN" ... */
   readonly code: string;
+  /** The EAI_* number, negative as glibc defines it. */
   readonly errno: number;
+  /** The call that failed: "getaddrinfo", "getnameinfo" ... */
   readonly syscall: string;
+  /** The host name that was looked up, when there is one. */
   declare hostname?: string;
+  /** The service that was looked up, when there is one. */
   declare service?: string;
 
   constructor(eai: number, syscall: string, hostname?: string | null, service?: string | null) {
@@ -135,13 +141,17 @@ export interface AddrInfoHints {
 
 /** One result of getaddrinfo: a struct addrinfo, decoded. */
 export interface AddrInfo {
+  /** The address family (ai_family): "inet", "inet6" or an AF_* number. */
   family: FamilyName | number;
+  /** The socket type (ai_socktype): "stream", "dgram", "raw" or a SOCK_* number. */
   socktype: TypeName | number;
+  /** The protocol (ai_protocol): "tcp", "udp" or a number. */
   protocol: string | number;
   /** The socket address, ready for bind/connect/sendto. */
   address: SocketAddress;
   /** The canonical name (AI_CANONNAME; only on the first result, as libc gives it). */
   canonname?: string;
+  /** The AI_* flags of the result (ai_flags). */
   flags: number;
 }
 
@@ -204,7 +214,9 @@ export function getaddrinfo(
 
 /** What getnameinfo found. */
 export interface NameInfo {
+  /** The host name (or the numeric address with NI_NUMERICHOST). */
   host: string;
+  /** The service name (or the port number with NI_NUMERICSERV). */
   service: string;
 }
 
@@ -245,9 +257,13 @@ export function getnameinfo(address: AddressLike, flags = 0): Promise<NameInfo> 
 
 /** A struct hostent: the official name, its aliases, and the addresses as text. */
 export interface HostEntry {
+  /** The official (canonical) host name. */
   name: string;
+  /** Other names of the host. */
   aliases: string[];
+  /** The family of `addresses`. */
   family: "inet" | "inet6";
+  /** The host's addresses, in text form. */
   addresses: string[];
 }
 
@@ -329,16 +345,23 @@ export function gethostbyaddr(address: string): Promise<HostEntry> {
 
 /** A struct servent: the service's name, aliases, port (host order) and protocol. */
 export interface ServiceEntry {
+  /** The official service name: "http". */
   name: string;
+  /** Other names of the service. */
   aliases: string[];
+  /** The port, in host byte order. */
   port: number;
+  /** The protocol the entry is for: "tcp" or "udp". */
   proto: string;
 }
 
 /** A struct protoent: the protocol's name, aliases and number. */
 export interface ProtocolEntry {
+  /** The official protocol name: "tcp". */
   name: string;
+  /** Other names of the protocol: ["TCP"]. */
   aliases: string[];
+  /** The protocol number (IPPROTO_*). */
   number: number;
 }
 
@@ -459,7 +482,9 @@ export function inet_ntoa(inp: ArrayBufferView): string {
 
 /** One network interface: its index and name. */
 export interface InterfaceEntry {
+  /** The interface index (if_index). */
   index: number;
+  /** The interface name: "lo", "eth0" ... */
   name: string;
 }
 

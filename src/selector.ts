@@ -46,9 +46,13 @@ export type FileObject = Socket | number;
 
 /** One registration: the object, its fd, the events of interest, and the caller's data. */
 export interface SelectorKey<D = unknown> {
+  /** What was registered: a Socket, an object with `fd`, or an fd number. */
   readonly fileobj: FileObject;
+  /** The registered fd. */
   readonly fd: number;
+  /** The events watched: EVENT_READ, EVENT_WRITE or both. */
   readonly events: number;
+  /** The data given to register or modify. */
   readonly data: D;
 }
 

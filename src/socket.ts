@@ -78,7 +78,9 @@ export interface RecvOptions extends WaitOptions {
 
 /** Options of recvInto. */
 export interface RecvIntoOptions extends RecvOptions {
+  /** Where in `buffer` to start writing; default 0. */
   offset?: number;
+  /** How many bytes at most; default the rest of `buffer` after `offset`. */
   length?: number;
 }
 
@@ -240,6 +242,21 @@ const shutdownHow: Record<string, number> = { read: SHUT.RD, write: SHUT.WR, bot
  * A socket of any family and type. Owns its fd: `close()` releases it,
  * `detach()` hands it back. Waiting calls return promises and accept
  * `{ signal, timeout }`; concurrent reads (and writes) complete in call order.
+ *
+ * @example
+ * ```ts
+ * import { Socket } from "sockit";
+ *
+ * const srv = new Socket("unix", "seqpacket"); // socket(2)
+ * srv.bind("@my-service"); // abstract name: no file to remove
+ * srv.listen();
+ * const client = new Socket("unix", "seqpacket");
+ * await client.connect("@my-service");
+ * const conn = await srv.accept();
+ * await client.send("one");
+ * (await conn.recv()).toString(); // "one": one message per call, boundaries kept
+ * for (const s of [client, conn, srv]) s.close();
+ * ```
  */
 export class Socket {
   #fd: number;
@@ -1745,6 +1762,7 @@ export class Socket {
     }
   }
 
+  /** Describes the socket for `util.inspect` and `console.log`: fd, family, type, protocol, local and remote address, closed. Does not correspond to a syscall. */
   [inspect.custom](_depth: number, options: InspectOptions): string {
     const info: Record<string, unknown> = { fd: this.#fd, family: this.family, type: this.type };
     if (this.#protocol !== 0) info.protocol = this.protocol;

@@ -12,6 +12,7 @@
  * the pointer. The message is one line: `filter: <what> at "<word>"`.
  */
 export class FilterSyntaxError extends TypeError {
+  /** Always "TypeError", as Node names its argument errors. */
   override name = "TypeError";
   /** Always ERR_INVALID_ARG_VALUE, as every other bad argument. */
   readonly code = "ERR_INVALID_ARG_VALUE";

@@ -79,6 +79,7 @@ export interface RequestOptions {
   flags?: number;
   /** The operation's name in errors ("RTM_NEWROUTE"); default: the type number. */
   op?: string;
+  /** Aborts the request: the wait ends with an AbortError. */
   signal?: AbortSignal;
   /** Milliseconds for the whole exchange; SocketError ETIMEDOUT after. */
   timeout?: number;

@@ -41,7 +41,9 @@ export const SOCKET_KINDS: readonly SocketKind[] = Object.freeze(["tcp", "udp", 
 
 /** One socket, as sock_diag describes it. */
 export interface SocketInfo {
+  /** The kind `ss` lists it under: "tcp", "udp", "raw", "unix", "packet" or "netlink". */
   kind: SocketKind;
+  /** The address family. */
   family: "inet" | "inet6" | "unix" | "packet" | "netlink";
   /** "stream", "dgram", "seqpacket", "raw" or the SOCK_* number. */
   type: string;
@@ -63,8 +65,11 @@ export interface SocketInfo {
   cookie: string;
   /** inet: addresses and ports. */
   localAddress?: string;
+  /** The local port (inet sockets). */
   localPort?: number;
+  /** The peer's address (connected inet sockets). */
   peerAddress?: string;
+  /** The peer's port (connected inet sockets). */
   peerPort?: number;
   /** inet: the interface it is bound to (0: none); packet: the interface. */
   ifindex?: number;
@@ -88,7 +93,9 @@ export interface ListSocketsOptions {
   connection?: NetlinkConnection;
   /** Otherwise: list the sockets of this network namespace. */
   netns?: NetnsLike;
+  /** Aborts the dump: the wait ends with an AbortError. */
   signal?: AbortSignal;
+  /** Milliseconds to wait for the dump; then it rejects ETIMEDOUT. */
   timeout?: number;
 }
 
@@ -456,9 +463,11 @@ export function listSockets(options: ListSocketsOptions = {}): Promise<SocketInf
 
 /** A process holding a socket open. */
 export interface SocketOwner {
+  /** The process that holds the socket. */
   pid: number;
   /** The process name (/proc/PID/comm). */
   command: string;
+  /** The fd number in that process. */
   fd: number;
 }
 

@@ -14,8 +14,11 @@ import { getSystemErrorName } from "node:util";
  * @see https://man7.org/linux/man-pages/man7/netlink.7.html
  */
 export class NetlinkMessageError extends Error {
+  /** Always "NetlinkMessageError". */
   override name = "NetlinkMessageError";
+  /** Always "ERR_NETLINK_MESSAGE". */
   readonly code = "ERR_NETLINK_MESSAGE";
+  /** The byte offset of the malformed part, when known. */
   declare offset?: number;
   constructor(message: string, offset?: number) {
     super(message);
@@ -65,13 +68,21 @@ export interface NetlinkErrorDetails {
  * @see https://man7.org/linux/man-pages/man7/netlink.7.html
  */
 export class NetlinkError extends Error {
+  /** Always "NetlinkError". */
   override name = "NetlinkError";
+  /** The request that failed: "RTM_NEWROUTE", "SOCK_DIAG_BY_FAMILY" ... */
   readonly op: string;
+  /** The errno the kernel answered, negative as in Node. */
   readonly errno: number;
+  /** The errno name: "EEXIST", "ENETUNREACH" ... */
   readonly code: string;
+  /** The sequence number of the failed request. */
   readonly sequence: number;
+  /** The kernel's extended-ack message (NLMSGERR_ATTR_MSG), when it gave one. */
   declare kernelMessage?: string;
+  /** The offset of the offending attribute in the request (NLMSGERR_ATTR_OFFS), when given. */
   declare offset?: number;
+  /** The extended-ack cookie (NLMSGERR_ATTR_COOKIE), when given. */
   declare cookie?: Buffer;
   constructor(op: string, errno: number, sequence: number, details: NetlinkErrorDetails = {}) {
     const neg = errno > 0 ? -errno : errno;

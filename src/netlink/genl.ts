@@ -18,10 +18,13 @@ const G = STRUCTS.genlmsghdr!;
 export interface GenlFamily {
   /** The family id: the nlmsg_type of its messages. */
   id: number;
+  /** The family name: "nlctrl", "nl80211" ... */
   name: string;
+  /** The family's version (CTRL_ATTR_VERSION). */
   version: number;
   /** Size of the family's own header after genlmsghdr. */
   hdrsize: number;
+  /** The highest attribute type the family accepts (CTRL_ATTR_MAXATTR). */
   maxattr: number;
   /** The commands it accepts, with their GENL_* flags. */
   ops: { id: number; flags: number }[];

@@ -31,10 +31,15 @@ export interface NetlinkMessage {
 
 /** A message to encode; `seq` and `pid` default to 0, `flags` to NLM_F_REQUEST. */
 export interface NetlinkMessageInput {
+  /** The message type (nlmsg_type): RTM_*, NLMSG_* or a generic netlink family id. */
   type: number;
+  /** NLM_F_* flags (nlmsg_flags); default 0. */
   flags?: number;
+  /** The sequence number (nlmsg_seq); default 0. */
   seq?: number;
+  /** The sender's port id (nlmsg_pid); default 0. */
   pid?: number;
+  /** The payload after the header. */
   data?: ArrayBufferView;
 }
 

@@ -54,6 +54,7 @@ export interface RouteOptions {
   connection?: NetlinkConnection;
   /** Otherwise: open the connection inside this network namespace. */
   netns?: NetnsLike;
+  /** Aborts the request: the wait ends with an AbortError. */
   signal?: AbortSignal;
   /** Milliseconds for the whole exchange. */
   timeout?: number;
@@ -64,19 +65,25 @@ export type RouteFamily = "inet" | "inet6" | number;
 
 /** A network interface (RTM_NEWLINK). */
 export interface Link {
+  /** The interface index. */
   index: number;
+  /** The interface name (IFLA_IFNAME). */
   name: string;
   /** IFF_* bits. */
   flags: number;
   /** The flags as `ip link` prints them: "LOOPBACK", "UP", "LOWER_UP", "NO-CARRIER" ... */
   flagNames: string[];
+  /** The MTU, bytes (IFLA_MTU). */
   mtu?: number;
+  /** The queueing discipline (IFLA_QDISC): "noqueue", "fq_codel" ... */
   qdisc?: string;
   /** RFC 2863 state: "UP", "DOWN", "UNKNOWN", "LOWERLAYERDOWN" ... */
   operstate: string;
   /** IFLA_LINKMODE: "DEFAULT" or "DORMANT". */
   linkMode?: string;
+  /** The interface group (IFLA_GROUP); 0 is the default group. */
   group: number;
+  /** The transmit queue length, packets (IFLA_TXQLEN). */
   txqlen?: number;
   /** ARPHRD_* of the link layer. */
   type: number;
@@ -84,7 +91,9 @@ export interface Link {
   linkType: string;
   /** Hardware address, "aa:bb:cc:dd:ee:ff". */
   address?: string;
+  /** The link-layer broadcast address (IFLA_BROADCAST). */
   broadcast?: string;
+  /** The permanent hardware address (IFLA_PERM_ADDRESS), when it differs. */
   permAddress?: string;
   /** IFLA_LINK: the index of the link this one sits on (a veth's peer, a VLAN's parent). */
   link?: number;
@@ -94,18 +103,25 @@ export interface Link {
   master?: number;
   /** IFLA_INFO_KIND: "veth", "bridge", "dummy" ... (absent for physical devices). */
   kind?: string;
+  /** The interface alias (IFLA_IFALIAS). */
   alias?: string;
+  /** The smallest MTU the device accepts (IFLA_MIN_MTU). */
   minMtu?: number;
+  /** The largest MTU the device accepts (IFLA_MAX_MTU). */
   maxMtu?: number;
+  /** How many times promiscuous mode is on (IFLA_PROMISCUITY). */
   promiscuity?: number;
+  /** Whether the link has a carrier (IFLA_CARRIER). */
   carrier?: boolean;
 }
 
 /** An address of an interface (RTM_NEWADDR). */
 export interface InterfaceAddress {
+  /** The address family. */
   family: RouteFamily;
   /** The interface index. */
   index: number;
+  /** The prefix length: 24 for a /24. */
   prefixlen: number;
   /** "global", "link", "host", "site", "nowhere" or the number. */
   scope: string;
@@ -117,18 +133,23 @@ export interface InterfaceAddress {
   local?: string;
   /** IFA_ADDRESS when it differs from local: the peer of a point-to-point link. */
   address?: string;
+  /** The broadcast address (IFA_BROADCAST), IPv4 only. */
   broadcast?: string;
+  /** The label (IFA_LABEL): "eth0", "eth0:1" ... */
   label?: string;
   /** Seconds; 4294967295 is "forever". */
   validLifetime?: number;
+  /** Seconds the address stays preferred (IFA_CACHEINFO); 4294967295 is "forever". */
   preferredLifetime?: number;
 }
 
 /** A route (RTM_NEWROUTE). */
 export interface Route {
+  /** The address family. */
   family: RouteFamily;
   /** "default" or "10.0.0.0/24" (a host route has the full prefix: "10.0.0.1/32"). */
   dst: string;
+  /** The destination prefix length (rtm_dst_len). */
   dstLen: number;
   /** The routing table (RT_TABLE_MAIN is 254). */
   table: number;
@@ -138,11 +159,13 @@ export interface Route {
   protocol: string;
   /** "global", "link", "host" ... */
   scope: string;
+  /** The next hop (RTA_GATEWAY). */
   gateway?: string;
   /** Output interface index. */
   oif?: number;
   /** Input interface index (policy routes). */
   iif?: number;
+  /** The preferred source address (RTA_PREFSRC). */
   prefsrc?: string;
   /** The metric. */
   priority?: number;
@@ -154,14 +177,19 @@ export interface Route {
 
 /** A neighbour (ARP / NDP) entry (RTM_NEWNEIGH). */
 export interface Neighbour {
+  /** The address family. */
   family: RouteFamily;
+  /** The interface index. */
   index: number;
+  /** The neighbour's network address (NDA_DST). */
   dst?: string;
+  /** The neighbour's link-layer address (NDA_LLADDR). */
   lladdr?: string;
   /** NUD_* bits by name, upper case as `ip neigh` prints them: ["REACHABLE"], ["PERMANENT"] ... */
   state: string[];
   /** NTF_* bits. */
   flags: number;
+  /** Whether the neighbour is a router (NTF_ROUTER). */
   router: boolean;
 }
 
@@ -523,6 +551,7 @@ export interface LinkSpec {
   kind: string;
   /** For a veth pair: the peer's name. */
   peer?: string;
+  /** The MTU of the new link, bytes. */
   mtu?: number;
   /** Hardware address "02:00:00:00:00:01". */
   address?: string;
@@ -580,6 +609,7 @@ export function addLink(spec: LinkSpec, options?: RouteOptions): Promise<void> {
 export interface LinkChange {
   /** Bring the link up (true) or down (false). */
   up?: boolean;
+  /** The new MTU, bytes. */
   mtu?: number;
   /** Rename it. */
   name?: string;
@@ -1086,6 +1116,7 @@ export function listNeighbours(
 
 /** What {@link addNeighbour} and {@link deleteNeighbour} take. */
 export interface NeighbourSpec {
+  /** The interface, by name or index. */
   link: string | number;
   /** The neighbour's IP address. */
   address: string;

@@ -329,6 +329,7 @@ export const bytes: Codec<Buffer, ArrayBufferView | number | boolean> = {
 
 /** struct linger (SO_LINGER): whether close(2) lingers, and for how many seconds. */
 export interface Linger {
+  /** Whether close() lingers to send queued data (l_onoff). */
   onoff: boolean;
   /** Seconds. */
   linger: number;
@@ -356,6 +357,7 @@ export const linger: Codec<Linger, { onoff: boolean | 0 | 1; linger?: number }> 
 
 /** struct timeval spelled out, for exact control of a timeout. */
 export interface Timeval {
+  /** Whole seconds (tv_sec). */
   sec: number;
   /** Microseconds, 0..999999; 0 when absent. */
   usec?: number;
@@ -413,8 +415,11 @@ export const timeval: Codec<number, number | Timeval> = {
 
 /** struct ucred (SO_PEERCRED): the peer's process and user at connect/socketpair time. */
 export interface Ucred {
+  /** The process id (SO_PEERCRED: the peer's at connect or listen time). */
   pid: number;
+  /** The user id. */
   uid: number;
+  /** The group id. */
   gid: number;
 }
 
@@ -545,8 +550,11 @@ export interface TcpInfo {
   stateNumber: number;
   /** Congestion-avoidance state (TCP_CA_Open = 0, Disorder, CWR, Recovery, Loss). */
   caState: number;
+  /** Retransmissions of the unacknowledged segment at the head (tcpi_retransmits). */
   retransmits: number;
+  /** Zero-window or keepalive probes sent without an answer (tcpi_probes). */
   probes: number;
+  /** Exponential backoff of the retransmission timer (tcpi_backoff). */
   backoff: number;
   /** TCPI_OPT_* bits: timestamps, SACK, window scaling, ECN ... */
   options: number;
@@ -554,6 +562,7 @@ export interface TcpInfo {
   sndWscale: number;
   /** Receive window scale (a 4-bit field). */
   rcvWscale: number;
+  /** Whether `deliveryRate` was limited by the application, not the network. */
   deliveryRateAppLimited: boolean;
   /** Why a TCP Fast Open client fell back (TFO_* codes; 0 = none). */
   fastopenClientFail: number;
@@ -561,47 +570,69 @@ export interface TcpInfo {
   rto: number;
   /** Delayed-ACK timeout, µs. */
   ato: number;
+  /** Sender maximum segment size, bytes (tcpi_snd_mss). */
   sndMss: number;
+  /** Receiver maximum segment size estimate, bytes (tcpi_rcv_mss). */
   rcvMss: number;
+  /** Segments sent and not yet acknowledged (tcpi_unacked). */
   unacked: number;
+  /** Segments selectively acknowledged (tcpi_sacked). */
   sacked: number;
+  /** Segments considered lost (tcpi_lost). */
   lost: number;
+  /** Segments retransmitted and not yet acknowledged (tcpi_retrans). */
   retrans: number;
+  /** Forward-acknowledged segments (tcpi_fackets; unused since Linux 4.15). */
   fackets: number;
   /** Milliseconds since data was last sent. */
   lastDataSent: number;
+  /** Milliseconds since an ACK was last sent (tcpi_last_ack_sent; not kept by Linux, 0). */
   lastAckSent: number;
   /** Milliseconds since data was last received. */
   lastDataRecv: number;
   /** Milliseconds since an ACK was last received. */
   lastAckRecv: number;
+  /** Path MTU, bytes (tcpi_pmtu). */
   pmtu: number;
+  /** Receive window clamp for slow start, bytes (tcpi_rcv_ssthresh). */
   rcvSsthresh: number;
   /** Smoothed round-trip time, µs. */
   rtt: number;
   /** Round-trip time variance, µs. */
   rttvar: number;
+  /** Slow-start threshold, segments (tcpi_snd_ssthresh). */
   sndSsthresh: number;
   /** Congestion window, segments. */
   sndCwnd: number;
+  /** Advertised maximum segment size, bytes (tcpi_advmss). */
   advmss: number;
+  /** Reordering the sender tolerates, segments (tcpi_reordering). */
   reordering: number;
   /** Receiver-side RTT estimate, µs. */
   rcvRtt: number;
+  /** Receive buffer space the auto-tuner aims for, bytes (tcpi_rcv_space). */
   rcvSpace: number;
+  /** Retransmissions over the connection's life (tcpi_total_retrans). */
   totalRetrans: number;
   /** Bytes per second. */
   pacingRate?: number | bigint;
   /** Bytes per second; 2^64 - 1 when unlimited. */
   maxPacingRate?: number | bigint;
+  /** Bytes acknowledged by the peer (tcpi_bytes_acked; a bigint past 2^53). */
   bytesAcked?: number | bigint;
+  /** Bytes received and acknowledged (tcpi_bytes_received; a bigint past 2^53). */
   bytesReceived?: number | bigint;
+  /** Segments sent, retransmissions included (tcpi_segs_out). */
   segsOut?: number;
+  /** Segments received (tcpi_segs_in). */
   segsIn?: number;
+  /** Bytes queued and not yet sent (tcpi_notsent_bytes). */
   notsentBytes?: number;
   /** Minimum RTT seen, µs. */
   minRtt?: number;
+  /** Segments with data received (tcpi_data_segs_in). */
   dataSegsIn?: number;
+  /** Segments with data sent (tcpi_data_segs_out). */
   dataSegsOut?: number;
   /** Bytes per second. */
   deliveryRate?: number | bigint;
@@ -611,12 +642,19 @@ export interface TcpInfo {
   rwndLimited?: number | bigint;
   /** µs limited by the send buffer. */
   sndbufLimited?: number | bigint;
+  /** Segments delivered, retransmissions included (tcpi_delivered). */
   delivered?: number;
+  /** Delivered segments marked ECN CE (tcpi_delivered_ce). */
   deliveredCe?: number;
+  /** Bytes sent, retransmissions included (tcpi_bytes_sent; a bigint past 2^53). */
   bytesSent?: number | bigint;
+  /** Bytes retransmitted (tcpi_bytes_retrans; a bigint past 2^53). */
   bytesRetrans?: number | bigint;
+  /** Duplicate segments the peer reported with D-SACK (tcpi_dsack_dups). */
   dsackDups?: number;
+  /** Reordering events seen (tcpi_reord_seen). */
   reordSeen?: number;
+  /** Out-of-order packets received (tcpi_rcv_ooopack). */
   rcvOoopack?: number;
   /** The peer's advertised receive window, bytes. */
   sndWnd?: number;

@@ -91,11 +91,11 @@ export type OptionValue<L, N> =
 export type OptionInput<L, N> =
   SpecOf<L, N> extends OptionSpec<infer _G, infer S, infer A> ? ("r" extends A ? never : S | ArrayBufferView) : unknown;
 
-/** Options of {@link getOption}. */
+/** Options of {@link Socket.getsockopt} and `posix.getsockopt`. */
 export interface GetOptionOptions {
   /**
    * The buffer size offered to the kernel (default: the codec's size, or
-   * {@link RAW_SIZE} for raw options). 0..1 MiB.
+   * 1024 bytes for raw options). 0..1 MiB.
    */
   size?: number;
 }

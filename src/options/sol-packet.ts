@@ -130,14 +130,19 @@ export const tpacketStats: Codec<PacketStatistics, never> = {
 
 /** A PACKET_AUXDATA control message: struct tpacket_auxdata. */
 export interface PacketAuxdata {
+  /** TP_STATUS_* bits (tp_status): checksum state, VLAN valid, losing ... */
   status: number;
   /** The packet's length on the wire. */
   length: number;
   /** How much of it was captured. */
   snaplen: number;
+  /** Offset of the link-layer header (tp_mac). */
   mac: number;
+  /** Offset of the network header (tp_net). */
   net: number;
+  /** The VLAN tag control information (tp_vlan_tci). */
   vlanTci: number;
+  /** The VLAN tag protocol id (tp_vlan_tpid). */
   vlanTpid: number;
 }
 

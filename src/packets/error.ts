@@ -9,7 +9,9 @@
  * @see https://man7.org/linux/man-pages/man7/raw.7.html
  */
 export class PacketError extends RangeError {
+  /** Always "PacketError". */
   override name = "PacketError";
+  /** Always "ERR_PACKET_MALFORMED". */
   readonly code = "ERR_PACKET_MALFORMED";
   /** The protocol whose decoder refused the bytes: "ipv4", "tcp" ... */
   readonly protocol: string;

@@ -20,6 +20,7 @@ const ALEN = ETH_P.ETH_ALEN ?? 6;
 export interface EthernetFrame {
   /** "aa:bb:cc:dd:ee:ff". */
   destination: string;
+  /** The source MAC address: "aa:bb:cc:dd:ee:ff". */
   source: string;
   /** The EtherType of the payload (ETH_P.IP, ETH_P.IPV6, ETH_P.ARP ...), after a VLAN tag if any. */
   etherType: number;

@@ -19,7 +19,11 @@ export const ICMP_HEADER_SIZE = 8;
 
 /** A decoded ICMP (or ICMPv6) message. */
 export interface IcmpMessage {
+  /** The ICMP type (ICMP.ECHOREPLY ...). */
+  /** The ICMP type (ICMP.ECHOREPLY ...). */
   type: number;
+  /** The ICMP code. */
+  /** The ICMP code. */
   code: number;
   /** The checksum field as received. */
   checksum: number;
@@ -71,6 +75,7 @@ export function fields(b: Buffer): IcmpMessage {
 
 /** What {@link encodeICMP} takes. */
 export interface IcmpInput {
+  /** The ICMP type (ICMP.ECHO ...). */
   type: number;
   /** Default 0. */
   code?: number;
@@ -80,6 +85,7 @@ export interface IcmpInput {
   sequence?: number;
   /** The 4-byte rest of header; overrides id and sequence. */
   rest?: Uint8Array;
+  /** What follows the 8-byte header; default none. */
   payload?: Uint8Array;
 }
 

@@ -14,7 +14,9 @@ import { ICMP_HEADER_SIZE, fields, layout, type IcmpDecoded, type IcmpInput } fr
 
 /** The pseudo-header addresses of an ICMPv6, UDP or TCP checksum. */
 export interface PseudoHeader {
+  /** The source IPv6 address of the packet. */
   source: string;
+  /** The destination IPv6 address of the packet. */
   destination: string;
 }
 

@@ -33,6 +33,7 @@ export interface IPv4Header {
   moreFragments: boolean;
   /** Fragment offset in bytes (the field × 8). */
   fragmentOffset: number;
+  /** Time to live. */
   ttl: number;
   /** The payload's protocol (IPPROTO_*). */
   protocol: number;
@@ -40,7 +41,9 @@ export interface IPv4Header {
   checksum: number;
   /** Whether the header checksum is correct. */
   checksumValid: boolean;
+  /** The source address. */
   source: string;
+  /** The destination address. */
   destination: string;
   /** Options bytes (headerLength - 20 of them). */
   options: Buffer;
@@ -48,6 +51,7 @@ export interface IPv4Header {
 
 /** A decoded IPv4 packet: the header and the payload it announces (cut to what is there). */
 export interface IPv4Packet {
+  /** The decoded header. */
   header: IPv4Header;
   /** The payload: totalLength - headerLength bytes, or fewer if the packet was cut short. */
   payload: Buffer;
@@ -95,8 +99,11 @@ export function decodeIPv4(bytes: Uint8Array): IPv4Packet {
 
 /** What {@link encodeIPv4} takes: addresses and protocol are required, the rest defaults. */
 export interface IPv4Input {
+  /** The source address. */
   source: string;
+  /** The destination address. */
   destination: string;
+  /** The protocol of the payload (IPPROTO_*). */
   protocol: number;
   /** Default 64. */
   ttl?: number;
@@ -106,6 +113,7 @@ export interface IPv4Input {
   id?: number;
   /** Default false. */
   dontFragment?: boolean;
+  /** Sets the MF flag; default false. */
   moreFragments?: boolean;
   /** In bytes, a multiple of 8; default 0. */
   fragmentOffset?: number;

@@ -19,19 +19,25 @@ export const IPV6_HEADER_SIZE = H6.size;
 
 /** A decoded IPv6 fixed header. */
 export interface IPv6Header {
+  /** The traffic class (DSCP and ECN). */
   trafficClass: number;
+  /** The 20-bit flow label. */
   flowLabel: number;
   /** The payload length field (bytes after the fixed header). */
   payloadLength: number;
   /** The protocol of what follows (IPPROTO_*): an extension header or the transport. */
   nextHeader: number;
+  /** The hop limit. */
   hopLimit: number;
+  /** The source address. */
   source: string;
+  /** The destination address. */
   destination: string;
 }
 
 /** A decoded IPv6 packet. */
 export interface IPv6Packet {
+  /** The decoded header. */
   header: IPv6Header;
   /** What follows the fixed header, cut to payloadLength (or fewer bytes if cut short). A view. */
   payload: Buffer;
@@ -63,12 +69,17 @@ export function decodeIPv6(bytes: Uint8Array): IPv6Packet {
 
 /** What {@link encodeIPv6} takes. */
 export interface IPv6Input {
+  /** The source address. */
   source: string;
+  /** The destination address. */
   destination: string;
+  /** The protocol of the payload (next header: IPPROTO_*). */
   nextHeader: number;
   /** Default 64. */
   hopLimit?: number;
+  /** The traffic class; default 0. */
   trafficClass?: number;
+  /** The 20-bit flow label; default 0. */
   flowLabel?: number;
 }
 

@@ -19,13 +19,21 @@ export const TCP_HEADER_SIZE = 20;
 
 /** The TCP flag bits, by name, in header order (RFC 9293 §3.1). */
 export interface TcpFlags {
+  /** FIN: no more data from the sender. */
   fin: boolean;
+  /** SYN: synchronize sequence numbers. */
   syn: boolean;
+  /** RST: reset the connection. */
   rst: boolean;
+  /** PSH: push the data to the application. */
   psh: boolean;
+  /** ACK: the acknowledgment field is significant. */
   ack: boolean;
+  /** URG: the urgent pointer is significant. */
   urg: boolean;
+  /** ECE: ECN echo. */
   ece: boolean;
+  /** CWR: congestion window reduced. */
   cwr: boolean;
 }
 
@@ -33,17 +41,25 @@ const FLAG_BITS: readonly (keyof TcpFlags)[] = ["fin", "syn", "rst", "psh", "ack
 
 /** A decoded TCP segment. */
 export interface TcpSegment {
+  /** The source port. */
   sourcePort: number;
+  /** The destination port. */
   destinationPort: number;
+  /** The sequence number. */
   sequence: number;
+  /** The acknowledgment number. */
   acknowledgment: number;
   /** Header length in bytes (data offset × 4). */
   headerLength: number;
+  /** The control flags. */
   flags: TcpFlags;
+  /** The receive window, unscaled. */
   window: number;
+  /** The checksum field as received. */
   checksum: number;
   /** Checked against the pseudo-header when one was given, else true. */
   checksumValid: boolean;
+  /** The urgent pointer. */
   urgentPointer: number;
   /** Option bytes. A view. */
   options: Buffer;
@@ -84,7 +100,9 @@ export function decodeTCP(bytes: Uint8Array, pseudo?: PseudoHeader): TcpSegment 
 
 /** What {@link encodeTCP} takes. */
 export interface TcpInput {
+  /** The source port. */
   sourcePort: number;
+  /** The destination port. */
   destinationPort: number;
   /** Default 0. */
   sequence?: number;
@@ -94,9 +112,11 @@ export interface TcpInput {
   flags?: Partial<TcpFlags>;
   /** Default 65535. */
   window?: number;
+  /** The urgent pointer; default 0. */
   urgentPointer?: number;
   /** Option bytes, padded with zeros to a multiple of 4; at most 40. */
   options?: Uint8Array;
+  /** The segment's data; default none. */
   payload?: Uint8Array;
 }
 

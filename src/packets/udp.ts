@@ -19,10 +19,13 @@ export const UDP_HEADER_SIZE = 8;
 
 /** A decoded UDP datagram. */
 export interface UdpDatagram {
+  /** The source port. */
   sourcePort: number;
+  /** The destination port. */
   destinationPort: number;
   /** The length field (header + data). */
   length: number;
+  /** The checksum field as received (0: none, IPv4 only). */
   checksum: number;
   /** Checked against the pseudo-header when one was given; 0 (no checksum, IPv4) counts as valid. */
   checksumValid: boolean;
@@ -60,8 +63,11 @@ export function decodeUDP(bytes: Uint8Array, pseudo?: PseudoHeader): UdpDatagram
 
 /** What {@link encodeUDP} takes. */
 export interface UdpInput {
+  /** The source port. */
   sourcePort: number;
+  /** The destination port. */
   destinationPort: number;
+  /** The datagram's data; default none. */
   payload?: Uint8Array;
 }
 
