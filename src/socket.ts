@@ -22,6 +22,7 @@ import {
   type Sockaddr,
 } from "./address.js";
 import { AF, FCNTL, IOCTL, MSG, SHUT, SO, SOCK, SOL, STRUCTS } from "./constants.js";
+import { onAbort } from "./abort.js";
 import { AbortError, ERRNO, SocketError, closedError, codedError, type ErrorContext } from "./errors.js";
 import {
   type FamilyName,
@@ -121,7 +122,8 @@ class Waiter {
   next: Waiter | null = null;
   resolve: (v: unknown) => void = noop;
   reject: (e: unknown) => void = noop;
-  onAbort: (() => void) | undefined = undefined;
+  /** Cancels the call's share of its signal's one abort listener (see abort.ts). */
+  cancelAbort: (() => void) | undefined = undefined;
   timer: NodeJS.Timeout | undefined = undefined;
   constructor(
     readonly attempt: () => number,
@@ -420,8 +422,9 @@ export class Socket {
     const w = new Waiter(attempt, finish, syscall, signal);
     const promise = waitFor<T>(w);
     if (signal) {
-      w.onAbort = () => this.#withdraw(dir, w, new AbortError(undefined, { cause: signal.reason }));
-      signal.addEventListener("abort", w.onAbort, { once: true });
+      w.cancelAbort = onAbort(signal, () =>
+        this.#withdraw(dir, w, new AbortError(undefined, { cause: signal.reason })),
+      );
     }
     const timeout = opts?.timeout;
     if (timeout !== undefined) {
@@ -516,26 +519,27 @@ export class Socket {
           `${syscall} ETIMEDOUT: nothing arrived within ${opts!.timeout} ms`,
         );
       await new Promise<void>((resolve) => {
-        const onAbort = (): void => {
-          clearTimeout(timer);
-          resolve();
-        };
+        const cancel = signal
+          ? onAbort(signal, () => {
+              clearTimeout(timer);
+              resolve();
+            })
+          : undefined;
         const timer = setTimeout(
           () => {
-            signal?.removeEventListener("abort", onAbort);
+            cancel?.();
             resolve();
           },
           Math.min(delay, left),
         );
         if (!this.#userRef) timer.unref();
-        signal?.addEventListener("abort", onAbort, { once: true });
       });
       delay = Math.min(delay * 2, 50);
     }
   }
 
   #settle(w: Waiter): void {
-    if (w.onAbort) w.signal!.removeEventListener("abort", w.onAbort);
+    if (w.cancelAbort) w.cancelAbort();
     if (w.timer) clearTimeout(w.timer);
   }
 
