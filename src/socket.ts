@@ -199,6 +199,7 @@ const ETIMEDOUT = -ERRNO.ETIMEDOUT!;
 const EMSGSIZE = -ERRNO.EMSGSIZE!;
 const EPERM = -ERRNO.EPERM!;
 const EACCES = -ERRNO.EACCES!;
+const EINVAL = -ERRNO.EINVAL!;
 
 /** Closes the fds of sockets collected without close() or detach(). */
 const leaked = new FinalizationRegistry<number>((fd) => {
@@ -1520,31 +1521,83 @@ export class Socket {
 
   /**
    * Hands a connected stream socket (TCP or Unix) to Node as a `net.Socket`,
-   * which takes ownership of the fd; this Socket becomes closed. Does not
-   * correspond to a syscall.
-   * @throws TypeError ERR_SOCKET_BAD_TYPE unless a stream socket of family inet, inet6 or unix.
+   * which takes ownership of the fd; this Socket becomes closed. Everything is
+   * checked before the fd changes hands: a refusal is thrown at once and the
+   * Socket keeps its fd. Does not correspond to a syscall (reads SO_ACCEPTCONN
+   * with `getsockopt(2)`).
+   * @see https://man7.org/linux/man-pages/man7/socket.7.html
+   * @throws TypeError ERR_SOCKET_BAD_TYPE unless a stream socket of family inet, inet6 or unix;
+   *   ERR_INVALID_ARG_TYPE for bad options; SocketError EINVAL for a listening socket
+   *   (use toNetServer); Error ERR_SOCKET_CLOSED.
    */
   toNetSocket(options?: { allowHalfOpen?: boolean }): net.Socket {
     this.#check("toNetSocket");
     this.#requireStream("toNetSocket");
+    if (options !== undefined && (options === null || typeof options !== "object"))
+      throw codedError("ERR_INVALID_ARG_TYPE", `toNetSocket: options must be an object, got ${describe(options)}`);
+    const allowHalfOpen = options?.allowHalfOpen ?? false;
+    if (typeof allowHalfOpen !== "boolean")
+      throw codedError(
+        "ERR_INVALID_ARG_TYPE",
+        `toNetSocket: options.allowHalfOpen must be a boolean, got ${describe(allowHalfOpen)}`,
+      );
+    if (this.#listening())
+      throw new SocketError(
+        EINVAL,
+        "toNetSocket",
+        {},
+        "toNetSocket EINVAL: the socket is listening (hand it over with toNetServer)",
+      );
     const fd = this.detach();
-    return new net.Socket({ fd, readable: true, writable: true, allowHalfOpen: options?.allowHalfOpen ?? false });
+    try {
+      return new net.Socket({ fd, readable: true, writable: true, allowHalfOpen });
+    } catch (e) {
+      // Node refused the fd after all (its handle never took it): close it rather than leak it.
+      native.close(fd);
+      throw e;
+    }
   }
 
   /**
    * Hands a listening stream socket to Node as a `net.Server` (or to the given
    * server, e.g. an `http.Server`), which takes ownership of the fd: the
    * options set with sockit (SO_REUSEPORT, IP_FREEBIND, SO_BINDTODEVICE ...)
-   * stay in force. The server emits 'listening' as usual. Does not correspond to a syscall.
-   * @throws TypeError ERR_SOCKET_BAD_TYPE unless a stream socket of family inet, inet6 or unix.
+   * stay in force. The server emits 'listening' as usual. Everything is
+   * checked before the fd changes hands: a refusal is thrown at once and the
+   * Socket keeps its fd (and its port). Does not correspond to a syscall
+   * (reads SO_ACCEPTCONN with `getsockopt(2)`).
+   * @see https://man7.org/linux/man-pages/man7/socket.7.html
+   * @throws TypeError ERR_SOCKET_BAD_TYPE unless a stream socket of family inet, inet6 or unix;
+   *   ERR_INVALID_ARG_TYPE when `server` is not a net.Server; ERR_INVALID_ARG_VALUE when it
+   *   already listens; SocketError EINVAL when this socket is not listening (call listen() first);
+   *   Error ERR_SOCKET_CLOSED.
    */
   toNetServer<S extends net.Server = net.Server>(server?: S): S {
     this.#check("toNetServer");
     this.#requireStream("toNetServer");
+    if (server !== undefined && !(server instanceof net.Server))
+      throw codedError(
+        "ERR_INVALID_ARG_TYPE",
+        `toNetServer: server must be a net.Server (or http.Server ...), got ${describe(server)}`,
+      );
+    if (server?.listening) throw codedError("ERR_INVALID_ARG_VALUE", "toNetServer: the server is already listening");
+    if (!this.#listening())
+      throw new SocketError(
+        EINVAL,
+        "toNetServer",
+        {},
+        "toNetServer EINVAL: the socket is not listening (call listen() first)",
+      );
     const srv = (server ?? net.createServer()) as S;
     const fd = this.detach();
     srv.listen({ fd });
     return srv;
+  }
+
+  /** SO_ACCEPTCONN: whether listen(2) has been called on this socket. */
+  #listening(): boolean {
+    raw.getsockopt(this.#fd, SOL.SOCKET, SO.ACCEPTCONN, optInt, { level: "SOL_SOCKET", option: "SO_ACCEPTCONN" });
+    return optIntView[0] !== 0;
   }
 
   #requireStream(what: string): void {
