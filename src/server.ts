@@ -11,9 +11,9 @@ import { ERRNO, SocketError, codedError } from "./errors.js";
 import { AI, getaddrinfo } from "./resolver.js";
 import { describe } from "./raw/index.js";
 import { Socket, releaseHooks } from "./socket.js";
+import { isStaleSocket } from "./stale.js";
 
 const EADDRINUSE = -ERRNO.EADDRINUSE!;
-const ECONNREFUSED = -ERRNO.ECONNREFUSED!;
 const EAFNOSUPPORT = -ERRNO.EAFNOSUPPORT!;
 
 /** Options of {@link createServer}: `port` (with an optional `host`) or `path`. */
@@ -364,7 +364,7 @@ async function unixServer(opts: ServerOptions): Promise<Server> {
       s.bind({ family: "unix", path: bindPath });
     } catch (e) {
       if (abstract || !(e instanceof SocketError && e.errno === EADDRINUSE)) throw e;
-      if (!(await isStale(path, type))) throw e;
+      if (!(await isStaleSocket(path, type))) throw e;
       unlinkSync(path);
       s.bind({ family: "unix", path: bindPath });
     }
@@ -378,22 +378,4 @@ async function unixServer(opts: ServerOptions): Promise<Server> {
     throw e;
   }
   return new Server([s], opts.maxConnections ?? Infinity, abstract ? undefined : path);
-}
-
-/** True when `path` is a socket file nobody listens on (connect: ECONNREFUSED). */
-async function isStale(path: string, type: "stream" | "seqpacket"): Promise<boolean> {
-  try {
-    if (!lstatSync(path).isSocket()) return false;
-  } catch {
-    return false;
-  }
-  const probe = new Socket("unix", type);
-  try {
-    await probe.connect({ family: "unix", path }, { timeout: 1000 });
-    return false;
-  } catch (e) {
-    return e instanceof SocketError && e.errno === ECONNREFUSED;
-  } finally {
-    probe.close();
-  }
 }

@@ -8,7 +8,7 @@
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import dgram from "node:dgram";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import net from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -235,6 +235,44 @@ describe("sockit relay between Python peers", { timeout: 120_000 }, () => {
     assert.match(relay.stderr, /unlink .* \(stale socket file\)/);
     assert.deepEqual((await pythonClient("unix", "stream", a, "fresh")).replies, ["FRESH"]);
     assert.equal((await relay.result()).code, 0);
+  });
+
+  it("unix-listen,unlink never removes a live socket: a clear error, the service keeps its path and its clients", async () => {
+    const a = path("live");
+    // A live service: Python listens on the path and answers every client with "svc".
+    const svc = spawn(
+      "python3",
+      [
+        "-u",
+        "-c",
+        "import socket, sys\ns = socket.socket(socket.AF_UNIX)\ns.bind(sys.argv[1])\ns.listen()\nprint('ready', flush=True)\nwhile True:\n    c, _ = s.accept()\n    c.sendall(b'svc')\n    c.close()",
+        a,
+      ],
+      { stdio: ["ignore", "pipe", "pipe"] },
+    );
+    const proc = new Proc(svc, "python live service");
+    try {
+      await proc.waitFor(/ready/, "stdout");
+      const inode = statSync(a).ino;
+      for (const kind of ["unix-listen", "unix-seqpacket-listen", "unix-dgram-listen"]) {
+        const r = await sockit(["listen", `${kind}:${a},unlink`]).result();
+        assert.equal(r.code, 1, `${kind}: ${r.stderr}`);
+        assert.match(r.stderr, /in use|something (listens|is bound)/, r.stderr);
+        assert.match(r.stderr, /not removed/, r.stderr);
+        assert.equal(statSync(a).ino, inode, `${kind}: the live socket file is still the service's`);
+      }
+      const got = await new Promise<string>((resolve, reject) => {
+        const c = net.connect(a);
+        let t = "";
+        c.on("data", (d) => (t += String(d)));
+        c.on("end", () => resolve(t));
+        c.on("error", reject);
+      });
+      assert.equal(got, "svc", "the service still gets its clients");
+    } finally {
+      svc.kill("SIGKILL");
+      await proc.exited;
+    }
   });
 
   it("abstract-listen → abstract", async () => {

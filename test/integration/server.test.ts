@@ -9,7 +9,7 @@ import net from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, test } from "node:test";
-import { Server, Socket, SocketError, createConnection, createServer, posix } from "../../src/index.js";
+import { Server, Socket, SocketError, createConnection, createServer, isStaleSocket, posix } from "../../src/index.js";
 
 const dir = mkdtempSync(join(tmpdir(), "sockit-server-"));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -140,5 +140,33 @@ describe("createServer: Unix", () => {
     assert.equal((await a.recv(10)).toString(), "m");
     a.close();
     c.close();
+  });
+});
+
+describe("isStaleSocket: the one staleness check (createServer and the CLI's unlink)", () => {
+  test("a live Node listener is not stale; a socket file whose owner closed is; other paths are not", async () => {
+    const live = join(dir, "stale-live.sock");
+    const node = net.createServer().listen(live);
+    await new Promise((r) => node.once("listening", r));
+    assert.equal(await isStaleSocket(live), false, "something listens: never stale");
+    const dgramLive = join(dir, "stale-dgram.sock");
+    const d = new Socket("unix", "dgram");
+    d.bind(dgramLive);
+    assert.equal(await isStaleSocket(dgramLive, "dgram"), false, "a bound datagram socket is live");
+    assert.equal(await isStaleSocket(dgramLive, "stream"), false, "another type: EPROTOTYPE, left alone");
+    d.close();
+    assert.equal(await isStaleSocket(dgramLive, "dgram"), true, "its owner closed it: stale");
+    await new Promise((r) => node.close(r)); // net.Server unlinks its file on close
+    const dead = join(dir, "stale-dead.sock");
+    const s = new Socket("unix", "stream");
+    s.bind(dead);
+    s.close();
+    assert.equal(await isStaleSocket(dead), true);
+    const file = join(dir, "stale-file");
+    writeFileSync(file, "x");
+    assert.equal(await isStaleSocket(file), false, "not a socket");
+    assert.equal(await isStaleSocket(join(dir, "missing.sock")), false);
+    assert.throws(() => isStaleSocket("" as never), { code: "ERR_INVALID_ARG_TYPE" });
+    assert.throws(() => isStaleSocket(dead, "raw" as never), { code: "ERR_INVALID_ARG_VALUE" });
   });
 });
