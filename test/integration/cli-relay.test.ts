@@ -626,6 +626,96 @@ describe("sockit relay: WebSocket", { timeout: 120_000 }, () => {
   });
 });
 
+describe("sockit relay: WebSocket exposure (loopback by default, Origin checked)", { timeout: 120_000 }, () => {
+  /** Opens a ws client with an optional Origin header; resolves "open" or the HTTP status that refused it. */
+  function tryWs(url: string, origin?: string): Promise<{ ws?: WebSocket; status: number | "open" }> {
+    const ws = new WebSocket(url, origin === undefined ? {} : { origin });
+    return new Promise((resolve, reject) => {
+      ws.once("open", () => resolve({ ws, status: "open" }));
+      ws.on("unexpected-response", (_req, res) => {
+        resolve({ status: res.statusCode ?? 0 });
+        ws.terminate();
+      });
+      ws.once("error", (e) => {
+        if (!/Unexpected server response/.test(e.message)) reject(e);
+      });
+    });
+  }
+
+  it("ws-listen:PORT binds 127.0.0.1 and refuses a cross-origin upgrade; no Origin (not a browser) is let in", async () => {
+    const relay = sockit(["-v", "relay", "ws-listen:0/x,fork", "exec:cat"]);
+    try {
+      const m = await relay.waitFor(/websocket listen (\S+):(\d+)\/x/);
+      assert.equal(m[1], "127.0.0.1", "loopback unless a host is named");
+      const url = `ws://127.0.0.1:${m[2]}/x`;
+      assert.deepEqual((await tryWs(url, "https://evil.example")).status, 403, "a page on another site is refused");
+      assert.deepEqual((await tryWs(url, "http://127.0.0.1:" + m[2])).status, 403, "no origin is the relay's own");
+      assert.match(relay.stderr, /websocket refused \(403\).*Origin https:\/\/evil\.example/);
+      const plain = await tryWs(url);
+      assert.equal(plain.status, "open", "a client that sends no Origin (websocat, Python) connects");
+      const echoed = new Promise<string>((r) => plain.ws!.once("message", (d: Buffer) => r(String(d))));
+      plain.ws!.send("hello");
+      assert.equal(await echoed, "hello");
+      plain.ws!.close();
+    } finally {
+      relay.child.kill("SIGINT");
+      await relay.exited;
+    }
+  });
+
+  it("origin=… allows the listed origins only; origin=* allows any", async () => {
+    const relay = sockit([
+      "-v",
+      "relay",
+      "ws-listen:0,fork,origin=https://a.example,origin=http://localhost:3000",
+      "exec:cat",
+    ]);
+    const any = sockit(["-v", "relay", "ws-listen:0,fork,origin=*", "exec:cat"]);
+    try {
+      const url = `ws://127.0.0.1:${(await relay.waitFor(/websocket listen \S+:(\d+)/))[1]}/`;
+      for (const ok of ["https://a.example", "http://localhost:3000", "HTTPS://A.EXAMPLE"]) {
+        const r = await tryWs(url, ok);
+        assert.equal(r.status, "open", ok);
+        r.ws!.close();
+      }
+      for (const bad of ["https://b.example", "http://localhost:3001", "https://a.example.evil.example", "null"])
+        assert.equal((await tryWs(url, bad)).status, 403, bad);
+      const anyUrl = `ws://127.0.0.1:${(await any.waitFor(/websocket listen \S+:(\d+)/))[1]}/`;
+      const r = await tryWs(anyUrl, "https://whoever.example");
+      assert.equal(r.status, "open");
+      r.ws!.close();
+    } finally {
+      relay.child.kill("SIGINT");
+      any.child.kill("SIGINT");
+      await Promise.all([relay.exited, any.exited]);
+    }
+  });
+
+  it("tcp-listen:PORT, udp-listen:PORT and listen PORT bind loopback; a named address opens them wider", async () => {
+    for (const args of [
+      ["relay", "tcp-listen:0", "stdio"],
+      ["relay", "udp-listen:0", "stdio"],
+      ["listen", "0"],
+      ["relay", "tcp6-listen:0", "stdio"],
+      ["relay", "tcp-listen:0.0.0.0:0", "stdio"],
+    ]) {
+      const p = sockit(["-v", ...args]);
+      try {
+        const m = await p.waitFor(/bind fd \d+ (\S+):0 →/);
+        const want = args.includes("tcp6-listen:0")
+          ? "[::1]"
+          : args.includes("tcp-listen:0.0.0.0:0")
+            ? "0.0.0.0"
+            : "127.0.0.1";
+        assert.equal(m[1], want, args.join(" "));
+      } finally {
+        p.child.kill("SIGINT");
+        await p.exited;
+      }
+    }
+  });
+});
+
 describe("sockit send / recv", { timeout: 120_000 }, () => {
   it("recv --json prints each datagram as a JSON line; send delivers one", async () => {
     const recv = sockit(["-v", "--json", "recv", "-c", "2", "udp-listen:127.0.0.1:0"]);
