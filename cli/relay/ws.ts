@@ -165,6 +165,14 @@ export class WsListener {
         reject(new CliError(`${ep.text}: ${e.syscall ?? "listen"} ${e.code ?? e.message} ${ep.host}:${ep.port}`)),
       );
     });
+    // Later errors (accept EMFILE under a flood: Node's server drops the client
+    // and reports it) must not end the relay: one line per 10 s, and go on.
+    let lastReport = -Infinity;
+    server.on("error", (e: Error & { code?: string }) => {
+      const now = performance.now();
+      if (now - lastReport > 10_000) ctx.out.stderr.write(`sockit: ${ep.text}: ${e.message} (still listening)\n`);
+      lastReport = now;
+    });
     const a = server.address();
     ctx.step(`websocket listen ${typeof a === "string" ? a : `${a.address}:${a.port}`}${ep.path}`);
     return new WsListener(server, ep, ctx);

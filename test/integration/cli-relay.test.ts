@@ -16,7 +16,7 @@ import { after, before, describe, it } from "node:test";
 import fc from "fast-check";
 import { WebSocket } from "ws";
 import { socketpair } from "../../src/index.js";
-import { ROOT } from "../helpers.js";
+import { ROOT, limitFds, readAll } from "../helpers.js";
 
 const LIMIT_MS = 20_000;
 
@@ -714,6 +714,59 @@ describe("sockit relay: WebSocket exposure (loopback by default, Origin checked)
       }
     }
   });
+});
+
+describe("sockit relay under fd exhaustion", { timeout: 120_000 }, () => {
+  it(
+    "tcp-listen,fork with 20 fds to spare (prlimit): a flood makes accept back off (said once), the relay stays up and serves new clients after",
+    { skip: spawnSync("prlimit", ["--version"]).status === 0 ? false : "prlimit (util-linux) is not installed" },
+    async () => {
+      // An echo server (Node net) the relay forwards each connection to.
+      const echo = net.createServer((c) => {
+        c.on("error", () => undefined);
+        c.pipe(c);
+      });
+      await new Promise<void>((r) => echo.listen(0, "127.0.0.1", r));
+      const echoPort = (echo.address() as net.AddressInfo).port;
+      const child = spawn(
+        process.execPath,
+        ["--import", "tsx", "cli/main.ts", "-v", "relay", "tcp-listen:127.0.0.1:0,fork", `tcp:127.0.0.1:${echoPort}`],
+        { cwd: ROOT, env: { ...process.env, NO_COLOR: "1" }, stdio: ["ignore", "pipe", "pipe"] },
+      );
+      const relay = new Proc(child, "sockit relay under prlimit");
+      const flood: net.Socket[] = [];
+      try {
+        const port = await boundPort(relay);
+        limitFds(child.pid!, 20);
+        for (let i = 0; i < 60; i++) {
+          const c = net.connect(port, "127.0.0.1");
+          c.on("error", () => undefined);
+          flood.push(c);
+        }
+        await relay.waitFor(/accept4 EMFILE: out of file descriptors; accept backs off/);
+        for (const c of flood.splice(0)) c.destroy();
+        const replies = await Promise.all(
+          Array.from({ length: 10 }, (_, i) => {
+            const c = net.connect(port, "127.0.0.1");
+            flood.push(c);
+            c.end(`ping ${i}`);
+            return readAll(c).then(String);
+          }),
+        );
+        assert.deepEqual(
+          replies,
+          Array.from({ length: 10 }, (_, i) => `ping ${i}`),
+        );
+        assert.equal(child.exitCode, null, `the relay is still running; stderr:\n${relay.stderr}`);
+        assert.equal(relay.stderr.match(/out of file descriptors/g)?.length, 1, "said once");
+      } finally {
+        for (const c of flood) c.destroy();
+        child.kill("SIGINT");
+        await relay.exited;
+        echo.close();
+      }
+    },
+  );
 });
 
 describe("sockit send / recv", { timeout: 120_000 }, () => {
