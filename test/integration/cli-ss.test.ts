@@ -22,7 +22,12 @@ const inode = (s: Socket): number => Number(/socket:\[(\d+)\]/.exec(readlinkSync
 
 /** Inodes in `ss -a -e -n` output for one kind ("ino:N" for inet, the 6th column for Unix). */
 function ssInodes(args: string[]): Set<number> {
-  const out = execFileSync("ss", ["-a", "-e", "-n", "-H", ...args], { encoding: "utf8" });
+  // TIME-WAIT sockets have no inode (0) and are left out at the source: a busy host has
+  // tens of thousands (1.5 MB of output for 20,000, past execFileSync's 1 MiB default).
+  const out = execFileSync("ss", ["-a", "-e", "-n", "-H", ...args, "exclude", "time-wait"], {
+    encoding: "utf8",
+    maxBuffer: 256 << 20,
+  });
   const set = new Set<number>();
   for (const line of out.split("\n")) {
     const m = /ino:(\d+)/.exec(line);
