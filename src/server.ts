@@ -118,6 +118,8 @@ export class Server implements AsyncIterable<Socket> {
   #error: unknown;
   /** Accept back-off while the process (or system) is out of fds or memory: see #backOff. */
   #backoffDelay = 0;
+  /** When accept last failed for want of a resource: an episode ends after 10 s without one. */
+  #lastResourceError = -Infinity;
   #backoffTimers = new Set<NodeJS.Timeout>();
 
   /** @internal Use {@link createServer}. */
@@ -228,12 +230,16 @@ export class Server implements AsyncIterable<Socket> {
    * connection stays in the backlog and the listening socket stays readable,
    * so retrying at once would spin. Wait — 5 ms, doubling to 1 s, as Go's
    * net/http — then try again; the first failure of an episode is reported
-   * once (a process warning, code SOCKIT_ACCEPT_BACKOFF), and the first
-   * accept that succeeds ends the episode. The loop neither spins nor ends:
+   * once (a process warning, code SOCKIT_ACCEPT_BACKOFF; an episode ends after
+   * 10 s without such a failure, so a server hovering at its limit does not
+   * repeat it), and each accept that succeeds resets the delay. The loop neither spins nor ends:
    * clients wait in the backlog until fds free up.
    */
   #backOff(l: Socket, e: SocketError): void {
-    if (this.#backoffDelay === 0) {
+    const now = performance.now();
+    const newEpisode = now - this.#lastResourceError > 10_000;
+    this.#lastResourceError = now;
+    if (newEpisode) {
       process.emitWarning(
         `${e.message}: out of ${e.code === "ENOBUFS" || e.code === "ENOMEM" ? "memory" : "file descriptors"}; ` +
           `accept backs off (${BACKOFF_MIN_MS} ms doubling to ${BACKOFF_MAX_MS} ms) and resumes when they free up`,

@@ -311,7 +311,8 @@ export function limitFds(pid: number, free: number): number {
   let lowest = 0;
   while (open.has(lowest)) lowest++;
   const limit = lowest + free;
-  const r = spawnSync("prlimit", ["--pid", String(pid), `--nofile=${limit}:${limit}`], { encoding: "utf8" });
+  // The soft limit only: raising it again (or in a child) needs no privilege.
+  const r = spawnSync("prlimit", ["--pid", String(pid), `--nofile=${limit}:`], { encoding: "utf8" });
   if (r.status !== 0) throw new Error(`prlimit --pid ${pid} failed: ${r.stderr}`);
   return limit;
 }
