@@ -744,7 +744,7 @@ describe("sockit relay under fd exhaustion", { timeout: 120_000 }, () => {
           flood.push(c);
         }
         await relay.waitFor(/accept4 EMFILE: out of file descriptors; accept backs off/);
-        for (const c of flood.splice(0)) c.destroy();
+        for (const c of flood.splice(0)) c.resetAndDestroy(); // RST: no TIME-WAIT left per flood connection;
         const replies = await Promise.all(
           Array.from({ length: 10 }, (_, i) => {
             const c = net.connect(port, "127.0.0.1");
