@@ -152,6 +152,13 @@ export interface Binding {
 }
 
 function findAddon(): string {
+  // SOCKIT_ADDON names another build of the addon (the sanitizer build of
+  // `npm run test:asan`); it must exist — a typo must not fall back silently.
+  const override = process.env.SOCKIT_ADDON;
+  if (override !== undefined && override !== "") {
+    if (!existsSync(override)) throw new Error(`sockit: SOCKIT_ADDON=${override}: no such file`);
+    return override;
+  }
   // src/raw/native.ts (run by tsx) and dist/src/raw/native.js (built) sit at
   // different depths; walk up to the package root that holds build/.
   let dir = dirname(fileURLToPath(import.meta.url));
