@@ -36,7 +36,8 @@ export SOCKIT_ADDON="$PWD/$OUT/sockit.node"
 # The loader really took the sanitizer build (and ASan is in the process).
 node --import tsx -e '
   await import("./src/raw/native.ts");
-  const maps = require("fs").readFileSync("/proc/self/maps", "utf8");
+  const { readFileSync } = await import("node:fs");
+  const maps = readFileSync("/proc/self/maps", "utf8");
   if (!maps.includes(process.env.SOCKIT_ADDON)) throw new Error("the ASan build is not loaded");
   if (!/libasan/.test(maps)) throw new Error("libasan is not loaded");
   console.log("== loaded", process.env.SOCKIT_ADDON, "with libasan");
