@@ -30,13 +30,15 @@ function ssInodes(args: string[]): Set<number> {
   });
   const set = new Set<number>();
   for (const line of out.split("\n")) {
+    const cols = line.trim().split(/\s+/);
+    // Unix: Netid State Recv-Q Send-Q Local Inode Peer PeerInode — with -e, a socket bound
+    // to a path also shows "ino:N dev:…", the inode of its *file*, not of the socket.
+    if (cols[0]?.startsWith("u_")) {
+      if (cols.length >= 6) set.add(Number(cols[5]));
+      continue;
+    }
     const m = /ino:(\d+)/.exec(line);
     if (m) set.add(Number(m[1]));
-    else {
-      const cols = line.trim().split(/\s+/);
-      // Unix: Netid State Recv-Q Send-Q Local Inode Peer PeerInode
-      if (cols[0]?.startsWith("u_") && cols.length >= 6) set.add(Number(cols[5]));
-    }
   }
   return set;
 }
