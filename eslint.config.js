@@ -8,6 +8,7 @@ export default tseslint.config(
     ignores: [
       "dist/**",
       "build/**",
+      "build-asan/**",
       "node_modules/**",
       "bench/node_modules/**",
       "bench/.build/**",

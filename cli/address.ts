@@ -34,7 +34,12 @@
  * created by a listen address), `so=LEVEL:NAME=VALUE` (any socket option, by
  * the names the library's option table knows; VALUE a number, true/false, or
  * 0x-hex bytes), `unlink` (a Unix listen address: remove a stale socket file
- * at PATH first), `append` and `create` (file: write mode).
+ * at PATH first), `append` and `create` (file: write mode), `origin=ORIGIN`
+ * (ws-listen: a page origin allowed to connect; `*` for any).
+ *
+ * A listen address without a HOST (`tcp-listen:8080`, `udp6-listen:53`,
+ * `ws-listen:8765`) binds loopback (127.0.0.1 / ::1): reachable from other
+ * hosts only when an address is named (`tcp-listen:0.0.0.0:8080`, `[::]:8080`).
  */
 import {
   type Inet6Address,
@@ -91,6 +96,8 @@ export interface AddressOptions {
   create?: boolean;
   /** Remove a stale socket file at the listen PATH before bind (never a file that is not a socket). */
   unlink?: boolean;
+  /** ws-listen: the page origins allowed to open a WebSocket ("*" = any; absent = none, see cli/relay/ws.ts). */
+  origins?: string[];
 }
 
 /** A socket end: connect (or, for dgram, send to) `address`, or bind and listen on it. */
@@ -211,7 +218,7 @@ function allowedOptions(kind: string, sk: SocketKind | undefined): Set<string> {
     case "file":
       return new Set(["append", "create"]);
     case "ws-listen":
-      return new Set(["fork", "reuseaddr"]);
+      return new Set(["fork", "reuseaddr", "origin"]);
     default:
       return new Set();
   }
@@ -319,7 +326,7 @@ export function parseEndpoint(input: string, role: { listen?: boolean } = {}): E
   if (sk) {
     if (sk.body === "inet") {
       needBody(sk.listen ? "port" : "host:port");
-      const { hostname, ...address } = parseInet(body, sk, at, fail);
+      const { hostname, ...address } = parseInet(body, sk, at, fail, "loopback");
       return {
         ...(hostname !== undefined ? { host: hostname } : {}),
         kind: "socket",
@@ -399,7 +406,13 @@ export function parseEndpoint(input: string, role: { listen?: boolean } = {}): E
       const hostPort = slash === -1 ? body : body.slice(0, slash);
       const path = slash === -1 ? "/" : body.slice(slash);
       if (/[\s?#]/.test(path)) fail(at(slash + path.search(/[\s?#]/)), "the path may not contain spaces, '?' or '#'");
-      const address = parseInet(hostPort, { family: "inet", type: "stream", listen: true, body: "inet" }, at, fail);
+      const address = parseInet(
+        hostPort,
+        { family: "inet", type: "stream", listen: true, body: "inet" },
+        at,
+        fail,
+        "loopback",
+      );
       return {
         kind: "ws-listen",
         host: address.hostname ?? address.address,
@@ -416,12 +429,18 @@ export function parseEndpoint(input: string, role: { listen?: boolean } = {}): E
 /** An inet address, or a host name to resolve (`hostname`) with the port. */
 type ParsedInet = (InetAddress | Inet6Address) & { hostname?: string };
 
-/** Parses HOST:PORT (or PORT alone for listen kinds) into an inet/inet6 address. */
+/**
+ * Parses HOST:PORT (or PORT alone for listen kinds) into an inet/inet6 address.
+ * A PORT alone listens on `noHost`: loopback for listen addresses (a listener
+ * is reachable from other hosts and web pages only when an address is named:
+ * `0.0.0.0`, `[::]`, a host name), the wildcard for `bind=` (a client's local port).
+ */
 function parseInet(
   body: string,
   sk: SocketKind,
   at: (i: number) => number,
   fail: (column: number, reason: string) => never,
+  noHost: "loopback" | "wildcard",
 ): ParsedInet {
   let host: string;
   let portText: string;
@@ -460,6 +479,8 @@ function parseInet(
   const v6 = sk.family === "inet6";
   if (host === "") {
     if (!sk.listen) fail(at(hostAt), "missing the host");
+    if (noHost === "loopback")
+      return v6 ? { family: "inet6", address: "::1", port } : { family: "inet", address: "127.0.0.1", port };
     return v6 ? { family: "inet6", address: "::", port } : { family: "inet", address: "0.0.0.0", port };
   }
   if (host.toLowerCase() === "localhost") {
@@ -492,7 +513,7 @@ function parseInet(
   return { family: "inet", address: formatIPv4(v4!), port };
 }
 
-const OPTION_NAMES = ["reuseaddr", "reuseport", "bind", "fork", "mode", "unlink", "so", "append", "create"];
+const OPTION_NAMES = ["reuseaddr", "reuseport", "bind", "fork", "mode", "unlink", "so", "append", "create", "origin"];
 
 function parseOptions(
   input: string,
@@ -554,6 +575,9 @@ function parseOptions(
       case "so":
         options.so.push(parseSo(arg, argAt, fail));
         break;
+      case "origin":
+        (options.origins ??= []).push(...parseOrigins(arg, argAt, fail));
+        break;
     }
     i = end;
   }
@@ -571,9 +595,38 @@ function parseBind(text: string, col: number, fail: (column: number, reason: str
     body: "inet",
   };
   // A bare port means any address; HOST:0 lets the kernel choose the port.
-  const { hostname, ...address } = parseInet(text, listenish, (i) => col + i, fail);
+  const { hostname, ...address } = parseInet(text, listenish, (i) => col + i, fail, "wildcard");
   if (hostname !== undefined) fail(col, "bind= takes a numeric address");
   return address;
+}
+
+/**
+ * origin=ORIGIN[ ORIGIN…] (repeatable; `\,` also separates): `*`, `null` (pages
+ * with an opaque origin: file:, sandboxed frames), or scheme://host[:port] as
+ * browsers send it in the Origin header. Returned normalized (lower-case host,
+ * default port dropped) so that the comparison with the header is exact.
+ */
+function parseOrigins(arg: string | undefined, col: number, fail: (column: number, reason: string) => never): string[] {
+  const usage =
+    "origin= takes the page origins allowed: origin=https://app.example, origin=http://localhost:3000, origin=*";
+  if (arg === undefined || arg.trim() === "") return fail(col, usage);
+  const out: string[] = [];
+  for (const v of arg.split(/[\s,]+/).filter((x) => x !== "")) {
+    if (v === "*" || v === "null") {
+      out.push(v);
+      continue;
+    }
+    let origin: string;
+    try {
+      origin = new URL(v).origin;
+    } catch {
+      return fail(col + arg.indexOf(v), `${JSON.stringify(v)} is not an origin (${usage})`);
+    }
+    if (origin === "null" || origin.toLowerCase() !== v.replace(/\/$/, "").toLowerCase())
+      return fail(col + arg.indexOf(v), `${JSON.stringify(v)} is not an origin: scheme://host[:port], no path`);
+    out.push(origin);
+  }
+  return out;
 }
 
 /** so=LEVEL:NAME=VALUE, e.g. so=SOL_SOCKET:SO_RCVBUF=1048576, so=IPPROTO_TCP:TCP_NODELAY=1. */

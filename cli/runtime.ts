@@ -3,6 +3,7 @@
  * Ctrl-C), and the wrapper that turns a handler's result or error into an
  * exit code. A command file only writes `handler(ctx, opts, command)`.
  */
+import { setMaxListeners } from "node:events";
 import type { Command } from "commander";
 import { EXIT, reportError } from "./errors.js";
 import { Output } from "./output.js";
@@ -32,6 +33,9 @@ export class Context {
     this.out = options.out ?? new Output({ json: this.json });
     this.#abort = new AbortController();
     this.signal = this.#abort.signal;
+    // A forking relay holds one Ctrl-C listener per live connection (each must
+    // close its own ends), so a busy server passes Node's default of 10: not a leak.
+    setMaxListeners(0, this.signal);
   }
 
   /** Prints a step (socket, bind, connect, accept ...) to stderr with -v: `* bind fd 5 127.0.0.1:0`. */

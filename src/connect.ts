@@ -9,6 +9,7 @@
  * 6724), so §3's "resolution delay" does not apply; the "First Address Family
  * Count" is 1 (§4).
  */
+import { onAbort } from "./abort.js";
 import { type SocketAddress, encodeSockaddr, errorContext } from "./address.js";
 import { AbortError, SocketError, codedError, ERRNO } from "./errors.js";
 import { type AddrInfo, getaddrinfo } from "./resolver.js";
@@ -151,8 +152,9 @@ async function happyEyeballs(host: string, port: number, opts: ConnectionOptions
     failure = err;
     stop.abort(err);
   };
-  const onAbort = (): void => end(new AbortError(undefined, { cause: signal!.reason }));
-  signal?.addEventListener("abort", onAbort, { once: true });
+  const cancelAbort = signal
+    ? onAbort(signal, () => end(new AbortError(undefined, { cause: signal.reason })))
+    : undefined;
   const timer =
     opts.timeout === undefined
       ? undefined
@@ -198,7 +200,7 @@ async function happyEyeballs(host: string, port: number, opts: ConnectionOptions
     throw stop.signal.aborted && failure !== undefined ? failure : e;
   } finally {
     if (timer) clearTimeout(timer);
-    signal?.removeEventListener("abort", onAbort);
+    cancelAbort?.();
     if (!stop.signal.aborted) stop.abort();
   }
 }

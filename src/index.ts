@@ -171,6 +171,7 @@ export type {
 export { createConnection } from "./connect.js";
 export type { ConnectionOptions, SocketOptionEntry } from "./connect.js";
 export { Server, createServer } from "./server.js";
+export { isStaleSocket } from "./stale.js";
 export type { ServerOptions } from "./server.js";
 export { EVENT_READ, EVENT_WRITE, Selector } from "./selector.js";
 export type { FileObject, SelectOptions, SelectorKey } from "./selector.js";

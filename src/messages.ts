@@ -1333,12 +1333,30 @@ export function recvFds(sock: Socket, size: number, maxFds: number, options?: Re
 const credBuf = Buffer.alloc(STRUCTS.ucred!.size);
 
 /**
+ * The one rule for peer credentials: they exist only on Unix sockets (the
+ * kernel records them at connect(2)/socketpair(2)). On TCP, SO_PEERCRED reads
+ * uid and gid -1 (the overflow id 65534 — nobody's — on older kernels) and
+ * SO_PEERGROUPS fails ENODATA, so a credential check or policy there could
+ * never be satisfied honestly: it is refused at once, before any call.
+ */
+function requireUnix(sock: Socket, what: string): void {
+  if (sock === null || typeof sock !== "object" || typeof (sock as { fd?: unknown }).fd !== "number")
+    throw codedError("ERR_INVALID_ARG_TYPE", `${what}: expected a Socket, got ${describe(sock)}`);
+  if (sock.family !== "unix")
+    throw codedError(
+      "ERR_SOCKET_BAD_TYPE",
+      `${what}: peer credentials exist only on Unix sockets, this is ${String(sock.family)}/${String(sock.type)}`,
+    );
+}
+
+/**
  * Returns the credentials of the peer of a Unix socket — its pid, uid and gid
  * when it called connect(2) or socketpair(2). Wraps `getsockopt(2)` SO_PEERCRED.
  * @see https://man7.org/linux/man-pages/man7/unix.7.html
- * @throws SocketError ENOTCONN, ENOPROTOOPT (not a Unix socket); ERR_SOCKET_CLOSED.
+ * @throws TypeError ERR_SOCKET_BAD_TYPE (not a Unix socket: see requireUnix); SocketError ENOTCONN; ERR_SOCKET_CLOSED.
  */
 export function peerCredentials(sock: Socket): Credentials {
+  requireUnix(sock, "peerCredentials");
   if (sock.closed) throw closedError("getsockopt");
   const n = raw.getsockopt(sock.fd, SOL.SOCKET, SO.PEERCRED, credBuf, { level: "SOL_SOCKET", option: "SO_PEERCRED" });
   return decodeCredentials(credBuf.subarray(0, n));
@@ -1348,9 +1366,10 @@ export function peerCredentials(sock: Socket): Credentials {
  * Returns the supplementary groups of the peer of a Unix socket (Linux 4.13).
  * Wraps `getsockopt(2)` SO_PEERGROUPS.
  * @see https://man7.org/linux/man-pages/man7/unix.7.html
- * @throws SocketError ENOPROTOOPT (older kernels, or not a Unix socket); ERR_SOCKET_CLOSED.
+ * @throws TypeError ERR_SOCKET_BAD_TYPE (not a Unix socket); SocketError ENOPROTOOPT (older kernels); ERR_SOCKET_CLOSED.
  */
 export function peerGroups(sock: Socket): number[] {
+  requireUnix(sock, "peerGroups");
   if (sock.closed) throw closedError("getsockopt");
   const name = SO.PEERGROUPS;
   if (name === undefined)
@@ -1401,9 +1420,11 @@ function checkPolicy(policy: PeerPolicy, what: string): { uids: Set<number> | nu
  * groups (SO_PEERGROUPS, where the kernel has it) is in `gids`. Does not
  * correspond to a single syscall (`getsockopt(2)` SO_PEERCRED, SO_PEERGROUPS).
  * @see https://man7.org/linux/man-pages/man7/unix.7.html
- * @throws TypeError ERR_INVALID_ARG_VALUE for a policy with neither list; SocketError from getsockopt.
+ * @throws TypeError ERR_INVALID_ARG_VALUE for a policy with neither list, ERR_SOCKET_BAD_TYPE for a
+ *   socket that is not a Unix socket (thrown at once); SocketError from getsockopt.
  */
 export function peerAllowed(sock: Socket, policy: PeerPolicy): boolean {
+  requireUnix(sock, "peerAllowed");
   const p = checkPolicy(policy, "peerAllowed");
   return admits(sock, peerCredentials(sock), p);
 }
@@ -1430,14 +1451,25 @@ function admits(sock: Socket, c: Credentials, p: { uids: Set<number> | null; gid
  * wait goes on. "Let no one in who does not belong." Does not correspond to a
  * single syscall (`accept4(2)`, then `getsockopt(2)` SO_PEERCRED).
  * @see https://man7.org/linux/man-pages/man7/unix.7.html
- * @throws like Socket.accept(); TypeError ERR_INVALID_ARG_VALUE for an empty policy.
+ * @throws like Socket.accept(); TypeError ERR_INVALID_ARG_VALUE for an empty policy, ERR_SOCKET_BAD_TYPE
+ *   for a listener that is not a Unix socket (TCP has no peer credentials) — both thrown at once.
  */
-export async function acceptAllowed(
+export function acceptAllowed(
   server: Socket,
   policy: PeerPolicy,
   options?: WaitOptions & { onDenied?: (credentials: Credentials) => void },
 ): Promise<{ socket: Socket; credentials: Credentials }> {
+  // Checked here, synchronously: a policy on a listener that can never satisfy it is the caller's mistake.
+  requireUnix(server, "acceptAllowed");
   const p = checkPolicy(policy, "acceptAllowed");
+  return acceptLoop(server, p, options);
+}
+
+async function acceptLoop(
+  server: Socket,
+  p: { uids: Set<number> | null; gids: Set<number> | null },
+  options?: WaitOptions & { onDenied?: (credentials: Credentials) => void },
+): Promise<{ socket: Socket; credentials: Credentials }> {
   const wait: WaitOptions = {};
   if (options?.signal !== undefined) wait.signal = options.signal;
   const deadline = options?.timeout === undefined ? undefined : Date.now() + options.timeout;

@@ -30,6 +30,7 @@ import { FCNTL, POLL } from "./constants.js";
 import * as raw from "./raw/index.js";
 import { describe, native, type PollerHandle } from "./raw/index.js";
 import { Socket, releaseHooks } from "./socket.js";
+import { onAbort } from "./abort.js";
 
 /** Interest in, and readiness for, reading (CPython's EVENT_READ). */
 export const EVENT_READ = 1;
@@ -231,13 +232,14 @@ export class Selector<D = unknown> {
       const done = (err: unknown, value?: [SelectorKey<D>, number][]): void => {
         this.#waiting = null;
         if (timer) clearTimeout(timer);
-        signal?.removeEventListener("abort", onAbort);
+        cancelAbort?.();
         for (const e of this.#entries.values()) this.#disarm(e);
         if (err !== undefined) reject(err);
         else resolve(value!);
       };
-      const onAbort = (): void => done(new AbortError(undefined, { cause: signal!.reason }));
-      signal?.addEventListener("abort", onAbort, { once: true });
+      const cancelAbort = signal
+        ? onAbort(signal, () => done(new AbortError(undefined, { cause: signal.reason })))
+        : undefined;
       if (ms > 0) timer = setTimeout(() => done(undefined, []), ms);
       // Called on every wakeup and on register/modify/unregister/close while waiting.
       this.#waiting = () => {

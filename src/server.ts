@@ -12,10 +12,16 @@ import { AI, getaddrinfo } from "./resolver.js";
 import { describe } from "./raw/index.js";
 import { Socket, releaseHooks } from "./socket.js";
 import { DEFAULT_BACKLOG, checkBacklog } from "./validate.js";
+import { isStaleSocket } from "./stale.js";
 
 const EADDRINUSE = -ERRNO.EADDRINUSE!;
-const ECONNREFUSED = -ERRNO.ECONNREFUSED!;
 const EAFNOSUPPORT = -ERRNO.EAFNOSUPPORT!;
+
+/** accept(2) errors that mean "out of a resource, try again later" (see Server#backOff). */
+const RESOURCE_ERRORS: ReadonlySet<string> = new Set(["EMFILE", "ENFILE", "ENOBUFS", "ENOMEM"]);
+/** The accept back-off: first delay and cap (Go's net/http: 5 ms doubling to 1 s). */
+const BACKOFF_MIN_MS = 5;
+const BACKOFF_MAX_MS = 1000;
 
 /** Options of {@link createServer}: `port` (with an optional `host`) or `path`. */
 export interface ServerOptions {
@@ -104,6 +110,11 @@ export class Server implements AsyncIterable<Socket> {
   #takers: { resolve: (s: Socket | null) => void; reject: (e: unknown) => void }[] = [];
   #accepting = new Set<Socket>();
   #error: unknown;
+  /** Accept back-off while the process (or system) is out of fds or memory: see #backOff. */
+  #backoffDelay = 0;
+  /** When accept last failed for want of a resource: an episode ends after 10 s without one. */
+  #lastResourceError = -Infinity;
+  #backoffTimers = new Set<NodeJS.Timeout>();
 
   /** @internal Use {@link createServer}. */
   constructor(sockets: Socket[], maxConnections: number, unlinkPath?: string) {
@@ -144,7 +155,11 @@ export class Server implements AsyncIterable<Socket> {
    * or null once the server is closed. Does not correspond to a single
    * syscall: accept4(2) on whichever listening socket is ready first.
    * @see https://man7.org/linux/man-pages/man2/accept4.2.html
-   * @throws SocketError EMFILE, ENFILE (the loop keeps going for ECONNABORTED).
+   * Notes: out of fds or memory (EMFILE, ENFILE, ENOBUFS, ENOMEM) it does not
+   * throw: it backs off (5 ms doubling to 1 s), emits one process warning
+   * (SOCKIT_ACCEPT_BACKOFF) per episode, and goes on when fds free up;
+   * ECONNABORTED and EPROTO (a client gone before accept) are skipped.
+   * @throws SocketError for other accept(2) failures.
    */
   async accept(): Promise<Socket | null> {
     if (this.#closed) return null;
@@ -178,6 +193,7 @@ export class Server implements AsyncIterable<Socket> {
             conn.close();
             return;
           }
+          this.#backoffDelay = 0;
           const t = this.#takers.shift();
           if (t) t.resolve(conn);
           else this.#queue.push(conn);
@@ -191,12 +207,48 @@ export class Server implements AsyncIterable<Socket> {
             if (this.#takers.length > 0) this.#pump();
             return;
           }
+          if (e instanceof SocketError && RESOURCE_ERRORS.has(e.code)) {
+            this.#backOff(l, e);
+            return;
+          }
           const t = this.#takers.shift();
           if (t) t.reject(e);
           else this.#error = e;
         },
       );
     }
+  }
+
+  /**
+   * Out of fds (EMFILE, ENFILE) or kernel memory (ENOBUFS, ENOMEM): the
+   * connection stays in the backlog and the listening socket stays readable,
+   * so retrying at once would spin. Wait — 5 ms, doubling to 1 s, as Go's
+   * net/http — then try again; the first failure of an episode is reported
+   * once (a process warning, code SOCKIT_ACCEPT_BACKOFF; an episode ends after
+   * 10 s without such a failure, so a server hovering at its limit does not
+   * repeat it), and each accept that succeeds resets the delay. The loop neither spins nor ends:
+   * clients wait in the backlog until fds free up.
+   */
+  #backOff(l: Socket, e: SocketError): void {
+    const now = performance.now();
+    const newEpisode = now - this.#lastResourceError > 10_000;
+    this.#lastResourceError = now;
+    if (newEpisode) {
+      process.emitWarning(
+        `${e.message}: out of ${e.code === "ENOBUFS" || e.code === "ENOMEM" ? "memory" : "file descriptors"}; ` +
+          `accept backs off (${BACKOFF_MIN_MS} ms doubling to ${BACKOFF_MAX_MS} ms) and resumes when they free up`,
+        { type: "SockitWarning", code: "SOCKIT_ACCEPT_BACKOFF" },
+      );
+    }
+    this.#backoffDelay = Math.min(Math.max(this.#backoffDelay * 2, BACKOFF_MIN_MS), BACKOFF_MAX_MS);
+    // Still counted as accepting, so #pump does not retry this socket before the timer.
+    this.#accepting.add(l);
+    const timer = setTimeout(() => {
+      this.#backoffTimers.delete(timer);
+      this.#accepting.delete(l);
+      if (!this.#closed && this.#takers.length > 0) this.#pump();
+    }, this.#backoffDelay);
+    this.#backoffTimers.add(timer);
   }
 
   /** Counts `s` as active until it is closed or detached. */
@@ -219,7 +271,7 @@ export class Server implements AsyncIterable<Socket> {
    * Accepts connections until the server is closed (see {@link Server.accept}).
    * Does not correspond to a single syscall.
    * @see https://man7.org/linux/man-pages/man2/accept4.2.html
-   * @throws SocketError EMFILE, ENFILE.
+   * @throws SocketError as {@link Server.accept} (never for EMFILE/ENFILE/ENOBUFS/ENOMEM: it backs off).
    */
   async *[Symbol.asyncIterator](): AsyncGenerator<Socket, void, undefined> {
     for (;;) {
@@ -238,6 +290,8 @@ export class Server implements AsyncIterable<Socket> {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    for (const t of this.#backoffTimers) clearTimeout(t);
+    this.#backoffTimers.clear();
     for (const s of this.sockets) s.close();
     for (const s of this.#queue.splice(0)) s.close();
     for (const t of this.#takers.splice(0)) t.resolve(null);
@@ -358,7 +412,7 @@ async function unixServer(opts: ServerOptions): Promise<Server> {
       s.bind({ family: "unix", path: bindPath });
     } catch (e) {
       if (abstract || !(e instanceof SocketError && e.errno === EADDRINUSE)) throw e;
-      if (!(await isStale(path, type))) throw e;
+      if (!(await isStaleSocket(path, type))) throw e;
       unlinkSync(path);
       s.bind({ family: "unix", path: bindPath });
     }
@@ -372,22 +426,4 @@ async function unixServer(opts: ServerOptions): Promise<Server> {
     throw e;
   }
   return new Server([s], opts.maxConnections ?? Infinity, abstract ? undefined : path);
-}
-
-/** True when `path` is a socket file nobody listens on (connect: ECONNREFUSED). */
-async function isStale(path: string, type: "stream" | "seqpacket"): Promise<boolean> {
-  try {
-    if (!lstatSync(path).isSocket()) return false;
-  } catch {
-    return false;
-  }
-  const probe = new Socket("unix", type);
-  try {
-    await probe.connect({ family: "unix", path }, { timeout: 1000 });
-    return false;
-  } catch (e) {
-    return e instanceof SocketError && e.errno === ECONNREFUSED;
-  } finally {
-    probe.close();
-  }
 }

@@ -22,6 +22,7 @@ import {
   type Sockaddr,
 } from "./address.js";
 import { AF, FCNTL, IOCTL, MSG, SHUT, SO, SOCK, SOL, STRUCTS } from "./constants.js";
+import { onAbort } from "./abort.js";
 import { AbortError, ERRNO, SocketError, closedError, codedError, type ErrorContext } from "./errors.js";
 import {
   type FamilyName,
@@ -138,7 +139,8 @@ class Waiter {
   next: Waiter | null = null;
   resolve: (v: unknown) => void = noop;
   reject: (e: unknown) => void = noop;
-  onAbort: (() => void) | undefined = undefined;
+  /** Cancels the call's share of its signal's one abort listener (see abort.ts). */
+  cancelAbort: (() => void) | undefined = undefined;
   timer: NodeJS.Timeout | undefined = undefined;
   constructor(
     readonly attempt: () => number,
@@ -214,6 +216,7 @@ const ETIMEDOUT = -ERRNO.ETIMEDOUT!;
 const EMSGSIZE = -ERRNO.EMSGSIZE!;
 const EPERM = -ERRNO.EPERM!;
 const EACCES = -ERRNO.EACCES!;
+const EINVAL = -ERRNO.EINVAL!;
 
 /** Closes the fds of sockets collected without close() or detach(). */
 const leaked = new FinalizationRegistry<number>((fd) => {
@@ -471,8 +474,9 @@ export class Socket {
     const w = new Waiter(attempt, finish, syscall, signal);
     const promise = waitFor<T>(w);
     if (signal) {
-      w.onAbort = () => this.#withdraw(dir, w, new AbortError(undefined, { cause: signal.reason }));
-      signal.addEventListener("abort", w.onAbort, { once: true });
+      w.cancelAbort = onAbort(signal, () =>
+        this.#withdraw(dir, w, new AbortError(undefined, { cause: signal.reason })),
+      );
     }
     // The call's own timeout, else the socket's default (setTimeout); the
     // deadline (setDeadline) is watched by one timer for every waiter.
@@ -567,26 +571,27 @@ export class Socket {
       if (left <= 0)
         throw new SocketError(ETIMEDOUT, syscall, {}, `${syscall} ETIMEDOUT: nothing arrived within ${timeout} ms`);
       await new Promise<void>((resolve) => {
-        const onAbort = (): void => {
-          clearTimeout(timer);
-          resolve();
-        };
+        const cancel = signal
+          ? onAbort(signal, () => {
+              clearTimeout(timer);
+              resolve();
+            })
+          : undefined;
         const timer = setTimeout(
           () => {
-            signal?.removeEventListener("abort", onAbort);
+            cancel?.();
             resolve();
           },
           Math.min(delay, left),
         );
         if (!this.#userRef) timer.unref();
-        signal?.addEventListener("abort", onAbort, { once: true });
       });
       delay = Math.min(delay * 2, 50);
     }
   }
 
   #settle(w: Waiter): void {
-    if (w.onAbort) w.signal!.removeEventListener("abort", w.onAbort);
+    if (w.cancelAbort) w.cancelAbort();
     if (w.timer) clearTimeout(w.timer);
   }
 
@@ -1723,31 +1728,83 @@ export class Socket {
 
   /**
    * Hands a connected stream socket (TCP or Unix) to Node as a `net.Socket`,
-   * which takes ownership of the fd; this Socket becomes closed. Does not
-   * correspond to a syscall.
-   * @throws TypeError ERR_SOCKET_BAD_TYPE unless a stream socket of family inet, inet6 or unix.
+   * which takes ownership of the fd; this Socket becomes closed. Everything is
+   * checked before the fd changes hands: a refusal is thrown at once and the
+   * Socket keeps its fd. Does not correspond to a syscall (reads SO_ACCEPTCONN
+   * with `getsockopt(2)`).
+   * @see https://man7.org/linux/man-pages/man7/socket.7.html
+   * @throws TypeError ERR_SOCKET_BAD_TYPE unless a stream socket of family inet, inet6 or unix;
+   *   ERR_INVALID_ARG_TYPE for bad options; SocketError EINVAL for a listening socket
+   *   (use toNetServer); Error ERR_SOCKET_CLOSED.
    */
   toNetSocket(options?: { allowHalfOpen?: boolean }): net.Socket {
     this.#check("toNetSocket");
     this.#requireStream("toNetSocket");
+    if (options !== undefined && (options === null || typeof options !== "object"))
+      throw codedError("ERR_INVALID_ARG_TYPE", `toNetSocket: options must be an object, got ${describe(options)}`);
+    const allowHalfOpen = options?.allowHalfOpen ?? false;
+    if (typeof allowHalfOpen !== "boolean")
+      throw codedError(
+        "ERR_INVALID_ARG_TYPE",
+        `toNetSocket: options.allowHalfOpen must be a boolean, got ${describe(allowHalfOpen)}`,
+      );
+    if (this.#listening())
+      throw new SocketError(
+        EINVAL,
+        "toNetSocket",
+        {},
+        "toNetSocket EINVAL: the socket is listening (hand it over with toNetServer)",
+      );
     const fd = this.detach();
-    return new net.Socket({ fd, readable: true, writable: true, allowHalfOpen: options?.allowHalfOpen ?? false });
+    try {
+      return new net.Socket({ fd, readable: true, writable: true, allowHalfOpen });
+    } catch (e) {
+      // Node refused the fd after all (its handle never took it): close it rather than leak it.
+      native.close(fd);
+      throw e;
+    }
   }
 
   /**
    * Hands a listening stream socket to Node as a `net.Server` (or to the given
    * server, e.g. an `http.Server`), which takes ownership of the fd: the
    * options set with sockit (SO_REUSEPORT, IP_FREEBIND, SO_BINDTODEVICE ...)
-   * stay in force. The server emits 'listening' as usual. Does not correspond to a syscall.
-   * @throws TypeError ERR_SOCKET_BAD_TYPE unless a stream socket of family inet, inet6 or unix.
+   * stay in force. The server emits 'listening' as usual. Everything is
+   * checked before the fd changes hands: a refusal is thrown at once and the
+   * Socket keeps its fd (and its port). Does not correspond to a syscall
+   * (reads SO_ACCEPTCONN with `getsockopt(2)`).
+   * @see https://man7.org/linux/man-pages/man7/socket.7.html
+   * @throws TypeError ERR_SOCKET_BAD_TYPE unless a stream socket of family inet, inet6 or unix;
+   *   ERR_INVALID_ARG_TYPE when `server` is not a net.Server; ERR_INVALID_ARG_VALUE when it
+   *   already listens; SocketError EINVAL when this socket is not listening (call listen() first);
+   *   Error ERR_SOCKET_CLOSED.
    */
   toNetServer<S extends net.Server = net.Server>(server?: S): S {
     this.#check("toNetServer");
     this.#requireStream("toNetServer");
+    if (server !== undefined && !(server instanceof net.Server))
+      throw codedError(
+        "ERR_INVALID_ARG_TYPE",
+        `toNetServer: server must be a net.Server (or http.Server ...), got ${describe(server)}`,
+      );
+    if (server?.listening) throw codedError("ERR_INVALID_ARG_VALUE", "toNetServer: the server is already listening");
+    if (!this.#listening())
+      throw new SocketError(
+        EINVAL,
+        "toNetServer",
+        {},
+        "toNetServer EINVAL: the socket is not listening (call listen() first)",
+      );
     const srv = (server ?? net.createServer()) as S;
     const fd = this.detach();
     srv.listen({ fd });
     return srv;
+  }
+
+  /** SO_ACCEPTCONN: whether listen(2) has been called on this socket. */
+  #listening(): boolean {
+    raw.getsockopt(this.#fd, SOL.SOCKET, SO.ACCEPTCONN, optInt, { level: "SOL_SOCKET", option: "SO_ACCEPTCONN" });
+    return optIntView[0] !== 0;
   }
 
   #requireStream(what: string): void {

@@ -299,3 +299,20 @@ export const TWO_ADDRESS_NETNS = [
   "ip link set sk0 up",
   "ip link set sk1 up",
 ];
+
+/**
+ * Lowers a running process's fd limit (prlimit(1) --pid) so that it can open
+ * just `free` more fds: the limit is set to its lowest unused fd number plus
+ * `free`. Done after the process has started, so that loading its modules
+ * (tsx reads many files at once) is not what runs out. Returns the limit set.
+ */
+export function limitFds(pid: number, free: number): number {
+  const open = new Set(readdirSync(`/proc/${pid}/fd`).map(Number));
+  let lowest = 0;
+  while (open.has(lowest)) lowest++;
+  const limit = lowest + free;
+  // The soft limit only: raising it again (or in a child) needs no privilege.
+  const r = spawnSync("prlimit", ["--pid", String(pid), `--nofile=${limit}:`], { encoding: "utf8" });
+  if (r.status !== 0) throw new Error(`prlimit --pid ${pid} failed: ${r.stderr}`);
+  return limit;
+}

@@ -18,7 +18,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { createReadStream, createWriteStream, fstatSync, lstatSync, statSync, unlinkSync } from "node:fs";
 import type { Readable, Writable } from "node:stream";
-import { Socket, type SocketAddress, type WaitOptions, getaddrinfo } from "../../src/index.js";
+import { Socket, type SocketAddress, type WaitOptions, getaddrinfo, isStaleSocket } from "../../src/index.js";
 import type { Endpoint, SocketEndpoint } from "../address.js";
 import { CliError, UsageError, errorText } from "../errors.js";
 import type { Context } from "../runtime.js";
@@ -213,11 +213,15 @@ function applyOptions(ctx: Context, s: Socket, ep: SocketEndpoint): void {
  * Binds `s` to a Unix path, with `mode` applied through the umask so the file
  * is never more open than asked, and registers its removal at exit.
  */
-function bindPath(ctx: Context, s: Socket, ep: SocketEndpoint): void {
+async function bindPath(ctx: Context, s: Socket, ep: SocketEndpoint): Promise<void> {
   const path = ep.address.family === "unix" ? ep.address.path : "";
   const isFile = typeof path === "string" && path !== "" && !path.startsWith("\0");
   if (isFile && ep.options.unlink && lstatSync(path, { throwIfNoEntry: false })?.isSocket()) {
-    // A socket file left by a process that died: only sockets are removed, never other files.
+    // Only a socket file left by a process that died is removed (the library's
+    // check, as createServer's): never another file, never a live socket.
+    if (!(await isStaleSocket(path, ep.type))) {
+      throw new CliError(`${ep.text}: ${path} is in use (something listens on it or is bound to it): not removed`);
+    }
     unlinkSync(path);
     ctx.step(`unlink ${path} (stale socket file)`);
   }
@@ -311,14 +315,14 @@ async function firstOf<T>(ctx: Context, ep: SocketEndpoint, open: (e: SocketEndp
 
 /** Creates, binds and listens (stream/seqpacket listen addresses), resolving a host name first. */
 export function listenOn(ctx: Context, ep: SocketEndpoint): Promise<Listener> {
-  return firstOf(ctx, ep, async (e) => listenNow(ctx, e));
+  return firstOf(ctx, ep, (e) => listenNow(ctx, e));
 }
 
-function listenNow(ctx: Context, ep: SocketEndpoint): Listener {
+async function listenNow(ctx: Context, ep: SocketEndpoint): Promise<Listener> {
   const s = openSocket(ctx, ep.family, ep.type);
   try {
     applyOptions(ctx, s, ep);
-    if (ep.family === "unix") bindPath(ctx, s, ep);
+    if (ep.family === "unix") await bindPath(ctx, s, ep);
     else bindSocket(ctx, s, ep.address);
     listenSocket(ctx, s);
   } catch (e) {
@@ -335,7 +339,7 @@ export function openSocketEnd(ctx: Context, ep: SocketEndpoint): Promise<SocketE
 
 async function openResolved(ctx: Context, ep: SocketEndpoint): Promise<SocketEnd> {
   if (ep.listen && ep.type !== "dgram") {
-    const l = listenNow(ctx, ep);
+    const l = await listenNow(ctx, ep);
     try {
       return await l.accept();
     } finally {
@@ -346,12 +350,13 @@ async function openResolved(ctx: Context, ep: SocketEndpoint): Promise<SocketEnd
   try {
     applyOptions(ctx, s, ep);
     if (ep.listen) {
-      if (ep.family === "unix") bindPath(ctx, s, ep);
+      if (ep.family === "unix") await bindPath(ctx, s, ep);
       else bindSocket(ctx, s, ep.address);
       return new SocketEnd(ep.text, s, ctx, true);
     }
     if (ep.options.bind) {
-      if (ep.options.bind.family === "unix") bindPath(ctx, s, { ...ep, address: ep.options.bind, options: { so: [] } });
+      if (ep.options.bind.family === "unix")
+        await bindPath(ctx, s, { ...ep, address: ep.options.bind, options: { so: [] } });
       else bindSocket(ctx, s, ep.options.bind);
     } else if (ep.family === "unix" && ep.type === "dgram") {
       // An unbound Unix datagram socket cannot get replies: autobind gives it

@@ -304,6 +304,64 @@ export async function runRelay(
   }
 }
 
+/** Resolves after `ms`, or at once on Ctrl-C. */
+function sleepOrAbort(ctx: Context, ms: number): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const done = (): void => {
+      clearTimeout(timer);
+      ctx.signal.removeEventListener("abort", done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    ctx.signal.addEventListener("abort", done, { once: true });
+  });
+}
+
+/** accept(2)/socket(2) errors that mean "out of fds or memory now", not "broken": back off and retry. */
+export function isOutOfResources(e: unknown): boolean {
+  const code = (e as { code?: unknown } | null)?.code;
+  return code === "EMFILE" || code === "ENFILE" || code === "ENOBUFS" || code === "ENOMEM";
+}
+
+/**
+ * The accept loop's back-off while out of fds: 5 ms doubling to 1 s (Go's
+ * net/http), one stderr line per episode, and a -v step when accepting
+ * resumes. The listening socket stays readable while its backlog holds
+ * clients, so retrying at once would spin; exiting would drop every client.
+ */
+export class AcceptBackoff {
+  #delay = 0;
+  /** When the last resource error was seen: an episode ends after 10 s without one. */
+  #lastError = -Infinity;
+
+  constructor(private readonly ctx: Context) {}
+
+  /** True for the first resource error of an episode: one line per episode, not one per client. */
+  firstReport(): boolean {
+    const now = performance.now();
+    const first = now - this.#lastError > 10_000;
+    this.#lastError = now;
+    return first;
+  }
+
+  /** Reports the episode once, then sleeps the next delay (or until Ctrl-C). */
+  async wait(e: unknown): Promise<void> {
+    if (this.firstReport())
+      this.ctx.out.stderr.write(
+        `sockit: ${errorText(e)}: out of file descriptors; accept backs off (5 ms doubling to 1 s) and resumes when they free up\n`,
+      );
+    this.#delay = Math.min(Math.max(this.#delay * 2, 5), 1000);
+    this.ctx.step(`accept: ${errorText(e)}; retrying in ${this.#delay} ms`);
+    await sleepOrAbort(this.ctx, this.#delay);
+  }
+
+  /** An accept succeeded: the episode is over. */
+  reset(): void {
+    if (this.#delay > 0) this.ctx.step("accept: accepting again");
+    this.#delay = 0;
+  }
+}
+
 async function serveForever(
   ctx: Context,
   a: SocketEndpoint | WsListenEndpoint,
@@ -315,27 +373,65 @@ async function serveForever(
   const onAbort = (): void => server.close();
   ctx.signal.addEventListener("abort", onAbort, { once: true });
   const running = new Set<Promise<void>>();
+  const backoff = new AcceptBackoff(ctx);
+  // Connections accepted but waiting for an fd to open their second end. While
+  // there are any, accepting more would only take the fds they wait for.
+  let starving = 0;
+  let fed: (() => void) | undefined;
+  const unstarve = (): void => {
+    if (--starving === 0) fed?.();
+  };
   try {
     for (;;) {
+      if (starving > 0) {
+        await new Promise<void>((resolve) => {
+          fed = resolve;
+          ctx.signal.addEventListener("abort", resolve as () => void, { once: true });
+        });
+        ctx.signal.removeEventListener("abort", fed!);
+        fed = undefined;
+        if (ctx.signal.aborted) break;
+      }
       let conn: End;
       try {
         conn = await server.accept();
       } catch (e) {
         if (ctx.signal.aborted) break;
-        throw e;
+        if (!isOutOfResources(e)) throw e;
+        await backoff.wait(e);
+        continue;
       }
+      backoff.reset();
       const job = (async () => {
-        let other: End;
-        try {
-          other = typeof b === "function" ? b() : await openEnd(ctx, b);
-        } catch (e) {
-          conn.close();
-          throw e;
+        let other: End | undefined;
+        // Out of fds for the second end: the client waits (backing off, 5 ms
+        // doubling to 1 s, about 6 s in all) rather than being dropped at once.
+        for (let delay = 5; other === undefined; delay *= 2) {
+          try {
+            other = typeof b === "function" ? b() : await openEnd(ctx, b);
+          } catch (e) {
+            if (!isOutOfResources(e) || delay > 2000 || ctx.signal.aborted) {
+              conn.close();
+              throw e;
+            }
+            if (backoff.firstReport())
+              ctx.out.stderr.write(
+                `sockit: ${errorText(e)}: out of file descriptors; new connections wait until they free up\n`,
+              );
+            starving++;
+            try {
+              await sleepOrAbort(ctx, Math.min(delay, 1000));
+            } finally {
+              unstarve();
+            }
+          }
         }
         await relayEnds(ctx, conn, other, options, live);
       })().catch((e: unknown) => {
-        // One connection's failure is reported and the server goes on.
-        if (!ctx.signal.aborted) ctx.out.stderr.write(`sockit: ${errorText(e)}\n`);
+        // One connection's failure is reported and the server goes on (out of
+        // fds, only the first of the episode: a flood would print one per client).
+        if (ctx.signal.aborted || (isOutOfResources(e) && !backoff.firstReport())) return;
+        ctx.out.stderr.write(`sockit: ${errorText(e)}\n`);
       });
       running.add(job);
       void job.finally(() => running.delete(job));

@@ -7,7 +7,7 @@ declare module "ws" {
   import type { IncomingMessage } from "node:http";
 
   export class WebSocket extends EventEmitter {
-    constructor(url: string, options?: { perMessageDeflate?: boolean; maxPayload?: number });
+    constructor(url: string, options?: { perMessageDeflate?: boolean; maxPayload?: number; origin?: string });
     readonly readyState: number;
     readonly bufferedAmount: number;
     binaryType: "nodebuffer" | "arraybuffer" | "fragments";
@@ -30,7 +30,18 @@ declare module "ws" {
 
   export class WebSocketServer extends EventEmitter {
     constructor(
-      options: { host?: string; port?: number; path?: string; perMessageDeflate?: boolean; maxPayload?: number },
+      options: {
+        host?: string;
+        port?: number;
+        path?: string;
+        perMessageDeflate?: boolean;
+        maxPayload?: number;
+        /** Called for each upgrade; `done(false, 403, "…")` refuses it with that HTTP status. */
+        verifyClient?: (
+          info: { origin?: string; secure: boolean; req: IncomingMessage },
+          done: (ok: boolean, code?: number, message?: string) => void,
+        ) => void;
+      },
       callback?: () => void,
     );
     address(): { address: string; port: number } | string;

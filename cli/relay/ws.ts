@@ -122,6 +122,27 @@ export async function openWs(ctx: Context, ep: WsEndpoint): Promise<WsEnd> {
   return new WsEnd(ep.text, ws, ctx);
 }
 
+/**
+ * Whether an upgrade with this Origin header may proceed (cross-site WebSocket
+ * hijacking: a page on any site can open ws://127.0.0.1:PORT/, and browsers
+ * send no CORS preflight for WebSocket — the Origin header is the only guard).
+ * No header: not a browser (websocat, Python, curl), allowed. A header: only
+ * the origins listed with `origin=` (`*` = any). The relay serves no pages, so
+ * no origin is "its own", and a Host-header comparison would let DNS rebinding in.
+ */
+export function originAllowed(origin: string | undefined, allowed: ReadonlySet<string>): boolean {
+  if (origin === undefined || origin === "") return true;
+  if (allowed.has("*")) return true;
+  if (origin === "null") return allowed.has("null");
+  let normalized: string;
+  try {
+    normalized = new URL(origin).origin;
+  } catch {
+    return false;
+  }
+  return allowed.has(normalized);
+}
+
 /** A WebSocket server that hands out connections. */
 export class WsListener {
   #queue: WsEnd[] = [];
@@ -142,20 +163,36 @@ export class WsListener {
     });
   }
 
-  /** Listens on the endpoint's host, port and path. */
+  /** Listens on the endpoint's host (loopback unless one was named), port and path. */
   static async open(ctx: Context, ep: WsListenEndpoint): Promise<WsListener> {
+    const allowed = new Set(ep.options.origins ?? []);
     const server = new WebSocketServer({
       host: ep.host,
       port: ep.port,
       path: ep.path,
       perMessageDeflate: false,
       maxPayload: MAX_PAYLOAD,
+      verifyClient: (info, done) => {
+        if (originAllowed(info.origin, allowed)) return done(true);
+        ctx.step(
+          `websocket refused (403) from ${info.req.socket.remoteAddress ?? "?"}: Origin ${info.origin} is not allowed (add origin=${info.origin})`,
+        );
+        done(false, 403, "Forbidden: cross-origin WebSocket (allow it with origin=)");
+      },
     });
     await new Promise<void>((resolve, reject) => {
       server.once("listening", resolve);
       server.once("error", (e: Error & { code?: string; syscall?: string }) =>
         reject(new CliError(`${ep.text}: ${e.syscall ?? "listen"} ${e.code ?? e.message} ${ep.host}:${ep.port}`)),
       );
+    });
+    // Later errors (accept EMFILE under a flood: Node's server drops the client
+    // and reports it) must not end the relay: one line per 10 s, and go on.
+    let lastReport = -Infinity;
+    server.on("error", (e: Error & { code?: string }) => {
+      const now = performance.now();
+      if (now - lastReport > 10_000) ctx.out.stderr.write(`sockit: ${ep.text}: ${e.message} (still listening)\n`);
+      lastReport = now;
     });
     const a = server.address();
     ctx.step(`websocket listen ${typeof a === "string" ? a : `${a.address}:${a.port}`}${ep.path}`);

@@ -56,9 +56,19 @@ describe(
       const sockPath = join(dir, "svc.sock");
       const py = spawn("python3", ["-u", "-c", SERVER, sockPath], { stdio: ["ignore", "pipe", "pipe"] });
       const pyOut = collect(py);
+      // origin=*: the page is set with setContent (about:blank, an opaque origin); a browser page
+      // is refused unless its origin is allowed (cli-relay.test.ts checks the refusal).
       const relay = spawn(
         process.execPath,
-        ["--import", "tsx", "cli/main.ts", "-v", "relay", "ws-listen:127.0.0.1:0/svc", `unix-seqpacket:${sockPath}`],
+        [
+          "--import",
+          "tsx",
+          "cli/main.ts",
+          "-v",
+          "relay",
+          "ws-listen:127.0.0.1:0/svc,origin=*",
+          `unix-seqpacket:${sockPath}`,
+        ],
         { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] },
       );
       const relayOut = collect(relay);

@@ -8,7 +8,7 @@
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import dgram from "node:dgram";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import net from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -16,7 +16,7 @@ import { after, before, describe, it } from "node:test";
 import fc from "fast-check";
 import { WebSocket, WebSocketServer } from "ws";
 import { socketpair } from "../../src/index.js";
-import { ROOT } from "../helpers.js";
+import { ROOT, limitFds, readAll } from "../helpers.js";
 
 const LIMIT_MS = 20_000;
 
@@ -235,6 +235,44 @@ describe("sockit relay between Python peers", { timeout: 120_000 }, () => {
     assert.match(relay.stderr, /unlink .* \(stale socket file\)/);
     assert.deepEqual((await pythonClient("unix", "stream", a, "fresh")).replies, ["FRESH"]);
     assert.equal((await relay.result()).code, 0);
+  });
+
+  it("unix-listen,unlink never removes a live socket: a clear error, the service keeps its path and its clients", async () => {
+    const a = path("live");
+    // A live service: Python listens on the path and answers every client with "svc".
+    const svc = spawn(
+      "python3",
+      [
+        "-u",
+        "-c",
+        "import socket, sys\ns = socket.socket(socket.AF_UNIX)\ns.bind(sys.argv[1])\ns.listen()\nprint('ready', flush=True)\nwhile True:\n    c, _ = s.accept()\n    try:\n        c.sendall(b'svc')\n    except OSError:\n        pass  # sockit's probe hangs up at once\n    c.close()",
+        a,
+      ],
+      { stdio: ["ignore", "pipe", "pipe"] },
+    );
+    const proc = new Proc(svc, "python live service");
+    try {
+      await proc.waitFor(/ready/, "stdout");
+      const inode = statSync(a).ino;
+      for (const kind of ["unix-listen", "unix-seqpacket-listen", "unix-dgram-listen"]) {
+        const r = await sockit(["listen", `${kind}:${a},unlink`]).result();
+        assert.equal(r.code, 1, `${kind}: ${r.stderr}`);
+        assert.match(r.stderr, /in use|something (listens|is bound)/, r.stderr);
+        assert.match(r.stderr, /not removed/, r.stderr);
+        assert.equal(statSync(a).ino, inode, `${kind}: the live socket file is still the service's`);
+      }
+      const got = await new Promise<string>((resolve, reject) => {
+        const c = net.connect(a);
+        let t = "";
+        c.on("data", (d) => (t += String(d)));
+        c.on("end", () => resolve(t));
+        c.on("error", reject);
+      });
+      assert.equal(got, "svc", "the service still gets its clients");
+    } finally {
+      svc.kill("SIGKILL");
+      await proc.exited;
+    }
   });
 
   it("abstract-listen → abstract", async () => {
@@ -754,6 +792,149 @@ asyncio.run(main())
       /on a byte stream or datagram a text frame is its UTF-8\s+bytes, and bytes from one reach a WebSocket as binary frames/,
     );
   });
+});
+
+describe("sockit relay: WebSocket exposure (loopback by default, Origin checked)", { timeout: 120_000 }, () => {
+  /** Opens a ws client with an optional Origin header; resolves "open" or the HTTP status that refused it. */
+  function tryWs(url: string, origin?: string): Promise<{ ws?: WebSocket; status: number | "open" }> {
+    const ws = new WebSocket(url, origin === undefined ? {} : { origin });
+    return new Promise((resolve, reject) => {
+      ws.once("open", () => resolve({ ws, status: "open" }));
+      ws.on("unexpected-response", (_req, res) => {
+        resolve({ status: res.statusCode ?? 0 });
+        ws.terminate();
+      });
+      ws.once("error", (e) => {
+        if (!/Unexpected server response/.test(e.message)) reject(e);
+      });
+    });
+  }
+
+  it("ws-listen:PORT binds 127.0.0.1 and refuses a cross-origin upgrade; no Origin (not a browser) is let in", async () => {
+    const relay = sockit(["-v", "relay", "ws-listen:0/x,fork", "exec:cat"]);
+    try {
+      const m = await relay.waitFor(/websocket listen (\S+):(\d+)\/x/);
+      assert.equal(m[1], "127.0.0.1", "loopback unless a host is named");
+      const url = `ws://127.0.0.1:${m[2]}/x`;
+      assert.deepEqual((await tryWs(url, "https://evil.example")).status, 403, "a page on another site is refused");
+      assert.deepEqual((await tryWs(url, "http://127.0.0.1:" + m[2])).status, 403, "no origin is the relay's own");
+      assert.match(relay.stderr, /websocket refused \(403\).*Origin https:\/\/evil\.example/);
+      const plain = await tryWs(url);
+      assert.equal(plain.status, "open", "a client that sends no Origin (websocat, Python) connects");
+      const echoed = new Promise<string>((r) => plain.ws!.once("message", (d: Buffer) => r(String(d))));
+      plain.ws!.send("hello");
+      assert.equal(await echoed, "hello");
+      plain.ws!.close();
+    } finally {
+      relay.child.kill("SIGINT");
+      await relay.exited;
+    }
+  });
+
+  it("origin=… allows the listed origins only; origin=* allows any", async () => {
+    const relay = sockit([
+      "-v",
+      "relay",
+      "ws-listen:0,fork,origin=https://a.example,origin=http://localhost:3000",
+      "exec:cat",
+    ]);
+    const any = sockit(["-v", "relay", "ws-listen:0,fork,origin=*", "exec:cat"]);
+    try {
+      const url = `ws://127.0.0.1:${(await relay.waitFor(/websocket listen \S+:(\d+)/))[1]}/`;
+      for (const ok of ["https://a.example", "http://localhost:3000", "HTTPS://A.EXAMPLE"]) {
+        const r = await tryWs(url, ok);
+        assert.equal(r.status, "open", ok);
+        r.ws!.close();
+      }
+      for (const bad of ["https://b.example", "http://localhost:3001", "https://a.example.evil.example", "null"])
+        assert.equal((await tryWs(url, bad)).status, 403, bad);
+      const anyUrl = `ws://127.0.0.1:${(await any.waitFor(/websocket listen \S+:(\d+)/))[1]}/`;
+      const r = await tryWs(anyUrl, "https://whoever.example");
+      assert.equal(r.status, "open");
+      r.ws!.close();
+    } finally {
+      relay.child.kill("SIGINT");
+      any.child.kill("SIGINT");
+      await Promise.all([relay.exited, any.exited]);
+    }
+  });
+
+  it("tcp-listen:PORT, udp-listen:PORT and listen PORT bind loopback; a named address opens them wider", async () => {
+    for (const args of [
+      ["relay", "tcp-listen:0", "stdio"],
+      ["relay", "udp-listen:0", "stdio"],
+      ["listen", "0"],
+      ["relay", "tcp6-listen:0", "stdio"],
+      ["relay", "tcp-listen:0.0.0.0:0", "stdio"],
+    ]) {
+      const p = sockit(["-v", ...args]);
+      try {
+        const m = await p.waitFor(/bind fd \d+ (\S+):0 →/);
+        const want = args.includes("tcp6-listen:0")
+          ? "[::1]"
+          : args.includes("tcp-listen:0.0.0.0:0")
+            ? "0.0.0.0"
+            : "127.0.0.1";
+        assert.equal(m[1], want, args.join(" "));
+      } finally {
+        p.child.kill("SIGINT");
+        await p.exited;
+      }
+    }
+  });
+});
+
+describe("sockit relay under fd exhaustion", { timeout: 120_000 }, () => {
+  it(
+    "tcp-listen,fork with 20 fds to spare (prlimit): a flood makes accept back off (said once), the relay stays up and serves new clients after",
+    { skip: spawnSync("prlimit", ["--version"]).status === 0 ? false : "prlimit (util-linux) is not installed" },
+    async () => {
+      // An echo server (Node net) the relay forwards each connection to.
+      const echo = net.createServer((c) => {
+        c.on("error", () => undefined);
+        c.pipe(c);
+      });
+      await new Promise<void>((r) => echo.listen(0, "127.0.0.1", r));
+      const echoPort = (echo.address() as net.AddressInfo).port;
+      const child = spawn(
+        process.execPath,
+        ["--import", "tsx", "cli/main.ts", "-v", "relay", "tcp-listen:127.0.0.1:0,fork", `tcp:127.0.0.1:${echoPort}`],
+        { cwd: ROOT, env: { ...process.env, NO_COLOR: "1" }, stdio: ["ignore", "pipe", "pipe"] },
+      );
+      const relay = new Proc(child, "sockit relay under prlimit");
+      const flood: net.Socket[] = [];
+      try {
+        const port = await boundPort(relay);
+        limitFds(child.pid!, 20);
+        for (let i = 0; i < 60; i++) {
+          const c = net.connect(port, "127.0.0.1");
+          c.on("error", () => undefined);
+          flood.push(c);
+        }
+        await relay.waitFor(/accept4 EMFILE: out of file descriptors; accept backs off/);
+        for (const c of flood.splice(0)) c.resetAndDestroy(); // RST: no TIME-WAIT left per flood connection;
+        const replies = await Promise.all(
+          Array.from({ length: 10 }, (_, i) => {
+            const c = net.connect(port, "127.0.0.1");
+            flood.push(c);
+            c.end(`ping ${i}`);
+            return readAll(c).then(String);
+          }),
+        );
+        assert.deepEqual(
+          replies,
+          Array.from({ length: 10 }, (_, i) => `ping ${i}`),
+        );
+        assert.equal(child.exitCode, null, `the relay is still running; stderr:\n${relay.stderr}`);
+        assert.equal(relay.stderr.match(/out of file descriptors/g)?.length, 1, "said once");
+      } finally {
+        for (const c of flood) c.destroy();
+        child.kill("SIGINT");
+        await relay.exited;
+        echo.close();
+      }
+    },
+  );
 });
 
 describe("sockit send / recv", { timeout: 120_000 }, () => {

@@ -22,16 +22,23 @@ const inode = (s: Socket): number => Number(/socket:\[(\d+)\]/.exec(readlinkSync
 
 /** Inodes in `ss -a -e -n` output for one kind ("ino:N" for inet, the 6th column for Unix). */
 function ssInodes(args: string[]): Set<number> {
-  const out = execFileSync("ss", ["-a", "-e", "-n", "-H", ...args], { encoding: "utf8" });
+  // TIME-WAIT sockets have no inode (0) and are left out at the source: a busy host has
+  // tens of thousands (1.5 MB of output for 20,000, past execFileSync's 1 MiB default).
+  const out = execFileSync("ss", ["-a", "-e", "-n", "-H", ...args, "exclude", "time-wait"], {
+    encoding: "utf8",
+    maxBuffer: 256 << 20,
+  });
   const set = new Set<number>();
   for (const line of out.split("\n")) {
+    const cols = line.trim().split(/\s+/);
+    // Unix: Netid State Recv-Q Send-Q Local Inode Peer PeerInode — with -e, a socket bound
+    // to a path also shows "ino:N dev:…", the inode of its *file*, not of the socket.
+    if (cols[0]?.startsWith("u_")) {
+      if (cols.length >= 6) set.add(Number(cols[5]));
+      continue;
+    }
     const m = /ino:(\d+)/.exec(line);
     if (m) set.add(Number(m[1]));
-    else {
-      const cols = line.trim().split(/\s+/);
-      // Unix: Netid State Recv-Q Send-Q Local Inode Peer PeerInode
-      if (cols[0]?.startsWith("u_") && cols.length >= 6) set.add(Number(cols[5]));
-    }
   }
   return set;
 }

@@ -565,6 +565,36 @@ describe("credentials", () => {
     assert.throws(() => peerAllowed(server, {}), { code: "ERR_INVALID_ARG_VALUE" });
     server.close();
   });
+
+  test("credential policies on a non-Unix socket are refused at setup: TypeError ERR_SOCKET_BAD_TYPE, thrown at once", async () => {
+    // TCP has no peer credentials: SO_PEERCRED reads uid/gid -1 (or the overflow id 65534 on older
+    // kernels — nobody's id!) and SO_PEERGROUPS fails ENODATA. A policy there can never mean anything.
+    const before = fdCount();
+    for (const family of ["inet", "inet6"] as const) {
+      const l = new Socket(family, "stream");
+      l.bind(family === "inet" ? "127.0.0.1:0" : "[::1]:0");
+      l.listen();
+      const c = new Socket(family, "stream");
+      await c.connect(l.getsockname());
+      for (const policy of [{ gids: [process.getgid!()] }, { uids: [process.getuid!()] }, { uids: [0xffffffff] }]) {
+        let p: unknown;
+        assert.throws(
+          () => {
+            p = acceptAllowed(l, policy, { timeout: 2000 });
+          },
+          (e: unknown) => e instanceof TypeError && (e as { code?: string }).code === "ERR_SOCKET_BAD_TYPE",
+        );
+        assert.equal(p, undefined);
+      }
+      // The pending connection was not consumed: a plain accept still gets it.
+      const conn = await l.accept({ timeout: 2000 });
+      assert.throws(() => peerAllowed(conn, { gids: [1] }), { code: "ERR_SOCKET_BAD_TYPE" });
+      assert.throws(() => peerCredentials(conn), { code: "ERR_SOCKET_BAD_TYPE" });
+      assert.throws(() => peerGroups(conn), { code: "ERR_SOCKET_BAD_TYPE" });
+      for (const s of [conn, c, l]) s.close();
+    }
+    assert.equal(fdCount(), before);
+  });
 });
 
 // ---------------------------------------------------------------------------

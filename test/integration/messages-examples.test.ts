@@ -5,9 +5,11 @@
  * a wildcard-bound server would answer from the wrong one without IP_PKTINFO.
  */
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
+import { chmodSync, cpSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { test } from "node:test";
+import { after, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { TWO_ADDRESS_NETNS, canUnshare } from "../helpers.js";
 
@@ -17,9 +19,10 @@ function run(
   cmd: string,
   args: string[],
   timeoutMs = 30000,
+  cwd = ROOT,
 ): Promise<{ code: number | null; out: string; err: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(cmd, args, { cwd, stdio: ["ignore", "pipe", "pipe"] });
     let out = "";
     let err = "";
     child.stdout.on("data", (d) => (out += d));
@@ -70,8 +73,42 @@ test("pass-listener hands its listener to a successor without refusing a connect
   assert.match(r.out, /new server \d+: got the listener/);
 });
 
+/**
+ * Where privsep-opener can run from. As root its worker runs as nobody, which
+ * cannot read a checkout inside a private (0700) folder, as `mktemp -d` makes
+ * one: then the files the worker loads — the example, src/, the addon,
+ * package.json and tsx with esbuild — are copied to a temporary folder anyone
+ * can read, and the example runs from there.
+ */
+function privsepRoot(): { root: string; cleanup: () => void } {
+  const probe = spawnSync(
+    process.execPath,
+    ["-e", "require('fs').accessSync(process.argv[1], 4)", join(ROOT, "package.json")],
+    {
+      uid: 65534,
+      gid: 65534,
+    },
+  );
+  if (process.getuid?.() !== 0 || probe.status === 0) return { root: ROOT, cleanup: () => undefined };
+  const dir = mkdtempSync(join(tmpdir(), "sockit-privsep-tree-"));
+  chmodSync(dir, 0o755);
+  for (const part of [
+    "package.json",
+    "src",
+    "examples/privsep-opener.ts",
+    "build/Release/sockit.node",
+    "node_modules/tsx",
+    "node_modules/esbuild",
+    "node_modules/@esbuild",
+  ])
+    cpSync(join(ROOT, part), join(dir, part), { recursive: true });
+  return { root: dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
 test("privsep-opener passes the allowed file and refuses the rest", async () => {
-  const r = await example("privsep-opener.ts");
+  const { root, cleanup } = privsepRoot();
+  after(cleanup);
+  const r = await run(process.execPath, ["--import", "tsx", join(root, "examples", "privsep-opener.ts")], 30000, root);
   assert.equal(r.code, 0, r.out + r.err);
   assert.match(r.out, /got an fd, the file says "the helper opened this for you"/);
   assert.match(r.out, /asked for \/etc\/hostname: denied: not in the policy/);

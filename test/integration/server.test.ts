@@ -9,7 +9,8 @@ import net from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, test } from "node:test";
-import { Server, Socket, SocketError, createConnection, createServer, posix } from "../../src/index.js";
+import { Server, Socket, SocketError, createConnection, createServer, isStaleSocket, posix } from "../../src/index.js";
+import { limitFds, nodeScript, readAll, which } from "../helpers.js";
 
 const dir = mkdtempSync(join(tmpdir(), "sockit-server-"));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -141,4 +142,97 @@ describe("createServer: Unix", () => {
     a.close();
     c.close();
   });
+});
+
+describe("isStaleSocket: the one staleness check (createServer and the CLI's unlink)", () => {
+  test("a live Node listener is not stale; a socket file whose owner closed is; other paths are not", async () => {
+    const live = join(dir, "stale-live.sock");
+    const node = net.createServer().listen(live);
+    await new Promise((r) => node.once("listening", r));
+    assert.equal(await isStaleSocket(live), false, "something listens: never stale");
+    const dgramLive = join(dir, "stale-dgram.sock");
+    const d = new Socket("unix", "dgram");
+    d.bind(dgramLive);
+    assert.equal(await isStaleSocket(dgramLive, "dgram"), false, "a bound datagram socket is live");
+    assert.equal(await isStaleSocket(dgramLive, "stream"), false, "another type: EPROTOTYPE, left alone");
+    d.close();
+    assert.equal(await isStaleSocket(dgramLive, "dgram"), true, "its owner closed it: stale");
+    await new Promise((r) => node.close(r)); // net.Server unlinks its file on close
+    const dead = join(dir, "stale-dead.sock");
+    const s = new Socket("unix", "stream");
+    s.bind(dead);
+    s.close();
+    assert.equal(await isStaleSocket(dead), true);
+    const file = join(dir, "stale-file");
+    writeFileSync(file, "x");
+    assert.equal(await isStaleSocket(file), false, "not a socket");
+    assert.equal(await isStaleSocket(join(dir, "missing.sock")), false);
+    assert.throws(() => isStaleSocket("" as never), { code: "ERR_INVALID_ARG_TYPE" });
+    assert.throws(() => isStaleSocket(dead, "raw" as never), { code: "ERR_INVALID_ARG_VALUE" });
+  });
+});
+
+describe("createServer under fd exhaustion (prlimit: 20 fds to spare)", () => {
+  test(
+    "a 150-connection flood: accept backs off and says so once, never exits; once the flood is gone new clients are served",
+    { skip: which("prlimit") ? false : "prlimit (util-linux) is not installed" },
+    async () => {
+      const child = nodeScript(
+        `
+import { createServer } from "{{ENTRY}}";
+import { createInterface } from "node:readline";
+const server = await createServer({ host: "127.0.0.1", port: 0 });
+const held = [];
+let holding = true;
+process.on("warning", (w) => console.log(JSON.stringify({ warning: w.code ?? w.name, message: w.message })));
+createInterface({ input: process.stdin }).on("line", (l) => {
+  if (l !== "release") return;
+  holding = false;
+  for (const c of held.splice(0)) c.close();
+  console.log(JSON.stringify({ released: true }));
+});
+console.log(JSON.stringify({ port: server.address().port }));
+for await (const c of server) {
+  c.send("hi\\n").catch(() => undefined).finally(() => (holding ? held.push(c) : c.close()));
+}
+console.log(JSON.stringify({ ended: true }));
+`,
+      );
+      const clients: net.Socket[] = [];
+      try {
+        const { port } = JSON.parse(await child.line("the port")) as { port: number };
+        limitFds(child.proc.pid!, 20);
+        // The flood: more connections than the server has fds; the kernel queues them (backlog 511).
+        for (let i = 0; i < 150; i++) {
+          const c = net.connect(port, "127.0.0.1");
+          c.on("error", () => undefined);
+          clients.push(c);
+        }
+        const warning = JSON.parse(await child.line("the back-off warning")) as { warning: string; message: string };
+        assert.equal(warning.warning, "SOCKIT_ACCEPT_BACKOFF");
+        assert.match(warning.message, /accept4 EMFILE/);
+        child.send("release");
+        for (const c of clients.splice(0)) c.resetAndDestroy(); // RST: no TIME-WAIT left per flood connection;
+        assert.deepEqual(JSON.parse(await child.line("released")), { released: true });
+        // Fresh clients are served: each reads the greeting (then EOF).
+        const replies = await Promise.all(
+          Array.from({ length: 10 }, async () => {
+            const c = net.connect(port, "127.0.0.1");
+            clients.push(c);
+            const got = await readAll(c);
+            return got.toString();
+          }),
+        );
+        assert.deepEqual(replies, Array(10).fill("hi\n"));
+        assert.equal(child.proc.exitCode, null, "the server is still running");
+        child.kill();
+        const { stderr } = await child.exited;
+        // Said once: Node prints the warning on stderr, one episode, one line.
+        assert.equal(stderr.match(/SockitWarning/g)?.length ?? 0, 1, stderr);
+      } finally {
+        for (const c of clients) c.destroy();
+        child.kill();
+      }
+    },
+  );
 });
