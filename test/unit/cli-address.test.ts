@@ -112,7 +112,7 @@ describe("cli address grammar: addresses without a kind are TCP, as in ncat", ()
     ["[::1]:7007", false, "tcp", tcp("::1", 7007, "inet6")],
     ["db.example:5432", false, "tcp", { host: "db.example", type: "stream" }],
     ["127.0.0.1:7007,bind=127.0.0.1:0", false, "tcp", { options: { so: [], bind: tcp("127.0.0.1", 0).address } }],
-    ["7007", true, "tcp-listen", { ...tcp("0.0.0.0", 7007), listen: true }],
+    ["7007", true, "tcp-listen", { ...tcp("127.0.0.1", 7007), listen: true }], // listeners bind loopback unless an address is named
     ["127.0.0.1:7007", true, "tcp-listen", { ...tcp("127.0.0.1", 7007), listen: true }],
     ["[::1]:0,reuseaddr", true, "tcp-listen", { listen: true, options: { so: [], reuseaddr: true } }],
   ];
