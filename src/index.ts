@@ -17,6 +17,18 @@ export type {
   SocketOptions,
   WaitOptions,
 } from "./socket.js";
+export { DatagramSocket, createDatagramSocket, dgram } from "./datagram.js";
+export type {
+  DatagramSocketOptions,
+  DatagramType,
+  InetRemoteInfo,
+  LocalInfo,
+  OtherRemoteInfo,
+  RemoteInfo,
+  SendCallback,
+  UnixRemoteInfo,
+  WrapOptions,
+} from "./datagram.js";
 export {
   decodeSockaddr,
   encodeSockaddr,
