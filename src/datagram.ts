@@ -91,6 +91,12 @@ export type RemoteInfo = InetRemoteInfo | UnixRemoteInfo | OtherRemoteInfo;
 export type LocalInfo =
   { address: string; family: "IPv4" | "IPv6"; port: number } | { path: string | Buffer } | SocketAddress;
 
+/** What send() takes as the message: bytes, a string (UTF-8), or a list of them (sent as one datagram). */
+export type SendData = ArrayBufferView | string | readonly (ArrayBufferView | string)[];
+
+/** Where send() can send: an address (string or object), a `node:dgram` rinfo / address() result, a `unix-dgram` rinfo. */
+export type Destination = AddressLike | { address: string; port: number; family?: string } | { path: string | Buffer };
+
 /** A send callback: `(error, bytes)` as `node:dgram`'s. */
 export type SendCallback = (error: Error | null, bytes?: number) => void;
 
@@ -282,6 +288,24 @@ export class DatagramSocket extends EventEmitter {
     if (!(options as { deferred?: boolean } | undefined)?.deferred) this.#startReading();
   }
 
+  /** Adds a listener: 'message' (msg, rinfo), 'listening', 'connect', 'drain', 'end', 'close', 'error' (err). */
+  override on(event: "message", listener: (msg: Buffer, rinfo: RemoteInfo) => void): this;
+  override on(event: "listening" | "connect" | "drain" | "close" | "end", listener: () => void): this;
+  override on(event: "error", listener: (err: Error) => void): this;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  override on(event: string | symbol, listener: (...args: any[]) => void): this {
+    return super.on(event, listener);
+  }
+
+  /** Adds a one-time listener (see on()). */
+  override once(event: "message", listener: (msg: Buffer, rinfo: RemoteInfo) => void): this;
+  override once(event: "listening" | "connect" | "drain" | "close" | "end", listener: () => void): this;
+  override once(event: "error", listener: (err: Error) => void): this;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  override once(event: string | symbol, listener: (...args: any[]) => void): this {
+    return super.once(event, listener);
+  }
+
   /** The sockit Socket underneath, for options and calls this face does not carry. */
   get socket(): Socket {
     return this.#sock;
@@ -442,6 +466,13 @@ export class DatagramSocket extends EventEmitter {
    *   (bad message, offset, length, port, address, callback) at once; Error ERR_SOCKET_CLOSED.
    *   Kernel errors (EMSGSIZE, ECONNREFUSED, ENOENT, EACCES ...) go to the callback or `'error'`.
    */
+  send(msg: SendData, callback?: SendCallback): boolean;
+  send(msg: SendData, address: Destination, callback?: SendCallback): boolean;
+  send(msg: SendData, port: number, address?: string, callback?: SendCallback): boolean;
+  send(msg: SendData, port: number, callback?: SendCallback): boolean;
+  send(msg: SendData, offset: number, length: number, callback?: SendCallback): boolean;
+  send(msg: SendData, offset: number, length: number, address: Destination, callback?: SendCallback): boolean;
+  send(msg: SendData, offset: number, length: number, port: number, address?: string, callback?: SendCallback): boolean;
   send(msg: unknown, ...args: unknown[]): boolean {
     const buf = toData(msg);
     let off = 0;
@@ -684,6 +715,11 @@ export class DatagramSocket extends EventEmitter {
    * @throws TypeError ERR_INVALID_ARG_TYPE / ERR_INVALID_ADDRESS, RangeError ERR_OUT_OF_RANGE at once;
    *   Error ERR_SOCKET_CLOSED.
    */
+  bind(port?: number, address?: string, callback?: () => void): this;
+  bind(port: number, callback?: () => void): this;
+  bind(callback: () => void): this;
+  bind(options: { port?: number; address?: string }, callback?: () => void): this;
+  bind(address: AddressLike, callback?: () => void): this;
   bind(...args: unknown[]): this {
     let cb: unknown;
     let addr: SocketAddress;
@@ -741,6 +777,9 @@ export class DatagramSocket extends EventEmitter {
    * @see https://man7.org/linux/man-pages/man2/connect.2.html
    * @throws TypeError/RangeError for bad arguments at once; Error ERR_SOCKET_CLOSED.
    */
+  connect(port: number, address?: string, callback?: (err?: Error | null) => void): this;
+  connect(port: number, callback?: (err?: Error | null) => void): this;
+  connect(address: AddressLike, callback?: (err?: Error | null) => void): this;
   connect(...args: unknown[]): this {
     let addr: SocketAddress;
     let cb: unknown;
@@ -951,17 +990,6 @@ export class DatagramSocket extends EventEmitter {
   }
 }
 
-export interface DatagramSocket {
-  on(event: "message", listener: (msg: Buffer, rinfo: RemoteInfo) => void): this;
-  on(event: "listening" | "connect" | "drain" | "close" | "end", listener: () => void): this;
-  on(event: "error", listener: (err: Error) => void): this;
-  on(event: string | symbol, listener: (...args: any[]) => void): this;
-  once(event: "message", listener: (msg: Buffer, rinfo: RemoteInfo) => void): this;
-  once(event: "listening" | "connect" | "drain" | "close" | "end", listener: () => void): this;
-  once(event: "error", listener: (err: Error) => void): this;
-  once(event: string | symbol, listener: (...args: any[]) => void): this;
-}
-
 const TYPES: Record<DatagramType, [string, string]> = {
   udp4: ["inet", "dgram"],
   udp6: ["inet6", "dgram"],
@@ -1018,7 +1046,7 @@ export function createSocket(
     if (o.recvBatch !== undefined) wrap.recvBatch = o.recvBatch;
     if (o.signal !== undefined) wrap.signal = o.signal;
     const d = new DatagramSocket(s, wrap);
-    if (listener !== undefined) d.on("message", listener);
+    if (cb !== undefined) d.on("message", cb as unknown as (msg: Buffer, rinfo: RemoteInfo) => void);
     return d;
   } catch (e) {
     s.close();

@@ -21,6 +21,8 @@ export { DatagramSocket, createDatagramSocket, dgram } from "./datagram.js";
 export type {
   DatagramSocketOptions,
   DatagramType,
+  Destination,
+  SendData,
   InetRemoteInfo,
   LocalInfo,
   OtherRemoteInfo,
