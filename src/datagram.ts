@@ -95,7 +95,8 @@ export type LocalInfo =
 export type SendData = ArrayBufferView | string | readonly (ArrayBufferView | string)[];
 
 /** Where send() can send: an address (string or object), a `node:dgram` rinfo / address() result, a `unix-dgram` rinfo. */
-export type Destination = AddressLike | { address: string; port: number; family?: string } | { path: string | Buffer };
+export type Destination =
+  AddressLike | Buffer | { address: string; port: number; family?: string } | { path: string | Buffer };
 
 /** A send callback: `(error, bytes)` as `node:dgram`'s. */
 export type SendCallback = (error: Error | null, bytes?: number) => void;
@@ -203,7 +204,7 @@ function toData(msg: unknown): ArrayBufferView {
  * receive methods as well (they would queue behind the reader forever).
  * `socket` gives it for options and calls this face does not carry.
  */
-export class DatagramSocket extends EventEmitter {
+export class DatagramSocket<R extends RemoteInfo = RemoteInfo> extends EventEmitter {
   readonly #sock: Socket;
   readonly #family: number;
   readonly #type: number;
@@ -289,7 +290,7 @@ export class DatagramSocket extends EventEmitter {
   }
 
   /** Adds a listener: 'message' (msg, rinfo), 'listening', 'connect', 'drain', 'end', 'close', 'error' (err). */
-  override on(event: "message", listener: (msg: Buffer, rinfo: RemoteInfo) => void): this;
+  override on(event: "message", listener: (msg: Buffer, rinfo: R) => void): this;
   override on(event: "listening" | "connect" | "drain" | "close" | "end", listener: () => void): this;
   override on(event: "error", listener: (err: Error) => void): this;
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -298,7 +299,7 @@ export class DatagramSocket extends EventEmitter {
   }
 
   /** Adds a one-time listener (see on()). */
-  override once(event: "message", listener: (msg: Buffer, rinfo: RemoteInfo) => void): this;
+  override once(event: "message", listener: (msg: Buffer, rinfo: R) => void): this;
   override once(event: "listening" | "connect" | "drain" | "close" | "end", listener: () => void): this;
   override once(event: "error", listener: (err: Error) => void): this;
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -552,6 +553,9 @@ export class DatagramSocket extends EventEmitter {
       addr = this.#inetAddress(checkPort(key, "send: port"), host, "send");
     } else if (key !== null && typeof key === "object" && isDgramInfo(key)) {
       addr = this.#inetAddress(checkPort(key.port, "send: port"), key.address, "send");
+    } else if (Buffer.isBuffer(key) && this.#family === AF.UNIX) {
+      // A Unix path as bytes (a rinfo.path that is not UTF-8).
+      addr = { family: "unix", path: key };
     } else if (key !== null && typeof key === "object" && "path" in key && !("family" in key)) {
       // A unix-dgram rinfo: { path }.
       addr = toAddress({ family: "unix", path: (key as { path: string }).path }, this.#family, "sendto");
@@ -1008,8 +1012,24 @@ const TYPES: Record<DatagramType, [string, string]> = {
  * @throws TypeError ERR_SOCKET_BAD_TYPE (unknown type), ERR_INVALID_ARG_TYPE; SocketError from socket(2)/setsockopt(2).
  */
 export function createSocket(
+  type: "udp4" | "udp6" | ({ type: "udp4" | "udp6" } & DatagramSocketOptions),
+  listener?: (msg: Buffer, rinfo: InetRemoteInfo) => void,
+): DatagramSocket<InetRemoteInfo>;
+export function createSocket(
+  type:
+    | "unix-dgram"
+    | "unix_dgram"
+    | "unix-seqpacket"
+    | ({ type: "unix-dgram" | "unix_dgram" | "unix-seqpacket" } & DatagramSocketOptions),
+  listener?: (msg: Buffer, rinfo: UnixRemoteInfo) => void,
+): DatagramSocket<UnixRemoteInfo>;
+export function createSocket(
   type: DatagramType | DatagramSocketOptions,
   listener?: (msg: Buffer, rinfo: RemoteInfo) => void,
+): DatagramSocket;
+export function createSocket(
+  type: DatagramType | DatagramSocketOptions,
+  listener?: ((msg: Buffer, rinfo: InetRemoteInfo) => void) | ((msg: Buffer, rinfo: UnixRemoteInfo) => void),
 ): DatagramSocket {
   const o: DatagramSocketOptions =
     typeof type === "string"
@@ -1045,7 +1065,7 @@ export function createSocket(
     if (o.recvSize !== undefined) wrap.recvSize = o.recvSize;
     if (o.recvBatch !== undefined) wrap.recvBatch = o.recvBatch;
     if (o.signal !== undefined) wrap.signal = o.signal;
-    const d = new DatagramSocket(s, wrap);
+    const d: DatagramSocket = new DatagramSocket(s, wrap);
     if (cb !== undefined) d.on("message", cb as unknown as (msg: Buffer, rinfo: RemoteInfo) => void);
     return d;
   } catch (e) {
