@@ -514,7 +514,11 @@ export class DatagramSocket<R extends RemoteInfo = RemoteInfo> extends EventEmit
       // The kernel binds an unbound UDP socket on its first send (to any
       // address, an ephemeral port), as node:dgram does: start receiving.
       this.#bound = true;
-      queueMicrotask(() => this.#startReading());
+      queueMicrotask(() => {
+        if (this.#closed) return;
+        this.#startReading();
+        this.emit("listening");
+      });
     }
     if (this.#queue.length !== 0) {
       this.#enqueue(buf, off, len, sa, ctx, cb);
@@ -892,6 +896,29 @@ export class DatagramSocket<R extends RemoteInfo = RemoteInfo> extends EventEmit
     else this.#sock.setsockopt("IPPROTO_IP", "IP_MULTICAST_LOOP", !!flag);
     return !!flag;
   }
+  /**
+   * Chooses the interface outgoing multicast leaves by, as `node:dgram`: an
+   * IPv4 interface address ("127.0.0.1") on "udp4" (IP_MULTICAST_IF); on
+   * "udp6" an interface name or index after "%" ("::%lo", "::%1") or alone
+   * (IPV6_MULTICAST_IF). Wraps `setsockopt(2)`.
+   * @see https://man7.org/linux/man-pages/man7/ip.7.html
+   * @see https://man7.org/linux/man-pages/man7/ipv6.7.html
+   * @throws TypeError ERR_INVALID_ARG_TYPE / ERR_INVALID_ADDRESS; SocketError EADDRNOTAVAIL, ENODEV; ERR_SOCKET_CLOSED.
+   */
+  setMulticastInterface(multicastInterface: string): void {
+    if (typeof multicastInterface !== "string") {
+      throw codedError(
+        "ERR_INVALID_ARG_TYPE",
+        `multicastInterface must be a string, got ${describe(multicastInterface)}`,
+      );
+    }
+    if (this.#family === AF.INET6) {
+      const pct = multicastInterface.indexOf("%");
+      const name = pct === -1 ? multicastInterface : multicastInterface.slice(pct + 1);
+      this.#sock.setsockopt("IPPROTO_IPV6", "IPV6_MULTICAST_IF", /^\d+$/.test(name) ? Number(name) : name);
+    } else this.#sock.setsockopt("IPPROTO_IP", "IP_MULTICAST_IF", multicastInterface);
+  }
+
   /**
    * Joins a multicast group: IP_ADD_MEMBERSHIP (interface by its address), or
    * IPV6_JOIN_GROUP (interface by name or index, or a "%zone"). Wraps `setsockopt(2)`.

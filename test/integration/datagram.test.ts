@@ -310,6 +310,8 @@ describe("DatagramSocket over UDP, against node:dgram", () => {
     s.bind(0, "0.0.0.0");
     s.addMembership("239.255.0.1", "127.0.0.1");
     assert.throws(() => s.addMembership("239.255.0.1", "127.0.0.1"), { code: "EADDRINUSE" });
+    s.setMulticastInterface("127.0.0.1");
+    assert.equal(s.socket.getsockopt("IPPROTO_IP", "IP_MULTICAST_IF"), "127.0.0.1");
     s.dropMembership("239.255.0.1", "127.0.0.1");
     assert.throws(() => s.addMembership("not-an-ip"), { code: "ERR_INVALID_ADDRESS" });
     s.close();
