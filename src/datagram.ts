@@ -134,6 +134,10 @@ const TRANSIENT = new Set(
 let slab = Buffer.allocUnsafeSlow(0);
 let addrSlab = Buffer.alloc(0);
 let outs = new Int32Array(0);
+/** Queued datagrams flushed per sendmmsg(2), and its address slab (one destination per run). */
+const MAX_FLUSH = 64;
+const runAddrs = Buffer.alloc(MAX_FLUSH * SOCKADDR_SIZE);
+const runAddrLens = new Int32Array(MAX_FLUSH);
 /** AF_UNSPEC, for disconnect(): connect(2) to it dissolves a datagram association. */
 const UNSPEC = Buffer.alloc(STRUCTS.sockaddr_in!.size);
 
@@ -630,6 +634,22 @@ export class DatagramSocket<R extends RemoteInfo = RemoteInfo> extends EventEmit
     let sent = 0;
     while (q.length !== 0 && !this.#closed) {
       const p = q[0]!;
+      // A run of queued datagrams to the same destination goes in one sendmmsg(2).
+      let n = 1;
+      while (n < q.length && n < MAX_FLUSH && q[n]!.sa === p.sa) n++;
+      if (n > 1) {
+        const r = this.#sendRun(n);
+        if (r === AGAIN) break;
+        if (r > 0) {
+          // Out of the queue first: a callback that closes the socket must not fail datagrams already sent.
+          const done = q.splice(0, r);
+          for (const d of done) this.#queuedBytes -= d.len;
+          for (const d of done) if (d.cb !== undefined) this.#call(d.cb, null, d.len);
+          sent += r;
+          continue;
+        }
+        // An error: the head's own (sendmmsg reports it once nothing before it went).
+      }
       const r =
         p.sa === null
           ? native.send(this.#fd, p.buf, p.off, p.len, 0)
@@ -680,6 +700,27 @@ export class DatagramSocket<R extends RemoteInfo = RemoteInfo> extends EventEmit
     }, this.#backoff);
     if (!this.#userRef) this.#backoffTimer.unref();
     return 0;
+  }
+
+  /** sendmmsg(2) of the first n queued datagrams (one destination): how many went, AGAIN, or -errno. */
+  #sendRun(n: number): number {
+    const q = this.#queue;
+    const bufs: ArrayBufferView[] = new Array(n);
+    const sa = q[0]!.sa;
+    for (let i = 0; i < n; i++) {
+      const d = q[i]!;
+      bufs[i] =
+        d.off === 0 && d.len === d.buf.byteLength
+          ? d.buf
+          : new Uint8Array(d.buf.buffer, d.buf.byteOffset + d.off, d.len);
+      if (sa !== null) {
+        sa.bytes.copy(runAddrs, i * SOCKADDR_SIZE, 0, sa.length);
+        runAddrLens[i] = sa.length;
+      }
+    }
+    return sa === null
+      ? native.sendmmsg(this.#fd, bufs, null, 0, null, null, 0, null, null, 0)
+      : native.sendmmsg(this.#fd, bufs, runAddrs, SOCKADDR_SIZE, runAddrLens, null, 0, null, null, 0);
   }
 
   #call(cb: SendCallback, err: Error | null, n?: number): void {

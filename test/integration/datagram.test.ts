@@ -150,6 +150,30 @@ describe("DatagramSocket over Unix datagram sockets", () => {
     closeAll(a, b);
   });
 
+  test("an unconnected sender to a full peer queues, backs off, and delivers every datagram in order", async () => {
+    // Unconnected: the receiver's queue (net.unix.max_dgram_qlen) is the limit,
+    // and the sender's readiness does not follow it (see #writable's back-off).
+    const rp = path("full");
+    const r = new Socket("unix", "dgram");
+    r.bind(rp);
+    const a = dgram.createSocket("unix-dgram");
+    const N = 300;
+    let waited = 0;
+    for (let i = 0; i < N; i++) {
+      const buf = Buffer.alloc(8);
+      buf.writeUInt32BE(i, 0);
+      if (!a.send(buf, rp)) waited++;
+    }
+    assert.ok(waited > 0, "the peer's queue filled");
+    const b = new DatagramSocket(r);
+    const m = await messages(b, N);
+    assert.deepEqual(
+      m.map((d) => d.data.readUInt32BE(0)),
+      Array.from({ length: N }, (_, i) => i),
+    );
+    closeAll(a, b);
+  });
+
   test("close() with queued sends: their callbacks get ERR_SOCKET_CLOSED, then 'close'; no 'drain'", async () => {
     const [x, y] = socketpair("unix", "dgram");
     const a = new DatagramSocket(x);
