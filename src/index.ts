@@ -20,6 +20,20 @@ export type {
   WaitOptions,
 } from "./socket.js";
 export type { SendfileOptions, SendfileSource } from "./sendfile.js";
+export { DatagramSocket, createDatagramSocket, dgram } from "./datagram.js";
+export type {
+  DatagramSocketOptions,
+  DatagramType,
+  Destination,
+  SendData,
+  InetRemoteInfo,
+  LocalInfo,
+  OtherRemoteInfo,
+  RemoteInfo,
+  SendCallback,
+  UnixRemoteInfo,
+  WrapOptions,
+} from "./datagram.js";
 export {
   decodeSockaddr,
   encodeSockaddr,

@@ -242,6 +242,12 @@ export const ioHost: unique symbol = Symbol("sockit.ioHost");
 const shutdownHow: Record<string, number> = { read: SHUT.RD, write: SHUT.WR, both: SHUT.RDWR };
 
 /**
+ * Internal (src/datagram.ts, not exported from the package): the key of
+ * Socket's readiness hook for the event face. See {@link Socket.[kWatch]}.
+ */
+export const kWatch: unique symbol = Symbol("sockit.watch");
+
+/**
  * A socket of any family and type. Owns its fd: `close()` releases it,
  * `detach()` hands it back. Waiting calls return promises and accept
  * `{ signal, timeout }`; concurrent reads (and writes) complete in call order.
@@ -1507,6 +1513,18 @@ export class Socket {
     this.#userRef = true;
     this.#updateRef();
     return this;
+  }
+
+  /**
+   * @internal The event face's hook into the readiness machinery (src/datagram.ts):
+   * queues `attempt` in direction `dir` (0 read, 1 write) without trying it
+   * first, so the attempt runs only from a readiness wakeup, never inside the
+   * caller's own call. An attempt that returns AGAIN stays queued (a
+   * persistent reader keeps its place this way); any other result settles the
+   * returned promise, close rejects it with ERR_SOCKET_CLOSED.
+   */
+  [kWatch](dir: 0 | 1, syscall: string, attempt: () => number): Promise<number> {
+    return this.#io(dir, syscall, attempt, undefined, undefined, undefined, 0, true);
   }
 
   // -------------------------------------------------------------------------

@@ -106,6 +106,15 @@ export const IMPLS = {
     can: (w, t) => w === "W1" || (w === "W2" && MESSAGES.includes(t)) || (w === "W3" && BULK.includes(t)),
     argv: (role, w, t, params) => ["/usr/bin/env", "SOCKIT_POLLER=epoll", ...node("sockit.mjs")(role, w, t, params)],
   },
+  // The event face (DatagramSocket, issue 18): 'message' events and
+  // synchronous send() on the message transports, beside the promise API.
+  "sockit-event": {
+    kind: "subject",
+    can: (w, t) =>
+      (w === "W1" && ["udp", "unix-dgram", "unix-seqpacket", "icmp"].includes(t)) ||
+      (w === "W2" && ["udp", "unix-dgram", "unix-seqpacket"].includes(t)),
+    argv: node("sockit-event.mjs"),
+  },
   node: {
     kind: "builtin",
     can: (w, t) => w !== "W6" && (t === "udp" ? w === "W1" || w === "W2" : BULK.includes(t)),

@@ -209,6 +209,7 @@ export function prepare(wanted, log, workloads = ["W1", "W2", "W3", "W4", "W5", 
   if (want("sockit")) why.sockit = relayOnly ? null : checkSockit();
   if (want("sockit-net")) why["sockit-net"] = want("sockit") ? why.sockit : checkSockit();
   if (want("sockit-epoll")) why["sockit-epoll"] = want("sockit") ? why.sockit : checkSockit();
+  if (want("sockit-event")) why["sockit-event"] = want("sockit") ? why.sockit : checkSockit();
   if (want("sockit") && workloads.includes("W6")) why["sockit relay"] = checkSockitCli();
   if (workloads.includes("W6") && (want("socat") || want("socat-b256k"))) {
     const reason = checkSocat(log);

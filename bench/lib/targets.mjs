@@ -29,6 +29,14 @@ const GOALS = [
   // After toNetSocket() the bytes take Node's own path: equal to Node's net
   // within the run's noise (±10%).
   ...BULK_NET.map((t) => ["W3", "across cores", t, "node", ">=", 0.9, "sockit-net"]),
+  // Issue 18: the event face (DatagramSocket) against the npm peers on their
+  // own turf, both peers (so the best of them), on one core and across cores.
+  ...["same core", "across cores"].flatMap((mode) => [
+    ["W1", mode, "unix-dgram", "unix-dgram", ">=", 1.3, "sockit-event"],
+    ["W1", mode, "unix-dgram", "node-unix-socket", ">=", 1.3, "sockit-event"],
+    ["W1", mode, "unix-seqpacket", "node-unix-socket", ">=", 1.3, "sockit-event"],
+  ]),
+  ["W2", "across cores", "unix-dgram", "node-unix-socket", ">=", 1.5, "sockit-event"],
   ["W4", "across cores", "tcp", "node", ">=", 1.0],
   ["W4", "across cores", "unix-stream", "node", ">=", 1.0],
   ["W5", "", "tcp", "node", "<=", 1.0],
