@@ -92,22 +92,16 @@ static void close_poller(poller *p, int in_teardown) {
   uv_close((uv_handle_t *)&p->handle, on_close);
 }
 
-static void on_event(uv_poll_t *h, int status, int events) {
-  poller *p = (poller *)h->data;
-  if (p->closing) return;
-  napi_env env = p->env;
+int sockit_poll_call(napi_env env, napi_async_context async, napi_ref callback, int status, int events) {
   napi_handle_scope scope;
-  if (napi_open_handle_scope(env, &scope) != napi_ok) return;
+  if (napi_open_handle_scope(env, &scope) != napi_ok) return 0;
   napi_value cb = NULL, argv[2], recv, res;
-  napi_get_reference_value(env, p->callback, &cb);
-  if (cb == NULL) {
-    /* The socket was collected while polling: nothing is waiting any more. */
-    uv_poll_stop(&p->handle);
-  } else {
+  napi_get_reference_value(env, callback, &cb);
+  if (cb != NULL) {
     napi_create_int32(env, status, &argv[0]);
     napi_create_int32(env, events, &argv[1]);
     napi_get_global(env, &recv); /* napi_make_callback needs an object receiver */
-    napi_status st = napi_make_callback(env, p->state->async, recv, cb, 2, argv, &res);
+    napi_status st = napi_make_callback(env, async, recv, cb, 2, argv, &res);
     if (st == napi_pending_exception) {
       /* An exception thrown by the JS callback becomes an uncaught exception of
        * the process, as it would from any Node handle; never an abort here. */
@@ -116,6 +110,14 @@ static void on_event(uv_poll_t *h, int status, int events) {
     }
   }
   napi_close_handle_scope(env, scope);
+  return cb != NULL ? 0 : -1;
+}
+
+static void on_event(uv_poll_t *h, int status, int events) {
+  poller *p = (poller *)h->data;
+  if (p->closing) return;
+  /* A collected callback: the socket is gone, nothing is waiting any more. */
+  if (sockit_poll_call(p->env, p->state->async, p->callback, status, events) < 0) uv_poll_stop(&p->handle);
 }
 
 static void finalize_external(napi_env env, void *data, void *hint) {

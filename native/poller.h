@@ -33,6 +33,11 @@ typedef struct env_state {
   size_t owned_cap;
 } env_state;
 
+/* Calls a watcher's JS callback(status, events) through napi_make_callback (an
+ * exception it throws becomes the process's uncaught exception); -1 when the
+ * callback has been collected (nothing waits any more), else 0. */
+int sockit_poll_call(napi_env env, napi_async_context async, napi_ref callback, int status, int events);
+
 /* Closes every fd a Socket of the env still owns (env teardown). */
 void sockit_close_owned(env_state *s);
 

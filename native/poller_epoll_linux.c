@@ -153,26 +153,11 @@ static void close_poller(ep_poller *p, int in_teardown) {
 }
 
 static void call_js(ep_state *st, ep_poller *p, int status, int events) {
-  napi_env env = st->env;
-  napi_handle_scope scope;
-  if (napi_open_handle_scope(env, &scope) != napi_ok) return;
-  napi_value cb = NULL, argv[2], recv, res;
-  napi_get_reference_value(env, p->callback, &cb);
-  if (cb == NULL) {
+  if (sockit_poll_call(st->env, st->async, p->callback, status, events) < 0) {
     /* The socket was collected while polling: nothing is waiting any more. */
     unregister(p);
     set_started(p, 0);
-  } else {
-    napi_create_int32(env, status, &argv[0]);
-    napi_create_int32(env, events, &argv[1]);
-    napi_get_global(env, &recv);
-    napi_status s = napi_make_callback(env, st->async, recv, cb, 2, argv, &res);
-    if (s == napi_pending_exception) {
-      napi_value err;
-      if (napi_get_and_clear_last_exception(env, &err) == napi_ok) napi_fatal_exception(env, err);
-    }
   }
-  napi_close_handle_scope(env, scope);
 }
 
 /* One reported event, filtered and reported the way libuv's epoll loop and
