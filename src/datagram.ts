@@ -19,6 +19,9 @@ import { EventEmitter } from "node:events";
 import {
   type AddressLike,
   type SocketAddress,
+  type NetlinkAddress,
+  type PacketAddress,
+  type UnknownAddress,
   decodeSockaddr,
   encodeSockaddr,
   errorContext,
@@ -32,10 +35,10 @@ import { ERRNO, SocketError, closedError, codedError, type ErrorContext } from "
 import { AGAIN, describe, native } from "./raw/index.js";
 import { Socket, kWatch } from "./socket.js";
 
-/** The socket kinds {@link createSocket} makes by name. */
+/** The socket kinds {@link createDatagramSocket} makes by name. */
 export type DatagramType = "udp4" | "udp6" | "unix-dgram" | "unix_dgram" | "unix-seqpacket";
 
-/** Options of {@link createSocket} (the `node:dgram` ones that apply, plus sockit's). */
+/** Options of {@link createDatagramSocket} (the `node:dgram` ones that apply, plus sockit's). */
 export interface DatagramSocketOptions {
   /** The kind of socket: "udp4", "udp6", "unix-dgram" (also unix-dgram's "unix_dgram"), "unix-seqpacket". */
   type: DatagramType;
@@ -62,8 +65,11 @@ export type WrapOptions = Pick<DatagramSocketOptions, "recvSize" | "recvBatch" |
 
 /** The sender of a UDP datagram, as `node:dgram` gives it. */
 export interface InetRemoteInfo {
+  /** The sender's IP address in text form ("127.0.0.1", "::1"). */
   address: string;
+  /** "IPv4" or "IPv6", as `node:dgram` spells it. */
   family: "IPv4" | "IPv6";
+  /** The sender's UDP port. */
   port: number;
   /** The datagram's real length (larger than the Buffer when `truncated`). */
   size: number;
@@ -73,30 +79,62 @@ export interface InetRemoteInfo {
 
 /** The sender of a Unix datagram or seqpacket message, as `unix-dgram` gives it ("" = unnamed). */
 export interface UnixRemoteInfo {
+  /** The sender's bound path ("" when the sender is unnamed; a Buffer for an abstract or non-UTF-8 name). */
   path: string | Buffer;
+  /** The message's real length (larger than the Buffer when `truncated`). */
   size: number;
+  /** Present (true) only when the message was longer than `recvSize` and arrived cut. */
   truncated?: true;
 }
 
 /** The sender on any other family (netlink, packet, raw): the address object plus `size`. */
-export type OtherRemoteInfo = Exclude<SocketAddress, { family: "inet" | "inet6" | "unix" }> & {
+export type OtherRemoteInfo = (NetlinkAddress | PacketAddress | UnknownAddress) & OtherRemoteSize;
+
+/** The length fields {@link OtherRemoteInfo} adds to the sender's address. */
+export interface OtherRemoteSize {
+  /** The message's real length (larger than the Buffer when `truncated`). */
   size: number;
+  /** Present (true) only when the message was longer than `recvSize` and arrived cut. */
   truncated?: true;
-};
+}
 
 /** What `'message'` listeners get as the second argument. */
 export type RemoteInfo = InetRemoteInfo | UnixRemoteInfo | OtherRemoteInfo;
 
 /** What address() and remoteAddress() return: `node:dgram`'s `{ address, family, port }`, or `{ path }` on Unix. */
-export type LocalInfo =
-  { address: string; family: "IPv4" | "IPv6"; port: number } | { path: string | Buffer } | SocketAddress;
+export type LocalInfo = InetLocalInfo | UnixLocalInfo | SocketAddress;
+
+/** An IP socket's own or connected address, as `node:dgram`'s address() gives it. */
+export interface InetLocalInfo {
+  /** The IP address in text form. */
+  address: string;
+  /** "IPv4" or "IPv6". */
+  family: "IPv4" | "IPv6";
+  /** The UDP port. */
+  port: number;
+}
+
+/** A Unix socket's own or connected address, as `unix-dgram` gives it. */
+export interface UnixLocalInfo {
+  /** The bound path ("" when unnamed; a Buffer for an abstract or non-UTF-8 name). */
+  path: string | Buffer;
+}
 
 /** What send() takes as the message: bytes, a string (UTF-8), or a list of them (sent as one datagram). */
 export type SendData = ArrayBufferView | string | readonly (ArrayBufferView | string)[];
 
 /** Where send() can send: an address (string or object), a `node:dgram` rinfo / address() result, a `unix-dgram` rinfo. */
-export type Destination =
-  AddressLike | Buffer | { address: string; port: number; family?: string } | { path: string | Buffer };
+export type Destination = AddressLike | Buffer | InetDestination | UnixLocalInfo;
+
+/** A UDP destination in `node:dgram`'s shape (an rinfo or an address() result works as one). */
+export interface InetDestination {
+  /** The IP address in text form. */
+  address: string;
+  /** The UDP port. */
+  port: number;
+  /** "IPv4"/"IPv6" (ignored: the address says which). */
+  family?: string;
+}
 
 /** A send callback: `(error, bytes)` as `node:dgram`'s. */
 export type SendCallback = (error: Error | null, bytes?: number) => void;
@@ -1142,15 +1180,23 @@ export function createSocket(
   }
 }
 
-/** {@link createSocket} under the name the package exports (`createSocket` there is the netns one). */
+/** The datagram `createSocket` under the name the package exports (`createSocket` there is the netns one). */
 export const createDatagramSocket = createSocket;
+
+/** The shape of {@link dgram}. */
+export interface DgramNamespace {
+  /** {@link createDatagramSocket}, as `dgram.createSocket`. */
+  readonly createSocket: typeof createSocket;
+  /** {@link DatagramSocket}, as `dgram.Socket`. */
+  readonly Socket: typeof DatagramSocket;
+}
 
 /**
  * The event face as a `node:dgram`-shaped namespace: `import { dgram } from
  * "sockit"` then `dgram.createSocket("unix-dgram")`, as with
  * `import dgram from "node:dgram"`.
  */
-export const dgram: Readonly<{ createSocket: typeof createSocket; Socket: typeof DatagramSocket }> = Object.freeze({
+export const dgram: DgramNamespace = Object.freeze({
   createSocket,
   Socket: DatagramSocket,
 });

@@ -32,6 +32,11 @@ export type {
   RemoteInfo,
   SendCallback,
   UnixRemoteInfo,
+  UnixLocalInfo,
+  InetLocalInfo,
+  InetDestination,
+  OtherRemoteSize,
+  DgramNamespace,
   WrapOptions,
 } from "./datagram.js";
 export {
