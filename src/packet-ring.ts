@@ -21,8 +21,30 @@ import { codedError } from "./errors.js";
 import * as raw from "./raw/index.js";
 import { AGAIN, RING, type RingHandle } from "./raw/index.js";
 import { Socket, ioHost, releaseHooks } from "./socket.js";
-import type { CapturedPacket } from "./packet.js";
+import type { PacketAddress } from "./address.js";
+import type { Timestamp } from "./control.js";
 import type { WaitOptions } from "./validate.js";
+
+/** One captured frame. */
+export interface CapturedPacket {
+  /** The bytes captured (at most `snaplen`). */
+  data: Buffer;
+  /** The frame's real length (larger than data.length when `truncated`). */
+  length: number;
+  /** True when the frame was longer than the captured `data` (MSG_TRUNC). */
+  truncated: boolean;
+  /** Interface, EtherType, link type, packet type (PACKET_HOST, PACKET_OUTGOING ...) and link address. */
+  address: PacketAddress;
+  /**
+   * When the kernel received (or sent) it: the ring's tp_sec/tp_nsec, or
+   * SO_TIMESTAMPNS on the recvmsg path.
+   */
+  timestamp: Timestamp;
+  /** From the ring: tp_status, TP_STATUS_* bits (VLAN_VALID, CSUMNOTREADY, LOSING ...); 0 on the recvmsg path. */
+  status: number;
+  /** The VLAN tag control information the driver took off the frame (ring, TP_STATUS_VLAN_VALID). */
+  vlanTci?: number;
+}
 
 const REQ = STRUCTS.tpacket_req3!;
 const PAGE = 4096;

@@ -17,13 +17,15 @@ import { compileFilter, type FilterPrimitive } from "./filter/compile.js";
 import { ETH_P, PACKET } from "./constants.js";
 import { SocketError, codedError } from "./errors.js";
 import type { PacketMembership, PacketStatistics } from "./options/sol-packet.js";
-import { FrameBatch, PacketRing, ringGeometry, type PacketRingOptions } from "./packet-ring.js";
+import { FrameBatch, PacketRing, ringGeometry, type CapturedPacket, type PacketRingOptions } from "./packet-ring.js";
 import * as posix from "./posix.js";
 import * as raw from "./raw/index.js";
 import { RING } from "./raw/index.js";
 import { Socket } from "./socket.js";
 import type { Timestamp } from "./control.js";
 import type { WaitOptions } from "./validate.js";
+
+export type { CapturedPacket };
 
 /** Options of {@link openPacketSocket}. */
 export interface PacketSocketOptions {
@@ -161,27 +163,6 @@ export function dropMembership(sock: Socket, membership: PacketMembership): void
  */
 export function packetStatistics(sock: Socket): PacketStatistics {
   return sock.getsockopt("SOL_PACKET", "PACKET_STATISTICS") as PacketStatistics;
-}
-
-/** One captured frame. */
-export interface CapturedPacket {
-  /** The bytes captured (at most `snaplen`). */
-  data: Buffer;
-  /** The frame's real length (larger than data.length when `truncated`). */
-  length: number;
-  /** True when the frame was longer than the captured `data` (MSG_TRUNC). */
-  truncated: boolean;
-  /** Interface, EtherType, link type, packet type (PACKET_HOST, PACKET_OUTGOING ...) and link address. */
-  address: PacketAddress;
-  /**
-   * When the kernel received (or sent) it: the ring's tp_sec/tp_nsec, or
-   * SO_TIMESTAMPNS on the recvmsg path.
-   */
-  timestamp: Timestamp;
-  /** From the ring: tp_status, TP_STATUS_* bits (VLAN_VALID, CSUMNOTREADY, LOSING ...); 0 on the recvmsg path. */
-  status: number;
-  /** The VLAN tag control information the driver took off the frame (ring, TP_STATUS_VLAN_VALID). */
-  vlanTci?: number;
 }
 
 const origin = { wall: BigInt(Date.now()) * 1_000_000n, mono: process.hrtime.bigint() };

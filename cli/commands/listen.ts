@@ -4,7 +4,8 @@
  */
 import { type CommandSpec, intOption } from "../command.js";
 import { AddressError, type Endpoint } from "../address.js";
-import { type End, openStdoutOnly } from "../relay/ends.js";
+import type { End } from "../relay/end.js";
+import { openStdoutOnly } from "../relay/ends.js";
 import { EXIT } from "../errors.js";
 import { runs } from "../runtime.js";
 import { parseAddresses } from "../relay/args.js";

@@ -14,7 +14,8 @@ import type { Endpoint, SocketEndpoint, WsListenEndpoint } from "../address.js";
 import { errorText } from "../errors.js";
 import { formatBytes, formatRate } from "../output.js";
 import type { Context } from "../runtime.js";
-import { type End, type Listener, isPeerGone, listenOn, openEnd } from "./ends.js";
+import type { End } from "./end.js";
+import { type Listener, isPeerGone, listenOn, openEnd } from "./ends.js";
 
 /** Bytes per read: enough for any datagram and for long bulk writes. */
 export const RELAY_BUFFER = 256 * 1024;

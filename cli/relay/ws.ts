@@ -19,7 +19,7 @@ import { WebSocket, WebSocketServer } from "ws";
 import type { WsEndpoint, WsListenEndpoint } from "../address.js";
 import { CliError } from "../errors.js";
 import type { Context } from "../runtime.js";
-import { ChunkReader, type End } from "./ends.js";
+import { ChunkReader, type End } from "./end.js";
 
 /** The largest message accepted from a peer (ws's default is 100 MiB). */
 const MAX_PAYLOAD = 16 * 1024 * 1024;
