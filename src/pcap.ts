@@ -7,10 +7,10 @@
  * @see https://www.tcpdump.org/manpages/pcap-savefile.5.html
  * @see https://www.tcpdump.org/linktypes.html
  */
-import { closeSync, openSync, writeSync } from "node:fs";
 import { ARPHRD } from "./constants.js";
 import type { PacketAddress } from "./address.js";
 import { codedError } from "./errors.js";
+import { SinkWriter, type PcapSink } from "./pcap-sink.js";
 import { PacketError } from "./packets/error.js";
 import * as raw from "./raw/index.js";
 
@@ -124,8 +124,7 @@ export function linkTypeFor(socketType: "raw" | "dgram", hatype?: number): numbe
   return LINKTYPE.LINUX_SLL;
 }
 
-/** Where a {@link PcapWriter} writes: a file path, an open fd, or anything with write(chunk). */
-export type PcapSink = string | number | { write(chunk: Buffer): unknown };
+export type { PcapSink };
 
 /**
  * Writes a pcap file: the header at construction, one record per
@@ -140,10 +139,7 @@ export class PcapWriter {
   readonly snaplen: number;
   /** Whether timestamps are written in nanoseconds (else microseconds). */
   readonly nanosecond: boolean;
-  #fd: number | undefined;
-  #ownsFd = false;
-  #stream: { write(chunk: Buffer): unknown } | undefined;
-  #closed = false;
+  readonly #out: SinkWriter;
   /** Records written. */
   count = 0;
 
@@ -158,23 +154,12 @@ export class PcapWriter {
     this.linkType = options.linkType ?? LINKTYPE.ETHERNET;
     this.snaplen = options.snaplen ?? 262144;
     this.nanosecond = options.nanosecond === true;
-    if (typeof sink === "string") {
-      this.#fd = openSync(sink, "w");
-      this.#ownsFd = true;
-    } else if (typeof sink === "number") {
-      this.#fd = raw.checkFd(sink, "write");
-    } else if (typeof sink === "object" && sink !== null && typeof sink.write === "function") {
-      this.#stream = sink;
-    } else {
-      throw codedError("ERR_INVALID_ARG_TYPE", "sink must be a path, an fd or a writable stream");
-    }
+    this.#out = new SinkWriter(sink);
     this.#emit(header);
   }
 
   #emit(b: Buffer): void {
-    if (this.#fd !== undefined) {
-      for (let off = 0; off < b.length;) off += writeSync(this.#fd, b, off);
-    } else this.#stream!.write(b);
+    this.#out.write(b);
   }
 
   /**
@@ -185,7 +170,7 @@ export class PcapWriter {
    * @throws Error ERR_INVALID_STATE after close().
    */
   write(data: Uint8Array, timestamp?: PcapTimestamp, originalLength?: number): void {
-    if (this.#closed) throw codedError("ERR_INVALID_ARG_VALUE", "PcapWriter: write after close");
+    if (this.#out.closed) throw codedError("ERR_INVALID_ARG_VALUE", "PcapWriter: write after close");
     if (!(data instanceof Uint8Array)) throw codedError("ERR_INVALID_ARG_TYPE", "data must be a Buffer or Uint8Array");
     let ts = timestamp;
     if (ts === undefined) {
@@ -207,7 +192,7 @@ export class PcapWriter {
    * @throws Error ERR_INVALID_ARG_VALUE after close(); TypeError for bytes that are not a Uint8Array.
    */
   writeRecords(records: Uint8Array, count: number): void {
-    if (this.#closed) throw codedError("ERR_INVALID_ARG_VALUE", "PcapWriter: write after close");
+    if (this.#out.closed) throw codedError("ERR_INVALID_ARG_VALUE", "PcapWriter: write after close");
     if (!(records instanceof Uint8Array)) {
       throw codedError("ERR_INVALID_ARG_TYPE", "records must be a Buffer or Uint8Array");
     }
@@ -220,9 +205,7 @@ export class PcapWriter {
 
   /** Closes the file (a path's fd; an fd or stream given by the caller is left open). Idempotent. */
   close(): void {
-    if (this.#closed) return;
-    this.#closed = true;
-    if (this.#ownsFd && this.#fd !== undefined) closeSync(this.#fd);
+    this.#out.close();
   }
 }
 

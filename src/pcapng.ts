@@ -9,12 +9,12 @@
  * @see https://www.ietf.org/archive/id/draft-ietf-opsawg-pcapng-02.html
  * @see https://www.tcpdump.org/linktypes.html
  */
-import { closeSync, openSync, writeSync } from "node:fs";
 import { PACKET } from "./constants.js";
 import { codedError } from "./errors.js";
 import type { FrameBatch } from "./packet-ring.js";
 import { PacketError } from "./packets/error.js";
-import { LINKTYPE, type PcapSink, type PcapTimestamp } from "./pcap.js";
+import { LINKTYPE, type PcapTimestamp } from "./pcap.js";
+import { SinkWriter, type PcapSink } from "./pcap-sink.js";
 import * as raw from "./raw/index.js";
 
 const SHB = 0x0a0d0d0a;
@@ -98,10 +98,7 @@ export class PcapngWriter {
   readonly nanosecond: boolean;
   /** Packets written. */
   count = 0;
-  #fd: number | undefined;
-  #ownsFd = false;
-  #stream: { write(chunk: Buffer): unknown } | undefined;
-  #closed = false;
+  readonly #out: SinkWriter;
   readonly #ids = new Map<number, number>();
   readonly #name: (ifindex: number) => string;
 
@@ -119,16 +116,7 @@ export class PcapngWriter {
       throw codedError("ERR_INVALID_ARG_TYPE", "interfaceName must be a function");
     }
     this.#name = name ?? String;
-    if (typeof sink === "string") {
-      this.#fd = openSync(sink, "w");
-      this.#ownsFd = true;
-    } else if (typeof sink === "number") {
-      this.#fd = raw.checkFd(sink, "write");
-    } else if (typeof sink === "object" && sink !== null && typeof sink.write === "function") {
-      this.#stream = sink;
-    } else {
-      throw codedError("ERR_INVALID_ARG_TYPE", "sink must be a path, an fd or a writable stream");
-    }
+    this.#out = new SinkWriter(sink);
     const head = Buffer.alloc(16);
     head.writeUInt32LE(BYTE_ORDER_MAGIC, 0);
     head.writeUInt16LE(1, 4); // major
@@ -138,9 +126,7 @@ export class PcapngWriter {
   }
 
   #emit(b: Buffer): void {
-    if (this.#fd !== undefined) {
-      for (let off = 0; off < b.length;) off += writeSync(this.#fd, b, off);
-    } else this.#stream!.write(b);
+    this.#out.write(b);
   }
 
   /** The interface id of `ifindex`, with its Interface Description Block added to `out` the first time. */
@@ -203,7 +189,7 @@ export class PcapngWriter {
    * @throws Error ERR_INVALID_ARG_VALUE after close(); TypeError/RangeError ERR_* for bad arguments.
    */
   write(data: Uint8Array, timestamp: PcapTimestamp, originalLength: number, ifindex: number, pkttype: number): void {
-    if (this.#closed) throw codedError("ERR_INVALID_ARG_VALUE", "PcapngWriter: write after close");
+    if (this.#out.closed) throw codedError("ERR_INVALID_ARG_VALUE", "PcapngWriter: write after close");
     if (!(data instanceof Uint8Array)) throw codedError("ERR_INVALID_ARG_TYPE", "data must be a Buffer or Uint8Array");
     const out: Buffer[] = [];
     const id = this.#interface(raw.checkInt(ifindex, "ifindex", 0), out);
@@ -220,7 +206,7 @@ export class PcapngWriter {
    * @throws Error ERR_INVALID_ARG_VALUE after close(); RangeError ERR_OUT_OF_RANGE for a count past the batch.
    */
   writeBatch(batch: FrameBatch, count = batch.count): void {
-    if (this.#closed) throw codedError("ERR_INVALID_ARG_VALUE", "PcapngWriter: write after close");
+    if (this.#out.closed) throw codedError("ERR_INVALID_ARG_VALUE", "PcapngWriter: write after close");
     const n = raw.checkInt(count, "count", 0, batch.count);
     const out: Buffer[] = [];
     const r = batch.records;
@@ -240,9 +226,7 @@ export class PcapngWriter {
 
   /** Closes the file (a path's fd; an fd or stream given by the caller is left open). Idempotent. */
   close(): void {
-    if (this.#closed) return;
-    this.#closed = true;
-    if (this.#ownsFd && this.#fd !== undefined) closeSync(this.#fd);
+    this.#out.close();
   }
 }
 

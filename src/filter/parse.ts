@@ -56,20 +56,9 @@ const KEYWORDS = new Set([
   "mask",
 ]);
 const ADDR_QUALS = new Set(["host", "net", "port", "portrange", "proto"]);
-const LOAD_PROTOS = new Set<string>([
-  "ether",
-  "link",
-  "ip",
-  "ip6",
-  "arp",
-  "rarp",
-  "tcp",
-  "udp",
-  "sctp",
-  "icmp",
-  "icmp6",
-  "igmp",
-]);
+/** Protocols whose header a load (`tcp[13]`, `ip[0] & 0xf`) can index: every pname but these. */
+const NOT_LOADABLE = new Set(["ah", "esp", "vrrp", "pim"]);
+const LOAD_PROTOS = new Set([...PNAMES].filter((p) => !NOT_LOADABLE.has(p)));
 const ARITH_OPS: Record<string, number> = {
   "|": 1,
   "^": 1,
