@@ -43,24 +43,29 @@ function invert<T extends string>(m: Record<T, number>): Map<number, T> {
 const familyNames = invert(families);
 const typeNames = invert(types);
 
-/** Resolves a family name or number to the AF_* number. */
-export function familyNumber(family: unknown): number {
-  if (typeof family === "number" && Number.isInteger(family) && family >= 0) return checkCInt(family, "family");
-  if (typeof family === "string" && Object.hasOwn(families, family)) return families[family as FamilyName];
+/** A name from `table` or a non-negative C int; anything else is ERR_INVALID_ARG_VALUE naming the choices. */
+function nameOrNumber<T extends string>(
+  table: Record<T, number>,
+  value: unknown,
+  what: string,
+  prefix: string,
+): number {
+  if (typeof value === "number" && Number.isInteger(value) && value >= 0) return checkCInt(value, what);
+  if (typeof value === "string" && Object.hasOwn(table, value)) return table[value as T];
   throw codedError(
     "ERR_INVALID_ARG_VALUE",
-    `family must be one of ${Object.keys(families).join(", ")} or an AF_* number, got ${describe(family)}`,
+    `${what} must be one of ${Object.keys(table).join(", ")} or a ${prefix}_* number, got ${describe(value)}`,
   );
+}
+
+/** Resolves a family name or number to the AF_* number. */
+export function familyNumber(family: unknown): number {
+  return nameOrNumber(families, family, "family", "AF");
 }
 
 /** Resolves a type name or number to the SOCK_* number. */
 export function typeNumber(type: unknown): number {
-  if (typeof type === "number" && Number.isInteger(type) && type >= 0) return checkCInt(type, "type");
-  if (typeof type === "string" && Object.hasOwn(types, type)) return types[type as TypeName];
-  throw codedError(
-    "ERR_INVALID_ARG_VALUE",
-    `type must be one of ${Object.keys(types).join(", ")} or a SOCK_* number, got ${describe(type)}`,
-  );
+  return nameOrNumber(types, type, "type", "SOCK");
 }
 
 /** Resolves a protocol name or number for a family to its number (0 = default). */
