@@ -24,16 +24,24 @@ export const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
 /** The library entry point, importable by child processes run with tsx. */
 export const ENTRY = join(ROOT, "src", "index.ts");
 
-/** The open fds of this process (as numbers), read from /proc/self/fd. */
-export function openFds(): Set<number> {
+/**
+ * The open fds of this process with what each points to ("socket:[1234]", a
+ * path...), read from /proc/self/fd. A leak check compares two of these with
+ * {@link newFds}: the runtime may close fds of its own in between (tsx's
+ * esbuild service, spawned on a cold cache, closes its socketpairs a moment
+ * after start-up), so counting fds is not a leak check; a new fd, or an old
+ * number that now points elsewhere, is.
+ */
+export type FdSet = Map<number, string>;
+
+/** A snapshot of the open fds (fd → target). */
+export function openFds(): FdSet {
   // readdirSync opens (and closes) a directory fd of its own while reading;
-  // it shows up in the listing but is gone again by the time we return.
-  const out = new Set<number>();
+  // it shows up in the listing but is gone again by the time we readlink it.
+  const out: FdSet = new Map();
   for (const name of readdirSync("/proc/self/fd")) {
-    const fd = Number(name);
     try {
-      readlinkSync(`/proc/self/fd/${name}`);
-      out.add(fd);
+      out.set(Number(name), readlinkSync(`/proc/self/fd/${name}`));
     } catch {
       /* the directory fd of the listing itself */
     }
@@ -41,7 +49,7 @@ export function openFds(): Set<number> {
   return out;
 }
 
-/** The number of open fds of this process. */
+/** The number of open fds of this process (a figure to print; compare snapshots with {@link newFds}). */
 export function fdCount(): number {
   return openFds().size;
 }
@@ -55,10 +63,24 @@ export function fdTarget(fd: number): string | null {
   }
 }
 
-/** The fds in `after` that are not in `before`, with what they point to. */
-export function newFds(before: Set<number>, after: Set<number> = openFds()): string[] {
-  return [...after].filter((fd) => !before.has(fd)).map((fd) => `${fd} -> ${fdTarget(fd) ?? "?"}`);
+/**
+ * The fds open in `after` that were not open in `before` (or whose number now
+ * points elsewhere), as "fd -> target": [] when nothing leaked. Fds closed in
+ * between, by the test or by the runtime, do not count.
+ */
+export function newFds(before: FdSet, after: FdSet = openFds()): string[] {
+  return [...after].filter(([fd, target]) => before.get(fd) !== target).map(([fd, target]) => `${fd} -> ${target}`);
 }
+
+/**
+ * The same check as source text, for child-process scripts that can't import
+ * this module: defines `openFds()` and `newFds(before)` as above.
+ */
+export const FD_SNIPPET = `
+const { readdirSync: __rd, readlinkSync: __rl } = await import("node:fs");
+const openFds = () => { const m = new Map(); for (const n of __rd("/proc/self/fd")) { try { m.set(Number(n), __rl("/proc/self/fd/" + n)); } catch {} } return m; };
+const newFds = (before, after = openFds()) => [...after].filter(([fd, t]) => before.get(fd) !== t).map(([fd, t]) => fd + " -> " + t);
+`;
 
 /** A fresh temporary directory and a function that removes it. */
 export function tempDir(prefix = "sockit-test-"): { path: string; cleanup: () => void } {

@@ -10,6 +10,7 @@
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { after, before, describe, test } from "node:test";
+import { FD_SNIPPET } from "../helpers.js";
 import { runIn, netnsSkip } from "./icmp-netns.js";
 
 const skip = netnsSkip();
@@ -26,8 +27,7 @@ interface Result {
   deltasMs: number[];
   ringMapped: number;
   mappedAfter: number;
-  fdsBefore: number;
-  fdsAfter: number;
+  leaked: string[];
   afterClose?: string;
 }
 
@@ -36,10 +36,10 @@ function captureBody(iface: string | null, method: string, n: number): string {
   // Frame data: Ethernet + IP + UDP headers on lo (raw), IP + UDP on "any" (cooked).
   const payloadAt = iface === null ? 28 : 42;
   return `
-const { readdirSync, readFileSync } = await import("node:fs");
-const fds = () => readdirSync("/proc/self/fd").length;
+const { readFileSync } = await import("node:fs");
+${FD_SNIPPET}
 const mapped = () => readFileSync("/proc/self/maps", "utf8").split("\\n").filter((l) => l.includes("socket:")).length;
-const fdsBefore = fds();
+const fdsBefore = openFds();
 const cap = S.openCapture(${JSON.stringify(iface)}, { filter: "udp and port 9999", method: ${JSON.stringify(method)} });
 const ringMapped = mapped();
 const rx = new S.Socket("inet", "dgram");
@@ -84,7 +84,7 @@ const afterClose = await pending;
 rx.close();
 tx.close();
 out({ method: cap.method, reason: cap.fallbackReason, seen, extra, dirs: [...dirs], skipped, stats, deltasMs, ringMapped,
-  mappedAfter: mapped(), fdsBefore, fdsAfter: fds(), afterClose });
+  mappedAfter: mapped(), leaked: newFds(fdsBefore), afterClose });
 `;
 }
 
@@ -100,7 +100,7 @@ function check(r: Result, n: number, method: string): void {
   assert.equal(r.stats.dropped, 0);
   assert.equal(r.afterClose, "ERR_SOCKET_CLOSED");
   assert.equal(r.mappedAfter, 0, "the ring is unmapped at close");
-  assert.equal(r.fdsAfter, r.fdsBefore, "no fd leaked");
+  assert.deepEqual(r.leaked, [], "no fd leaked");
 }
 
 describe("capture in a namespace: ring and recvmsg, each frame once, kernel timestamps, statistics", { skip }, () => {

@@ -9,7 +9,7 @@ import http from "node:http";
 import net from "node:net";
 import { test } from "node:test";
 import { Socket, SocketError } from "../../src/index.js";
-import { fdCount, within } from "../helpers.js";
+import { within, newFds, openFds } from "../helpers.js";
 
 function listener(): Socket {
   const s = new Socket("inet", "stream");
@@ -24,7 +24,7 @@ function code(e: unknown): unknown {
 
 test("toNetServer(bad) throws ERR_INVALID_ARG_TYPE at once and keeps the listening fd owned", async () => {
   const s = listener();
-  const before = fdCount();
+  const before = openFds();
   for (const bad of [{}, "server", 42, null, { listen: () => undefined }, new net.Socket()]) {
     let err: unknown;
     try {
@@ -36,7 +36,7 @@ test("toNetServer(bad) throws ERR_INVALID_ARG_TYPE at once and keeps the listeni
     assert.equal(code(err), "ERR_INVALID_ARG_TYPE");
     assert.equal(s.closed, false, "the socket still owns its fd");
   }
-  assert.equal(fdCount(), before, "no fd leaked");
+  assert.deepEqual(newFds(before), [], "no fd leaked");
   // The port is still served by the Socket.
   const c = new Socket("inet", "stream");
   await within(c.connect(s.getsockname()), "connect");
@@ -50,7 +50,7 @@ test("toNetServer on a socket that is not listening is a SocketError EINVAL, thr
   const l = listener();
   const c = new Socket("inet", "stream");
   await c.connect(l.getsockname());
-  const before = fdCount();
+  const before = openFds();
   let server: net.Server | undefined;
   let err: unknown;
   try {
@@ -67,7 +67,7 @@ test("toNetServer on a socket that is not listening is a SocketError EINVAL, thr
   assert.throws(() => unbound.toNetServer(), { code: "EINVAL" });
   assert.equal(unbound.closed, false);
   unbound.close();
-  assert.equal(fdCount(), before);
+  assert.deepEqual(newFds(before), []);
   c.close();
   l.close();
 });
@@ -84,7 +84,7 @@ test("toNetServer to a server that already listens is refused at once", async ()
 
 test("toNetSocket(bad options) and toNetSocket on a listening socket throw at once and keep the fd", () => {
   const s = listener();
-  const before = fdCount();
+  const before = openFds();
   assert.throws(
     () => s.toNetSocket(),
     (e: unknown) => e instanceof SocketError && e.code === "EINVAL",
@@ -96,7 +96,7 @@ test("toNetSocket(bad options) and toNetSocket on a listening socket throw at on
     assert.equal(c.closed, false);
   }
   c.close();
-  assert.equal(fdCount(), before, "no fd leaked");
+  assert.deepEqual(newFds(before), [], "no fd leaked");
   s.close();
 });
 

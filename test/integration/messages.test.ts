@@ -8,12 +8,12 @@
 import assert from "node:assert/strict";
 import { after, describe, test } from "node:test";
 import { IPPROTO, IP, MSG, SOL } from "../../src/constants.js";
-import { readdirSync } from "node:fs";
 import { SOF } from "../../src/control.js";
 import type { BatchDatagram } from "../../src/messages.js";
 import { ERRNO } from "../../src/errors.js";
 import { native } from "../../src/raw/native.js";
 import { Socket, socketpair } from "../../src/socket.js";
+import { newFds, openFds } from "../helpers.js";
 
 const open: Socket[] = [];
 function track<T extends Socket>(s: T): T {
@@ -712,13 +712,13 @@ describe("batched I/O", () => {
 
   test("recvBatch with controlSize closes fds that arrive", async () => {
     const [a, b] = socketpair("unix", "dgram").map(track) as [Socket, Socket];
-    const before = readdirSync("/proc/self/fd").length;
+    const before = openFds();
     await a.sendmsg({ buffers: ["with fds"], fds: [0, 1, 2] });
     const [d] = await b.recvBatch({ controlSize: 256 });
     assert.equal(d!.data.toString(), "with fds");
     assert.equal(d!.controlTruncated, true);
     assert.deepEqual(d!.control, []);
-    assert.equal(readdirSync("/proc/self/fd").length, before);
+    assert.deepEqual(newFds(before), []);
   });
 
   test("messages() drains batches, keeps its contract, ends on close", async () => {

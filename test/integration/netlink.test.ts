@@ -35,7 +35,7 @@ import {
   setLink,
   type RouteEvent,
 } from "../../src/index.js";
-import { newFds, openFds, which, within } from "../helpers.js";
+import { type FdSet, newFds, openFds, which, within } from "../helpers.js";
 
 const root = process.getuid?.() === 0;
 const skip = !root ? "needs root (network namespaces, CAP_NET_ADMIN)" : !which("ip") ? "needs iproute2's ip" : false;
@@ -49,7 +49,7 @@ function ipJson<T>(...args: string[]): T {
 }
 
 describe("rtnetlink in a test namespace", { skip }, () => {
-  let fdsBefore: Set<number>;
+  let fdsBefore: FdSet;
   before(() => {
     ip("netns", "add", NS);
     ip("-n", NS, "link", "set", "lo", "up");

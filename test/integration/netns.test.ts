@@ -10,7 +10,7 @@ import { execFileSync } from "node:child_process";
 import { openSync, closeSync, readlinkSync } from "node:fs";
 import { after, before, describe, test } from "node:test";
 import { Socket, createSocket, listLinks, netnsPath, runInNetns } from "../../src/index.js";
-import { newFds, openFds, which } from "../helpers.js";
+import { type FdSet, newFds, openFds, which } from "../helpers.js";
 
 const root = process.getuid?.() === 0;
 const skip = !root ? "needs root (setns needs CAP_SYS_ADMIN)" : !which("ip") ? "needs iproute2's ip" : false;
@@ -22,7 +22,7 @@ function ip(...args: string[]): string {
 }
 
 describe("network namespaces", { skip }, () => {
-  let fdsBefore: Set<number>;
+  let fdsBefore: FdSet;
   before(() => {
     ip("netns", "add", NS);
     ip("-n", NS, "link", "set", "lo", "up");

@@ -13,7 +13,7 @@ import { AF, IPPROTO, MSG, SCM, SOCK } from "../../src/constants.js";
 import { CMSG_LEN } from "../../src/control.js";
 import * as posix from "../../src/posix.js";
 import { Socket } from "../../src/socket.js";
-import { fdCount, tempDir, within } from "../helpers.js";
+import { tempDir, within, newFds, openFds } from "../helpers.js";
 
 const fds: number[] = [];
 function own(fd: number): number {
@@ -115,19 +115,19 @@ describe("posix.sendmsg / posix.recvmsg", () => {
     const [a, b] = pair();
     const f = openSync("/dev/null", "r");
     try {
-      const before = fdCount();
+      const before = openFds();
       posix.sendmsg(a, { buffers: ["three"], fds: [f, f, f] });
       const m = posix.recvmsg(b, { maxFds: 1 });
       assert.equal(m.fds.length, 1);
       assert.equal(m.controlTruncated, true);
-      assert.equal(fdCount(), before + 1);
+      assert.equal(newFds(before).length, 1);
       closeSync(m.fds[0]!);
       // maxFds 0 (the default): every fd is closed.
       posix.sendmsg(a, { buffers: ["two"], fds: [f, f] });
       const n = posix.recvmsg(b);
       assert.deepEqual(n.fds, []);
       assert.equal(n.controlTruncated, true);
-      assert.equal(fdCount(), before);
+      assert.deepEqual(newFds(before), []);
     } finally {
       closeSync(f);
     }
@@ -137,7 +137,7 @@ describe("posix.sendmsg / posix.recvmsg", () => {
     const [a, b] = pair();
     const f = openSync("/dev/null", "r");
     try {
-      const before = fdCount();
+      const before = openFds();
       posix.sendmsg(a, { buffers: ["x"], fds: [f, f, f, f] });
       // room for one fd only (CMSG_LEN(4)): the kernel installs what fits and sets MSG_CTRUNC
       const m = posix.recvmsg(b, { maxFds: 4, controlSize: CMSG_LEN(4) });
@@ -145,7 +145,7 @@ describe("posix.sendmsg / posix.recvmsg", () => {
       assert.ok(m.flags & MSG.CTRUNC);
       assert.equal(m.fds.length, 1);
       for (const g of m.fds) closeSync(g);
-      assert.equal(fdCount(), before);
+      assert.deepEqual(newFds(before), []);
     } finally {
       closeSync(f);
     }

@@ -9,7 +9,7 @@
  */
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
-import { closeSync, mkdtempSync, openSync, readdirSync, rmSync, writeSync, constants as fsc } from "node:fs";
+import { closeSync, mkdtempSync, openSync, rmSync, writeSync, constants as fsc } from "node:fs";
 import { isIP } from "node:net";
 import { constants as osConstants, tmpdir } from "node:os";
 import { join } from "node:path";
@@ -17,23 +17,20 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { test } from "node:test";
 import { Worker } from "node:worker_threads";
 import { AF, FCNTL, IOCTL, LIMITS, MSG, POLL, SHUT, SO, SOCK, SOL, SocketError, posix } from "../../src/index.js";
+import { newFds, openFds } from "../helpers.js";
 
 const ERRNO_EOPNOTSUPP = osConstants.errno.EOPNOTSUPP;
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const INDEX_URL = pathToFileURL(join(ROOT, "src/index.ts")).href;
 
-function fdCount(): number {
-  return readdirSync("/proc/self/fd").length;
-}
-
 /** Runs a test body and asserts that it left no fd behind. */
 function leakFree(body: () => void | Promise<void>): () => Promise<void> {
   return async () => {
-    const before = fdCount();
+    const before = openFds();
     await body();
     // Worker threads and child pipes release their fds a moment after they end.
-    for (let i = 0; i < 50 && fdCount() !== before; i++) await new Promise((r) => setTimeout(r, 20));
-    assert.equal(fdCount(), before, "fd count in /proc/self/fd changed");
+    for (let i = 0; i < 50 && newFds(before).length > 0; i++) await new Promise((r) => setTimeout(r, 20));
+    assert.deepEqual(newFds(before), [], "fds left open");
   };
 }
 

@@ -6,11 +6,11 @@
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { once } from "node:events";
-import { closeSync, openSync, readdirSync } from "node:fs";
+import { closeSync, openSync } from "node:fs";
 import { describe, test } from "node:test";
 import { EVENT_READ, EVENT_WRITE, Selector, Socket, posix, socketpair } from "../../src/index.js";
+import { newFds, openFds } from "../helpers.js";
 
-const fdCount = (): number => readdirSync("/proc/self/fd").length;
 const tick = (ms = 20): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** Two connected plain fds (by number, not Socket objects). */
@@ -20,7 +20,7 @@ function pipe(): [number, number] {
 
 describe("Selector", () => {
   test("select over many sockets reports exactly the ready ones, with their data", async () => {
-    const before = fdCount();
+    const before = openFds();
     const sel = new Selector<number>();
     const pairs = Array.from({ length: 64 }, () => socketpair("unix", "stream"));
     pairs.forEach(([a], i) => sel.register(a, EVENT_READ, i));
@@ -43,7 +43,7 @@ describe("Selector", () => {
       a.close();
       b.close();
     }
-    assert.equal(fdCount(), before);
+    assert.deepEqual(newFds(before), []);
   });
 
   test("a waiting select wakes on the first readiness, in arrival order", async () => {
@@ -135,7 +135,7 @@ describe("Selector", () => {
   });
 
   test("closed sockets: never reported, released at once, unregister still works", async () => {
-    const before = fdCount();
+    const before = openFds();
     const sel = new Selector();
     const [a, b] = socketpair("unix", "stream");
     sel.register(a, EVENT_READ);
@@ -178,7 +178,7 @@ describe("Selector", () => {
     sel.unregister(x);
     posix.close(y);
     sel.close();
-    assert.equal(fdCount(), before);
+    assert.deepEqual(newFds(before), []);
   });
 
   test("plain fds: a socket by number, and a pipe Node itself owns", async () => {
@@ -208,18 +208,18 @@ describe("Selector", () => {
   });
 
   test("a fd epoll cannot watch (a regular file) fails register with EPERM, rolled back", () => {
-    const before = fdCount();
+    const before = openFds();
     const sel = new Selector();
     const f = openSync("/proc/self/status", "r");
     assert.throws(() => sel.register(f, EVENT_READ), { code: "EPERM" });
     assert.equal(sel.getMap().size, 0);
     closeSync(f);
     sel.close();
-    assert.equal(fdCount(), before);
+    assert.deepEqual(newFds(before), []);
   });
 
   test("a failed register leaves nothing behind", () => {
-    const before = fdCount();
+    const before = openFds();
     const sel = new Selector();
     assert.throws(() => sel.register(987654, EVENT_READ), { code: "EBADF" });
     assert.equal(sel.getMap().size, 0);
@@ -236,7 +236,7 @@ describe("Selector", () => {
     sel.close();
     a.close();
     b.close();
-    assert.equal(fdCount(), before);
+    assert.deepEqual(newFds(before), []);
   });
 
   test("one select at a time; close rejects a pending select; an idle Selector keeps nothing alive", async () => {

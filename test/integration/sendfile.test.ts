@@ -14,8 +14,8 @@ import { open } from "node:fs/promises";
 import net from "node:net";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { AF, SOCK, Socket, SocketError, posix, socketpair } from "../../src/index.js";
-import { fdCount, isPending, pattern, python, tempDir, turn, within } from "../helpers.js";
+import { AF, MSG, SOCK, Socket, SocketError, posix, socketpair } from "../../src/index.js";
+import { isPending, pattern, python, tempDir, turn, within, newFds, openFds } from "../helpers.js";
 
 const sha = (b: Buffer): string => createHash("sha256").update(b).digest("hex");
 
@@ -59,7 +59,7 @@ async function stillPending(p: Promise<unknown>): Promise<boolean> {
 
 describe("Socket.sendfile to peers nobody here wrote", () => {
   test("TCP to CPython's socket: a 24 MiB file from a path, every byte in order", async () => {
-    const before = fdCount();
+    const before = openFds();
     const peer = python(
       "import socket, hashlib\n" +
         "l = socket.create_server(('127.0.0.1', 0)); print(l.getsockname()[1], flush=True)\n" +
@@ -83,7 +83,7 @@ describe("Socket.sendfile to peers nobody here wrote", () => {
     assert.equal(digest, sha(big));
     s.close();
     assert.equal((await peer.exited).code, 0);
-    assert.equal(fdCount(), before, "the file sockit opened is closed again");
+    assert.deepEqual(newFds(before), [], "the file sockit opened is closed again");
   });
 
   test("Unix stream to Node's net: a FileHandle and an fd number, with offset and length", async () => {
@@ -174,6 +174,8 @@ describe("Socket.sendfile: ending early", () => {
   test("closing the socket mid-transfer rejects ERR_SOCKET_CLOSED with the bytes sent", async () => {
     const [a, b] = socketpair("unix", "stream");
     const sending = a.sendfile(bigPath);
+    // The path is opened first (asynchronously): wait for the first bytes, then for the wait on a full buffer.
+    await within(b.recvmsg({ flags: MSG.PEEK }), "the first bytes");
     assert.ok(await stillPending(sending), "waits: nobody reads");
     a.close();
     const err = (await sending.catch((e: unknown) => e)) as { code?: string; sent?: number };
@@ -190,6 +192,7 @@ describe("Socket.sendfile: ending early", () => {
   test("the peer going away rejects EPIPE/ECONNRESET with the bytes sent, no SIGPIPE", async () => {
     const [a, b] = socketpair("unix", "stream");
     const sending = a.sendfile(bigPath);
+    await within(b.recvmsg({ flags: MSG.PEEK }), "the first bytes");
     assert.ok(await stillPending(sending));
     b.close();
     const err = (await within(
@@ -204,7 +207,7 @@ describe("Socket.sendfile: ending early", () => {
   });
 
   test("abort via signal rejects AbortError with the bytes sent; the path's fd is closed", async () => {
-    const before = fdCount();
+    const before = openFds();
     const [a, b] = socketpair("unix", "stream");
     const ac = new AbortController();
     const sending = a.sendfile(bigPath, { signal: ac.signal });
@@ -221,7 +224,7 @@ describe("Socket.sendfile: ending early", () => {
     a.close();
     b.close();
     await turn();
-    assert.equal(fdCount(), before);
+    assert.deepEqual(newFds(before), []);
     // An already-aborted signal sends nothing and opens nothing.
     const [c, d] = socketpair("unix", "stream");
     await assert.rejects(c.sendfile(bigPath, { signal: AbortSignal.abort() }), { name: "AbortError" });
@@ -243,12 +246,12 @@ describe("Socket.sendfile: ending early", () => {
   });
 
   test("a path that cannot be opened rejects ENOENT and leaks nothing", async () => {
-    const before = fdCount();
+    const before = openFds();
     const [a, b] = socketpair("unix", "stream");
     await assert.rejects(a.sendfile(join(dir.path, "missing")), { code: "ENOENT" });
     a.close();
     b.close();
-    assert.equal(fdCount(), before);
+    assert.deepEqual(newFds(before), []);
   });
 });
 
@@ -284,7 +287,7 @@ describe("Socket.sendfile: the copy fallback for inputs the kernel refuses", () 
     const fifo = join(dir.path, "fifo");
     assert.equal(spawnSync("mkfifo", [fifo]).status, 0);
     const size = 3 * 1024 * 1024;
-    const before = fdCount();
+    const before = openFds();
     const writer = python(
       "import sys\n" +
         "data = bytes((i * 7) & 0xff for i in range(256)) * (int(sys.argv[2]) // 256)\n" +
@@ -313,7 +316,7 @@ describe("Socket.sendfile: the copy fallback for inputs the kernel refuses", () 
     );
     a.close();
     b.close();
-    assert.equal(fdCount(), before);
+    assert.deepEqual(newFds(before), []);
   });
 });
 
@@ -344,9 +347,9 @@ describe("Socket.sendfile: bad arguments throw at once", () => {
     a.close();
     b.close();
     assert.throws(() => a.sendfile(smallPath, { offset: -1 }), { code: "ERR_OUT_OF_RANGE" });
-    const before = fdCount();
+    const before = openFds();
     await assert.rejects(a.sendfile(smallPath), { code: "ERR_SOCKET_CLOSED" });
-    assert.equal(fdCount(), before);
+    assert.deepEqual(newFds(before), []);
   });
 });
 
