@@ -4,7 +4,7 @@
  * [callback])`, `bind`, `connect`, `close`, `ref`/`unref` — over any sockit
  * datagram, seqpacket or raw socket: Unix datagram and seqpacket, UDP, ICMP,
  * raw IP, netlink, packet. A `unix-dgram`, `node-unix-socket` or `node:dgram`
- * user moves over by changing an import (README: "Migrating from ...").
+ * user moves over by changing an import (docs/guide.md: "Events: DatagramSocket, and moving over from …").
  *
  * No promise per message. The receive path is a persistent reader queued in
  * the Socket's own readiness machinery (its private I/O primitive, through

@@ -1,6 +1,6 @@
 // TypeDoc plugin: puts every export of src/index.ts into the group of the
-// README section it belongs to, by the source file that declares it, so the
-// reference reads like the README (Sockets, Addresses, Socket options,
+// API guide section (docs/guide.md) it belongs to, by the source file that declares it, so the
+// reference reads like the guide (Sockets, Addresses, Socket options,
 // Messages, Names and servers, Raw IP and packet, Netlink, POSIX, Errors,
 // Constants) without an @group tag in hundreds of doc comments. An explicit
 // @group tag in a comment still wins. A new source file not matched below
@@ -78,7 +78,7 @@ export function load(app) {
         comment?.blockTags.push(new CommentTag("@group", [{ kind: "text", text: group }]));
       }
       for (const u of unplaced) {
-        app.logger.warn(`docs/typedoc/groups.mjs: no README group for ${u}; add its file to GROUPS`);
+        app.logger.warn(`docs/typedoc/groups.mjs: no guide group for ${u}; add its file to GROUPS`);
       }
     },
     0,

@@ -1,5 +1,5 @@
 /**
- * The README's migration guides for DatagramSocket ("Events: DatagramSocket, and
+ * The API guide's (docs/guide.md) migration guides for DatagramSocket ("Events: DatagramSocket, and
  * moving over from unix-dgram, node-unix-socket, node:dgram"), run as they
  * stand: each code block after a `<!-- datagram-guide: NAME -->` marker is
  * written to a temporary module (its `from "sockit"` pointed at this
@@ -13,14 +13,14 @@ import { join } from "node:path";
 import { after, test } from "node:test";
 import { ENTRY, ROOT, spawnChild, tempDir, within } from "../helpers.js";
 
-const README = readFileSync(join(ROOT, "README.md"), "utf8");
+const README = readFileSync(join(ROOT, "docs", "guide.md"), "utf8");
 const dir = tempDir("sockit-guide-");
 after(dir.cleanup);
 
 /** The code block that follows `<!-- datagram-guide: name -->`. */
 function snippet(name: string): string {
   const m = new RegExp(`<!-- datagram-guide: ${name} -->\\s*\`\`\`ts\\n([\\s\\S]*?)\\n\`\`\``).exec(README);
-  assert.ok(m, `README.md has no datagram-guide block named ${name}`);
+  assert.ok(m, `docs/guide.md has no datagram-guide block named ${name}`);
   return m[1]!;
 }
 
@@ -32,7 +32,7 @@ const EXPECTED: Record<string, string[]> = {
 };
 
 for (const [name, lines] of Object.entries(EXPECTED)) {
-  test(`README guide for ${name} users runs and exits by itself`, async () => {
+  test(`docs/guide.md: the guide for ${name} users runs and exits by itself`, async () => {
     const source = snippet(name).replaceAll(`from "sockit"`, `from ${JSON.stringify(ENTRY)}`);
     assert.notEqual(source, snippet(name), "the guide imports sockit");
     const file = join(dir.path, `${name}.mts`);

@@ -31,7 +31,7 @@ const DOC_FILES: string[] = [
     .filter((f) => f.endsWith(".md"))
     .sort()
     .map((f) => `docs/${f}`),
-  // "README.md",
+  "README.md",
 ];
 
 /** How long one block may run before it is killed (a hang guard, not a timing check). */

@@ -264,7 +264,15 @@ test("npm i of the tarball used the prebuild: nothing compiled, no CLI dependenc
   for (const p of PREBUILDS) assert.ok(existsSync(join(pkg, "prebuilds", p)), `tarball lacks prebuilds/${p}`);
   const installed = readdirSync(join(app, "node_modules")).filter((n) => !n.startsWith("."));
   assert.deepEqual(installed.sort(), ["node-gyp-build", "sockit"]);
-  for (const f of ["LICENSE", "CHANGELOG.md", "README.md", "scripts/install.mjs", "binding.gyp"])
+  for (const f of [
+    "LICENSE",
+    "CHANGELOG.md",
+    "README.md",
+    "docs/guide.md",
+    "docs/install.md",
+    "scripts/install.mjs",
+    "binding.gyp",
+  ])
     assert.ok(existsSync(join(pkg, f)), `tarball lacks ${f}`);
 });
 
