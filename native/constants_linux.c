@@ -39,9 +39,6 @@
  * not in any user-space header. */
 #define SCM_MAX_FD 253
 
-/* ETH_P, PACKET, ICMP, ICMP6, BPF, ARPHRD and their structs (packet_linux.c). */
-napi_status sockit_packet_constants(napi_env env, napi_value consts, napi_value structs);
-
 napi_status sockit_init_constants(napi_env env, napi_value exports) {
   napi_value consts, structs;
   if (napi_create_object(env, &consts) != napi_ok) return napi_generic_failure;

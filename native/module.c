@@ -88,6 +88,7 @@ int sockit_arg_bytes(napi_env env, napi_value v, void **data, size_t *len) {
     *len = (size_t)n;
     return 0;
   }
+  /* Not a TypedArray (every kind, Float16Array included, took the path above). */
   napi_valuetype t;
   if (napi_typeof(env, v, &t) != napi_ok) return -1;
   if (t == napi_null || t == napi_undefined) {
@@ -96,22 +97,6 @@ int sockit_arg_bytes(napi_env env, napi_value v, void **data, size_t *len) {
     return 0;
   }
   bool is;
-  if (napi_is_typedarray(env, v, &is) == napi_ok && is) {
-    napi_typedarray_type type;
-    size_t count;
-    napi_value ab;
-    size_t off;
-    if (napi_get_typedarray_info(env, v, &type, &count, data, &ab, &off) != napi_ok) return -1;
-    size_t width = 1;
-    switch (type) {
-      case napi_int16_array: case napi_uint16_array: width = 2; break;
-      case napi_int32_array: case napi_uint32_array: case napi_float32_array: width = 4; break;
-      case napi_float64_array: case napi_bigint64_array: case napi_biguint64_array: width = 8; break;
-      default: width = 1;
-    }
-    *len = count * width;
-    return 0;
-  }
   if (napi_is_dataview(env, v, &is) == napi_ok && is) {
     napi_value ab;
     size_t off;
@@ -140,15 +125,22 @@ int sockit_arg_i32array(napi_env env, napi_value v, int32_t **data, size_t *coun
   return 0;
 }
 
+bool sockit_arg_nullish(napi_env env, napi_value v) {
+  napi_valuetype t;
+  return napi_typeof(env, v, &t) == napi_ok && (t == napi_null || t == napi_undefined);
+}
+
+napi_value sockit_throw_range(napi_env env, const char *what) {
+  napi_throw_range_error(env, "ERR_SOCKIT_NATIVE_RANGE", what);
+  return NULL;
+}
+
 napi_value sockit_int(napi_env env, int64_t v) {
   napi_value r = NULL;
   if (v >= INT32_MIN && v <= INT32_MAX) napi_create_int32(env, (int32_t)v, &r);
   else napi_create_int64(env, v, &r);
   return r;
 }
-
-napi_status sockit_init_msg(napi_env env, napi_value exports); /* msg_linux.c */
-napi_status sockit_init_packet(napi_env env, napi_value exports); /* packet_linux.c */
 
 NAPI_MODULE_INIT() {
   if (sockit_init_syscalls(env, exports) != napi_ok ||

@@ -38,25 +38,14 @@
 
 #define MARGS(want) SOCKIT_ARGS(MSG_MAX_ARGS, want)
 
-static napi_value range(napi_env env, const char *what) {
-  napi_throw_range_error(env, "ERR_SOCKIT_NATIVE_RANGE", what);
-  return NULL;
-}
-
-static int is_nullish(napi_env env, napi_value v) {
-  napi_valuetype t;
-  if (napi_typeof(env, v, &t) != napi_ok) return 0;
-  return t == napi_null || t == napi_undefined;
-}
-
 /* An optional Int32Array with at least `need` elements; null gives NULL. */
 static int opt_i32(napi_env env, napi_value v, size_t need, int32_t **out) {
   *out = NULL;
-  if (is_nullish(env, v)) return 0;
+  if (sockit_arg_nullish(env, v)) return 0;
   size_t n;
   if (sockit_arg_i32array(env, v, out, &n)) return -1;
   if (n < need) {
-    napi_throw_range_error(env, "ERR_SOCKIT_NATIVE_RANGE", "Int32Array too short");
+    sockit_throw_range(env, "Int32Array too short");
     return -1;
   }
   return 0;
@@ -86,12 +75,12 @@ static napi_value t_recvmmsg(napi_env env, napi_callback_info info) {
   int32_t *out;
   if (opt_i32(env, argv[8], (size_t)(count > 0 ? count : 0) * 4, &out)) return NULL;
   if (sockit_arg_int32(env, argv[9], &flags)) return NULL;
-  if (count < 1 || count > UIO_MAXIOV || !out) return range(env, "recvmmsg: count");
-  if (slab(cap, slot, count)) return range(env, "recvmmsg: data slab");
+  if (count < 1 || count > UIO_MAXIOV || !out) return sockit_throw_range(env, "recvmmsg: count");
+  if (slab(cap, slot, count)) return sockit_throw_range(env, "recvmmsg: data slab");
   if (!addrs) addr_slot = 0;
   if (!ctl) ctl_slot = 0;
-  if (slab(acap, addr_slot, count)) return range(env, "recvmmsg: address slab");
-  if (slab(ccap, ctl_slot, count)) return range(env, "recvmmsg: control slab");
+  if (slab(acap, addr_slot, count)) return sockit_throw_range(env, "recvmmsg: address slab");
+  if (slab(ccap, ctl_slot, count)) return sockit_throw_range(env, "recvmmsg: control slab");
 
   struct mmsghdr stack_msgs[STACK_MSGS];
   struct iovec stack_iov[STACK_MSGS];
@@ -158,7 +147,7 @@ static napi_value t_sendmmsg(napi_env env, napi_callback_info info) {
     return NULL;
   }
   NAPI_CALL(env, napi_get_array_length(env, argv[1], &count));
-  if (count < 1 || count > UIO_MAXIOV) return range(env, "sendmmsg: count");
+  if (count < 1 || count > UIO_MAXIOV) return sockit_throw_range(env, "sendmmsg: count");
   void *addrs, *ctl;
   size_t acap, ccap;
   int32_t *alens, *clens, *out;
@@ -169,8 +158,8 @@ static napi_value t_sendmmsg(napi_env env, napi_callback_info info) {
     return NULL;
   if (!addrs || !alens) addr_slot = 0;
   if (!ctl || !clens) ctl_slot = 0;
-  if (slab(acap, addr_slot, (int32_t)count)) return range(env, "sendmmsg: address slab");
-  if (slab(ccap, ctl_slot, (int32_t)count)) return range(env, "sendmmsg: control slab");
+  if (slab(acap, addr_slot, (int32_t)count)) return sockit_throw_range(env, "sendmmsg: address slab");
+  if (slab(ccap, ctl_slot, (int32_t)count)) return sockit_throw_range(env, "sendmmsg: control slab");
 
   struct mmsghdr stack_msgs[STACK_MSGS];
   struct iovec stack_iov[STACK_MSGS];
@@ -199,7 +188,7 @@ static napi_value t_sendmmsg(napi_env env, napi_callback_info info) {
     msgs[i].msg_hdr.msg_iovlen = 1;
     if (addr_slot && alens[i] > 0) {
       if (alens[i] > addr_slot) {
-        range(env, "sendmmsg: address length");
+        sockit_throw_range(env, "sendmmsg: address length");
         bad = argv[4];
         break;
       }
@@ -208,7 +197,7 @@ static napi_value t_sendmmsg(napi_env env, napi_callback_info info) {
     }
     if (ctl_slot && clens[i] > 0) {
       if (clens[i] > ctl_slot) {
-        range(env, "sendmmsg: control length");
+        sockit_throw_range(env, "sendmmsg: control length");
         bad = argv[7];
         break;
       }
@@ -255,8 +244,8 @@ static napi_status table(napi_env env, napi_value obj, const char *name, int spa
 
 napi_status sockit_init_msg(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
-      {"recvmmsg", NULL, t_recvmmsg, NULL, NULL, NULL, napi_enumerable, NULL},
-      {"sendmmsg", NULL, t_sendmmsg, NULL, NULL, NULL, napi_enumerable, NULL},
+      SOCKIT_FN("recvmmsg", t_recvmmsg),
+      SOCKIT_FN("sendmmsg", t_sendmmsg),
   };
   napi_status st = napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
   if (st != napi_ok) return st;

@@ -55,11 +55,9 @@ static napi_value t_ns_close(napi_env env, napi_callback_info info) {
 
 napi_status sockit_init_netns(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
-#define FN(name, fn) {name, NULL, fn, NULL, NULL, NULL, napi_enumerable, NULL}
-      FN("nsOpen", t_ns_open),
-      FN("setns", t_setns),
-      FN("nsClose", t_ns_close),
-#undef FN
+      SOCKIT_FN("nsOpen", t_ns_open),
+      SOCKIT_FN("setns", t_setns),
+      SOCKIT_FN("nsClose", t_ns_close),
   };
   napi_status st = napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
   if (st != napi_ok) return st;

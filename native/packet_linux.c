@@ -144,8 +144,7 @@ static napi_value t_setsockopt_filter(napi_env env, napi_callback_info info) {
       sockit_arg_int32(env, argv[4], &count))
     return NULL;
   if (count < 0 || count > 0xffff || (size_t)count * sizeof(struct sock_filter) > len) {
-    napi_throw_range_error(env, "ERR_SOCKIT_NATIVE_ARGS", __func__);
-    return NULL;
+    return sockit_throw_range(env, __func__);
   }
   struct sock_fprog prog;
   memset(&prog, 0, sizeof prog);
@@ -331,8 +330,7 @@ static napi_value t_ring_mmap(napi_env env, napi_callback_info info) {
       sockit_arg_int32(env, argv[2], &block_nr))
     return NULL;
   if (block_size < (int32_t)sizeof(struct tpacket_block_desc) || block_nr < 1) {
-    napi_throw_range_error(env, "ERR_SOCKIT_NATIVE_ARGS", __func__);
-    return NULL;
+    return sockit_throw_range(env, __func__);
   }
   size_t length = (size_t)block_size * (size_t)block_nr;
   struct ring *r = calloc(1, sizeof *r);
@@ -378,7 +376,7 @@ static int walk_args(napi_env env, napi_value *argv, struct walk *w, int32_t **r
       sockit_arg_int32(env, argv[4], &w->lo_ifindex))
     return -1;
   if (res_n < RING_RES) {
-    napi_throw_range_error(env, "ERR_SOCKIT_NATIVE_ARGS", "res");
+    sockit_throw_range(env, "res");
     return -1;
   }
   w->out = out;
@@ -441,11 +439,11 @@ static napi_value t_ring_decode(napi_env env, napi_callback_info info) {
 
 napi_status sockit_init_packet(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
-      {"setsockoptFilter", NULL, t_setsockopt_filter, NULL, NULL, NULL, napi_enumerable, NULL},
-      {"ringMmap", NULL, t_ring_mmap, NULL, NULL, NULL, napi_enumerable, NULL},
-      {"ringMunmap", NULL, t_ring_munmap, NULL, NULL, NULL, napi_enumerable, NULL},
-      {"ringRead", NULL, t_ring_read, NULL, NULL, NULL, napi_enumerable, NULL},
-      {"ringDecode", NULL, t_ring_decode, NULL, NULL, NULL, napi_enumerable, NULL},
+      SOCKIT_FN("setsockoptFilter", t_setsockopt_filter),
+      SOCKIT_FN("ringMmap", t_ring_mmap),
+      SOCKIT_FN("ringMunmap", t_ring_munmap),
+      SOCKIT_FN("ringRead", t_ring_read),
+      SOCKIT_FN("ringDecode", t_ring_decode),
   };
   napi_status st = napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
   if (st != napi_ok) return st;

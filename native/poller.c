@@ -343,15 +343,13 @@ napi_status sockit_init_poller(napi_env env, napi_value exports) {
   else if (force && strcmp(force, "uv") == 0 && s->runtime != SOCKIT_RT_BUN) s->backend = SOCKIT_BACKEND_UV;
   else s->backend = s->runtime == SOCKIT_RT_NODE ? SOCKIT_BACKEND_UV : SOCKIT_BACKEND_EPOLL;
   napi_property_descriptor props[] = {
-#define FN(name, fn) {name, NULL, fn, NULL, NULL, NULL, napi_enumerable, NULL}
-      FN("pollerNew", p_new),
-      FN("pollerStart", p_start),
-      FN("pollerStop", p_stop),
-      FN("pollerClose", p_close),
-      FN("pollerRef", p_ref),
-      FN("fdOwn", p_own),
-      FN("fdDisown", p_disown),
-#undef FN
+      SOCKIT_FN("pollerNew", p_new),
+      SOCKIT_FN("pollerStart", p_start),
+      SOCKIT_FN("pollerStop", p_stop),
+      SOCKIT_FN("pollerClose", p_close),
+      SOCKIT_FN("pollerRef", p_ref),
+      SOCKIT_FN("fdOwn", p_own),
+      SOCKIT_FN("fdDisown", p_disown),
   };
   if (s->backend == SOCKIT_BACKEND_EPOLL) {
     st = sockit_epoll_init(env, exports, s);

@@ -444,10 +444,8 @@ napi_status sockit_epoll_init(napi_env env, napi_value exports, env_state *s) {
   napi_status status = napi_add_env_cleanup_hook(env, teardown, st);
   if (status != napi_ok) return status;
   napi_property_descriptor props[] = {
-#define FN(name, fn) {name, NULL, fn, NULL, NULL, NULL, napi_enumerable, NULL}
-      FN("pollerNew", e_new), FN("pollerStart", e_start), FN("pollerStop", e_stop),
-      FN("pollerClose", e_close), FN("pollerRef", e_ref),
-#undef FN
+      SOCKIT_FN("pollerNew", e_new), SOCKIT_FN("pollerStart", e_start), SOCKIT_FN("pollerStop", e_stop),
+      SOCKIT_FN("pollerClose", e_close), SOCKIT_FN("pollerRef", e_ref),
   };
   return napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
 }

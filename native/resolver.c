@@ -103,15 +103,29 @@ typedef struct job {
   size_t buflen;
 } job;
 
-static char *dup_string(napi_env env, napi_value v) {
-  napi_valuetype t;
-  if (napi_typeof(env, v, &t) != napi_ok || t == napi_null || t == napi_undefined) return NULL;
+/* What the argument readers below return: ARG_THREW is the -1 of the
+ * sockit_arg_* helpers (an exception is pending); ARG_NOMEM means a copy could
+ * not be allocated, and the call fails with ENOMEM instead of going ahead. */
+enum { ARG_OK = 0, ARG_THREW = -1, ARG_NOMEM = -2 };
+
+/* Copies a string argument for the thread pool into *out (freed by free_job).
+ * null and undefined are "absent": *out = NULL, which is what getaddrinfo(3)
+ * and getservbyname_r(3) take for a missing host, service or protocol. An
+ * allocation failure is ARG_NOMEM, never that NULL: a host that could not be
+ * copied must not become getaddrinfo(NULL, ...) (the loopback address). */
+static int dup_string(napi_env env, napi_value v, char **out) {
+  *out = NULL;
+  if (sockit_arg_nullish(env, v)) return ARG_OK;
   size_t len;
-  if (napi_get_value_string_utf8(env, v, NULL, 0, &len) != napi_ok) return NULL;
+  if (napi_get_value_string_utf8(env, v, NULL, 0, &len) != napi_ok) {
+    napi_throw_type_error(env, "ERR_SOCKIT_NATIVE_ARGS", "string expected");
+    return ARG_THREW;
+  }
   char *s = malloc(len + 1);
-  if (!s) return NULL;
+  if (!s) return ARG_NOMEM;
   napi_get_value_string_utf8(env, v, s, len + 1, &len);
-  return s;
+  *out = s;
+  return ARG_OK;
 }
 
 /* Runs a *_r call, growing its scratch buffer on ERANGE. */
@@ -230,7 +244,7 @@ static void execute(napi_env env, void *data) {
 }
 
 static napi_value str_or_null(napi_env env, const char *s) {
-  napi_value v;
+  napi_value v = NULL;
   if (s) napi_create_string_utf8(env, s, NAPI_AUTO_LENGTH, &v);
   else napi_get_null(env, &v);
   return v;
@@ -253,7 +267,7 @@ static void set(napi_env env, napi_value obj, const char *name, napi_value v) {
 static napi_value int_value(napi_env env, int64_t n) { return sockit_int(env, n); }
 
 static napi_value bytes_value(napi_env env, const void *data, size_t len) {
-  napi_value v;
+  napi_value v = NULL;
   void *copy;
   napi_create_buffer_copy(env, len, data, &copy, &v);
   return v;
@@ -326,6 +340,7 @@ static napi_value build_result(napi_env env, job *j) {
 }
 
 static void free_job(job *j) {
+  if (!j) return;
   if (j->ai) freeaddrinfo(j->ai);
   free(j->s1);
   free(j->s2);
@@ -360,25 +375,51 @@ static napi_value queue(napi_env env, job *j, const char *name) {
   return promise;
 }
 
-static job *new_job(napi_env env, enum op op) {
+/* A request, or NULL when it cannot be allocated (the thunk then returns
+ * nomem_promise). */
+static job *new_job(enum op op) {
   job *j = calloc(1, sizeof *j);
-  if (!j) napi_throw_error(env, "ERR_SOCKIT_NATIVE", "out of memory");
-  else j->op = op;
+  if (j) j->op = op;
   return j;
+}
+
+/* A promise already resolved with [0, ENOMEM, null]: how a request fails when
+ * its memory cannot be had, through the same triple as every other failure
+ * (src/resolver.ts's settle makes it a SocketError ENOMEM naming the call). */
+static napi_value nomem_promise(napi_env env) {
+  napi_deferred deferred;
+  napi_value promise, triple, null_value;
+  if (napi_create_promise(env, &deferred, &promise) != napi_ok ||
+      napi_create_array_with_length(env, 3, &triple) != napi_ok ||
+      napi_get_null(env, &null_value) != napi_ok ||
+      napi_set_element(env, triple, 0, int_value(env, 0)) != napi_ok ||
+      napi_set_element(env, triple, 1, int_value(env, ENOMEM)) != napi_ok ||
+      napi_set_element(env, triple, 2, null_value) != napi_ok ||
+      napi_resolve_deferred(env, deferred, triple) != napi_ok) {
+    sockit_throw_last(env, "resolver: out of memory");
+    return NULL;
+  }
+  return promise;
+}
+
+/* Ends a thunk whose arguments could not be taken (rc: ARG_THREW or
+ * ARG_NOMEM): frees the job, then NULL with the exception pending, or the
+ * ENOMEM promise. */
+static napi_value abandon(napi_env env, job *j, int rc) {
+  free_job(j);
+  return rc == ARG_NOMEM ? nomem_promise(env) : NULL;
 }
 
 /* getaddrinfo(host|null, service|null, flags, family, socktype, protocol) -> Promise */
 static napi_value r_getaddrinfo(napi_env env, napi_callback_info info) {
   SOCKIT_ARGS(6, 6);
-  job *j = new_job(env, OP_GETADDRINFO);
-  if (!j) return NULL;
-  j->s1 = dup_string(env, argv[0]);
-  j->s2 = dup_string(env, argv[1]);
-  if (sockit_arg_int32(env, argv[2], &j->i1) || sockit_arg_int32(env, argv[3], &j->i2) ||
-      sockit_arg_int32(env, argv[4], &j->i3) || sockit_arg_int32(env, argv[5], &j->i4)) {
-    free_job(j);
-    return NULL;
-  }
+  job *j = new_job(OP_GETADDRINFO);
+  if (!j) return nomem_promise(env);
+  int rc;
+  if ((rc = dup_string(env, argv[0], &j->s1)) || (rc = dup_string(env, argv[1], &j->s2)) ||
+      (rc = sockit_arg_int32(env, argv[2], &j->i1)) || (rc = sockit_arg_int32(env, argv[3], &j->i2)) ||
+      (rc = sockit_arg_int32(env, argv[4], &j->i3)) || (rc = sockit_arg_int32(env, argv[5], &j->i4)))
+    return abandon(env, j, rc);
   return queue(env, j, "sockit:getaddrinfo");
 }
 
@@ -388,7 +429,7 @@ static int addr_into(napi_env env, napi_value v, job *j) {
   size_t len;
   if (sockit_arg_bytes(env, v, &data, &len)) return -1;
   if (len > sizeof j->ss) {
-    napi_throw_range_error(env, "ERR_SOCKIT_NATIVE_RANGE", "address length");
+    sockit_throw_range(env, "address length");
     return -1;
   }
   memcpy(&j->ss, data, len);
@@ -399,87 +440,76 @@ static int addr_into(napi_env env, napi_value v, job *j) {
 /* getnameinfo(sockaddrBytes, flags) -> Promise */
 static napi_value r_getnameinfo(napi_env env, napi_callback_info info) {
   SOCKIT_ARGS(2, 2);
-  job *j = new_job(env, OP_GETNAMEINFO);
-  if (!j) return NULL;
-  if (addr_into(env, argv[0], j) || sockit_arg_int32(env, argv[1], &j->i1)) {
-    free_job(j);
-    return NULL;
-  }
+  job *j = new_job(OP_GETNAMEINFO);
+  if (!j) return nomem_promise(env);
+  if (addr_into(env, argv[0], j) || sockit_arg_int32(env, argv[1], &j->i1)) return abandon(env, j, ARG_THREW);
   return queue(env, j, "sockit:getnameinfo");
 }
 
 /* getservbyname(name, proto|null) / getservbyport(port, proto|null) -> Promise */
 static napi_value r_getservbyname(napi_env env, napi_callback_info info) {
   SOCKIT_ARGS(2, 2);
-  job *j = new_job(env, OP_GETSERVBYNAME);
-  if (!j) return NULL;
-  j->s1 = dup_string(env, argv[0]);
-  j->s2 = dup_string(env, argv[1]);
+  job *j = new_job(OP_GETSERVBYNAME);
+  if (!j) return nomem_promise(env);
+  int rc;
+  if ((rc = dup_string(env, argv[0], &j->s1)) || (rc = dup_string(env, argv[1], &j->s2)))
+    return abandon(env, j, rc);
   return queue(env, j, "sockit:getservbyname");
 }
 
 static napi_value r_getservbyport(napi_env env, napi_callback_info info) {
   SOCKIT_ARGS(2, 2);
-  job *j = new_job(env, OP_GETSERVBYPORT);
-  if (!j) return NULL;
-  if (sockit_arg_int32(env, argv[0], &j->i1)) {
-    free_job(j);
-    return NULL;
-  }
-  j->s2 = dup_string(env, argv[1]);
+  job *j = new_job(OP_GETSERVBYPORT);
+  if (!j) return nomem_promise(env);
+  int rc;
+  if ((rc = sockit_arg_int32(env, argv[0], &j->i1)) || (rc = dup_string(env, argv[1], &j->s2)))
+    return abandon(env, j, rc);
   return queue(env, j, "sockit:getservbyport");
 }
 
 /* getprotobyname(name) / getprotobynumber(n) -> Promise */
 static napi_value r_getprotobyname(napi_env env, napi_callback_info info) {
   SOCKIT_ARGS(1, 1);
-  job *j = new_job(env, OP_GETPROTOBYNAME);
-  if (!j) return NULL;
-  j->s1 = dup_string(env, argv[0]);
+  job *j = new_job(OP_GETPROTOBYNAME);
+  if (!j) return nomem_promise(env);
+  int rc = dup_string(env, argv[0], &j->s1);
+  if (rc) return abandon(env, j, rc);
   return queue(env, j, "sockit:getprotobyname");
 }
 
 static napi_value r_getprotobynumber(napi_env env, napi_callback_info info) {
   SOCKIT_ARGS(1, 1);
-  job *j = new_job(env, OP_GETPROTOBYNUMBER);
-  if (!j) return NULL;
-  if (sockit_arg_int32(env, argv[0], &j->i1)) {
-    free_job(j);
-    return NULL;
-  }
+  job *j = new_job(OP_GETPROTOBYNUMBER);
+  if (!j) return nomem_promise(env);
+  if (sockit_arg_int32(env, argv[0], &j->i1)) return abandon(env, j, ARG_THREW);
   return queue(env, j, "sockit:getprotobynumber");
 }
 
 /* gethostname() -> Promise */
 static napi_value r_gethostname(napi_env env, napi_callback_info info) {
   (void)info;
-  job *j = new_job(env, OP_GETHOSTNAME);
-  if (!j) return NULL;
+  job *j = new_job(OP_GETHOSTNAME);
+  if (!j) return nomem_promise(env);
   return queue(env, j, "sockit:gethostname");
 }
 
 /* gethostbyname2(name, af) -> Promise */
 static napi_value r_gethostbyname(napi_env env, napi_callback_info info) {
   SOCKIT_ARGS(2, 2);
-  job *j = new_job(env, OP_GETHOSTBYNAME);
-  if (!j) return NULL;
-  j->s1 = dup_string(env, argv[0]);
-  if (sockit_arg_int32(env, argv[1], &j->i1)) {
-    free_job(j);
-    return NULL;
-  }
+  job *j = new_job(OP_GETHOSTBYNAME);
+  if (!j) return nomem_promise(env);
+  int rc;
+  if ((rc = dup_string(env, argv[0], &j->s1)) || (rc = sockit_arg_int32(env, argv[1], &j->i1)))
+    return abandon(env, j, rc);
   return queue(env, j, "sockit:gethostbyname");
 }
 
 /* gethostbyaddr(addrBytes (4 or 16), af) -> Promise */
 static napi_value r_gethostbyaddr(napi_env env, napi_callback_info info) {
   SOCKIT_ARGS(2, 2);
-  job *j = new_job(env, OP_GETHOSTBYADDR);
-  if (!j) return NULL;
-  if (addr_into(env, argv[0], j) || sockit_arg_int32(env, argv[1], &j->i1)) {
-    free_job(j);
-    return NULL;
-  }
+  job *j = new_job(OP_GETHOSTBYADDR);
+  if (!j) return nomem_promise(env);
+  if (addr_into(env, argv[0], j) || sockit_arg_int32(env, argv[1], &j->i1)) return abandon(env, j, ARG_THREW);
   return queue(env, j, "sockit:gethostbyaddr");
 }
 
@@ -489,11 +519,16 @@ static napi_value r_inet_aton(napi_env env, napi_callback_info info) {
   void *out = NULL;
   size_t len = 0;
   if (sockit_arg_bytes(env, argv[1], &out, &len)) return NULL;
-  if (len < 4) {
-    napi_throw_range_error(env, "ERR_SOCKIT_NATIVE_RANGE", "inetAton");
+  if (len < 4) return sockit_throw_range(env, "inetAton");
+  char *s;
+  int rc = dup_string(env, argv[0], &s);
+  if (rc == ARG_THREW) return NULL;
+  if (rc == ARG_NOMEM) {
+    /* No -errno channel here (the result is 1 or 0, and 0 means "not an
+     * address"): an Error whose code is ENOMEM. */
+    napi_throw_error(env, "ENOMEM", "inet_aton: out of memory");
     return NULL;
   }
-  char *s = dup_string(env, argv[0]);
   if (!s) return sockit_int(env, 0);
   struct in_addr a;
   int r = inet_aton(s, &a);
@@ -586,20 +621,18 @@ static napi_status group(napi_env env, napi_value parent, const char *name, cons
 
 napi_status sockit_init_resolver(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
-#define FN(name, fn) {name, NULL, fn, NULL, NULL, NULL, napi_enumerable, NULL}
-      FN("getaddrinfo", r_getaddrinfo),
-      FN("getnameinfo", r_getnameinfo),
-      FN("getservbyname", r_getservbyname),
-      FN("getservbyport", r_getservbyport),
-      FN("getprotobyname", r_getprotobyname),
-      FN("getprotobynumber", r_getprotobynumber),
-      FN("gethostname", r_gethostname),
-      FN("gethostbyname2", r_gethostbyname),
-      FN("gethostbyaddr", r_gethostbyaddr),
-      FN("inetAton", r_inet_aton),
-      FN("ifNameindex", r_if_nameindex),
-      FN("gaiStrerror", r_gai_strerror),
-#undef FN
+      SOCKIT_FN("getaddrinfo", r_getaddrinfo),
+      SOCKIT_FN("getnameinfo", r_getnameinfo),
+      SOCKIT_FN("getservbyname", r_getservbyname),
+      SOCKIT_FN("getservbyport", r_getservbyport),
+      SOCKIT_FN("getprotobyname", r_getprotobyname),
+      SOCKIT_FN("getprotobynumber", r_getprotobynumber),
+      SOCKIT_FN("gethostname", r_gethostname),
+      SOCKIT_FN("gethostbyname2", r_gethostbyname),
+      SOCKIT_FN("gethostbyaddr", r_gethostbyaddr),
+      SOCKIT_FN("inetAton", r_inet_aton),
+      SOCKIT_FN("ifNameindex", r_if_nameindex),
+      SOCKIT_FN("gaiStrerror", r_gai_strerror),
   };
   napi_status st = napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
   if (st != napi_ok) return st;

@@ -12,6 +12,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -26,8 +27,6 @@
 #include <unistd.h>
 
 #define MAX_ARGS 8
-/* The kernel's UIO_MAXIOV; src/raw validates against LIMITS.IOV_MAX first. */
-#define MAX_IOV 1024
 
 /* Fetch up to MAX_ARGS arguments; `want` is how many the thunk reads. */
 #define ARGS(want) SOCKIT_ARGS(MAX_ARGS, want)
@@ -40,11 +39,6 @@
   void *ptr;                                                                  \
   size_t len;                                                                 \
   if (sockit_arg_bytes(env, argv[i], &ptr, &len)) return NULL;
-
-static napi_value bad_range(napi_env env, const char *fn) {
-  napi_throw_range_error(env, "ERR_SOCKIT_NATIVE_RANGE", fn);
-  return NULL;
-}
 
 static napi_value result(napi_env env, ssize_t r) {
   return sockit_int(env, r < 0 ? -(int64_t)errno : (int64_t)r);
@@ -67,11 +61,37 @@ static int addr_arg(napi_env env, napi_value buf, napi_value len_v,
   if (sockit_arg_bytes(env, buf, &data, &cap)) return -1;
   if (sockit_arg_int32(env, len_v, &len)) return -1;
   if (len < 0 || (size_t)len > cap) {
-    napi_throw_range_error(env, "ERR_SOCKIT_NATIVE_RANGE", "address length");
+    sockit_throw_range(env, "address length");
     return -1;
   }
   *sa = len ? (struct sockaddr *)data : NULL;
   *salen = (socklen_t)len;
+  return 0;
+}
+
+/* The arguments send, recv, sendto and recvfrom open with: (fd, buf, offset,
+ * length, flags), the window [offset, offset + length) checked against buf. */
+typedef struct {
+  int32_t fd;
+  char *data;
+  size_t len;
+  int32_t flags;
+} span_args;
+
+/* 0, or -1 with an exception pending (`fn` names the thunk in a RangeError). */
+static int span_args_get(napi_env env, const napi_value *argv, const char *fn, span_args *a) {
+  void *buf;
+  size_t cap;
+  int64_t off, len;
+  if (sockit_arg_int32(env, argv[0], &a->fd) || sockit_arg_bytes(env, argv[1], &buf, &cap) ||
+      sockit_arg_int64(env, argv[2], &off) || sockit_arg_int64(env, argv[3], &len) ||
+      sockit_arg_int32(env, argv[4], &a->flags))
+    return -1;
+  if (window(buf, cap, off, len, &a->data)) {
+    sockit_throw_range(env, fn);
+    return -1;
+  }
+  a->len = (size_t)len;
   return 0;
 }
 
@@ -93,7 +113,7 @@ static napi_value t_socketpair(napi_env env, napi_callback_info info) {
   int32_t *out;
   size_t n;
   if (sockit_arg_i32array(env, argv[3], &out, &n)) return NULL;
-  if (n < 2) return bad_range(env, __func__);
+  if (n < 2) return sockit_throw_range(env, __func__);
   int sv[2];
   int r = socketpair(domain, type | SOCK_NONBLOCK | SOCK_CLOEXEC, protocol, sv);
   if (r == 0) {
@@ -132,19 +152,17 @@ static napi_value t_listen(napi_env env, napi_callback_info info) {
   return result(env, listen(fd, backlog));
 }
 
-/* accept4(fd, addrBuf | null, lenOut Int32Array | null, flags)
- * SOCK_NONBLOCK | SOCK_CLOEXEC are always added. lenOut[0] receives addrlen. */
+/* accept4(fd, addrBuf | null, lenout Int32Array | null, flags)
+ * SOCK_NONBLOCK | SOCK_CLOEXEC are always added. lenout[0] receives addrlen. */
 static napi_value t_accept4(napi_env env, napi_callback_info info) {
   ARGS(4);
   INT_ARG(0, fd);
   BYTES_ARG(1, abuf, acap);
   int32_t *lenout = NULL;
   size_t nlen = 0;
-  napi_valuetype t;
-  NAPI_CALL(env, napi_typeof(env, argv[2], &t));
-  if (t != napi_null && t != napi_undefined) {
+  if (!sockit_arg_nullish(env, argv[2])) {
     if (sockit_arg_i32array(env, argv[2], &lenout, &nlen)) return NULL;
-    if (nlen < 1) return bad_range(env, __func__);
+    if (nlen < 1) return sockit_throw_range(env, __func__);
   }
   INT_ARG(3, flags);
   socklen_t alen = (socklen_t)acap;
@@ -161,16 +179,10 @@ static napi_value t_accept4(napi_env env, napi_callback_info info) {
  * closed peer gives EPIPE instead of killing the process with SIGPIPE. */
 static napi_value t_send(napi_env env, napi_callback_info info) {
   ARGS(5);
-  INT_ARG(0, fd);
-  BYTES_ARG(1, data, cap);
-  int64_t off, len;
-  if (sockit_arg_int64(env, argv[2], &off) || sockit_arg_int64(env, argv[3], &len))
-    return NULL;
-  INT_ARG(4, flags);
-  char *p;
-  if (window(data, cap, off, len, &p)) return bad_range(env, __func__);
+  span_args a;
+  if (span_args_get(env, argv, __func__, &a)) return NULL;
   ssize_t r;
-  do r = send(fd, p, (size_t)len, flags | MSG_NOSIGNAL);
+  do r = send(a.fd, a.data, a.len, a.flags | MSG_NOSIGNAL);
   while (r < 0 && errno == EINTR);
   return result(env, r);
 }
@@ -178,16 +190,10 @@ static napi_value t_send(napi_env env, napi_callback_info info) {
 /* recv(fd, buf, offset, length, flags) */
 static napi_value t_recv(napi_env env, napi_callback_info info) {
   ARGS(5);
-  INT_ARG(0, fd);
-  BYTES_ARG(1, data, cap);
-  int64_t off, len;
-  if (sockit_arg_int64(env, argv[2], &off) || sockit_arg_int64(env, argv[3], &len))
-    return NULL;
-  INT_ARG(4, flags);
-  char *p;
-  if (window(data, cap, off, len, &p)) return bad_range(env, __func__);
+  span_args a;
+  if (span_args_get(env, argv, __func__, &a)) return NULL;
   ssize_t r;
-  do r = recv(fd, p, (size_t)len, flags);
+  do r = recv(a.fd, a.data, a.len, a.flags);
   while (r < 0 && errno == EINTR);
   return result(env, r);
 }
@@ -195,88 +201,115 @@ static napi_value t_recv(napi_env env, napi_callback_info info) {
 /* sendto(fd, buf, offset, length, flags, addr, addrlen) */
 static napi_value t_sendto(napi_env env, napi_callback_info info) {
   ARGS(7);
-  INT_ARG(0, fd);
-  BYTES_ARG(1, data, cap);
-  int64_t off, len;
-  if (sockit_arg_int64(env, argv[2], &off) || sockit_arg_int64(env, argv[3], &len))
-    return NULL;
-  INT_ARG(4, flags);
+  span_args a;
+  if (span_args_get(env, argv, __func__, &a)) return NULL;
   struct sockaddr *sa;
   socklen_t salen;
   if (addr_arg(env, argv[5], argv[6], &sa, &salen)) return NULL;
-  char *p;
-  if (window(data, cap, off, len, &p)) return bad_range(env, __func__);
   ssize_t r;
-  do r = sendto(fd, p, (size_t)len, flags | MSG_NOSIGNAL, sa, salen);
+  do r = sendto(a.fd, a.data, a.len, a.flags | MSG_NOSIGNAL, sa, salen);
   while (r < 0 && errno == EINTR);
   return result(env, r);
 }
 
-/* recvfrom(fd, buf, offset, length, flags, addrBuf, lenOut Int32Array)
- * lenOut[0] receives the address length the kernel reported. */
+/* recvfrom(fd, buf, offset, length, flags, addrBuf, lenout Int32Array)
+ * lenout[0] receives the address length the kernel reported. */
 static napi_value t_recvfrom(napi_env env, napi_callback_info info) {
   ARGS(7);
-  INT_ARG(0, fd);
-  BYTES_ARG(1, data, cap);
-  int64_t off, len;
-  if (sockit_arg_int64(env, argv[2], &off) || sockit_arg_int64(env, argv[3], &len))
-    return NULL;
-  INT_ARG(4, flags);
+  span_args a;
+  if (span_args_get(env, argv, __func__, &a)) return NULL;
   BYTES_ARG(5, abuf, acap);
   int32_t *lenout;
   size_t nlen;
   if (sockit_arg_i32array(env, argv[6], &lenout, &nlen)) return NULL;
-  if (nlen < 1) return bad_range(env, __func__);
-  char *p;
-  if (window(data, cap, off, len, &p)) return bad_range(env, __func__);
+  if (nlen < 1) return sockit_throw_range(env, __func__);
   socklen_t alen = (socklen_t)acap;
   ssize_t r;
-  do r = recvfrom(fd, p, (size_t)len, flags, (struct sockaddr *)abuf, &alen);
+  do r = recvfrom(a.fd, a.data, a.len, a.flags, (struct sockaddr *)abuf, &alen);
   while (r < 0 && errno == EINTR);
   lenout[0] = r >= 0 ? (int32_t)alen : 0;
   return result(env, r);
 }
 
-/* Fill an iovec array from a JS array of byte views. */
-static int iov_arg(napi_env env, napi_value arr, struct iovec *iov, size_t *n) {
+/* The buffers of sendmsg/recvmsg as an iovec array. Up to IOV_STACK of them
+ * (the common case: one buffer, or a header and a body) live on the stack;
+ * more, up to IOV_MAX (1024 on Linux: what the kernel takes, and what src/raw
+ * checks first, against LIMITS.IOV_MAX), on the heap: 16 KiB of stack per call
+ * for the rare long list was the cost before. */
+#define IOV_STACK 8
+
+typedef struct {
+  struct iovec *v; /* stack, or the heap; NULL: out of memory */
+  size_t n;
+  struct iovec stack[IOV_STACK];
+} iov_list;
+
+/* Fills `l` from a JS array of byte views: 0 (with l->v NULL if the heap array
+ * could not be had: the thunk returns -ENOMEM), or -1 with an exception pending.
+ * On 0 with l->v set, iov_release(l) after the call. */
+static int iov_get(napi_env env, napi_value arr, iov_list *l) {
   uint32_t len;
-  if (napi_get_array_length(env, arr, &len) != napi_ok || len > MAX_IOV) {
-    napi_throw_range_error(env, "ERR_SOCKIT_NATIVE_RANGE", "iovec count");
+  l->v = l->stack;
+  l->n = 0;
+  if (napi_get_array_length(env, arr, &len) != napi_ok) {
+    napi_throw_type_error(env, "ERR_SOCKIT_NATIVE_ARGS", "array of buffers expected");
     return -1;
+  }
+  if (len > IOV_MAX) {
+    sockit_throw_range(env, "iovec count: more than IOV_MAX buffers");
+    return -1;
+  }
+  if (len > IOV_STACK) {
+    l->v = malloc(len * sizeof *l->v);
+    if (l->v == NULL) return 0;
   }
   for (uint32_t i = 0; i < len; i++) {
     napi_value el;
-    if (napi_get_element(env, arr, i, &el) != napi_ok) return -1;
-    if (sockit_arg_bytes(env, el, &iov[i].iov_base, &iov[i].iov_len)) return -1;
+    if (napi_get_element(env, arr, i, &el) != napi_ok ||
+        sockit_arg_bytes(env, el, &l->v[i].iov_base, &l->v[i].iov_len)) {
+      bool pending = false;
+      napi_is_exception_pending(env, &pending);
+      if (!pending) napi_throw_type_error(env, "ERR_SOCKIT_NATIVE_ARGS", "bytes expected");
+      if (l->v != l->stack) free(l->v);
+      l->v = NULL;
+      return -1;
+    }
   }
-  *n = len;
+  l->n = len;
   return 0;
+}
+
+static void iov_release(iov_list *l) {
+  if (l->v != l->stack) free(l->v);
+  l->v = NULL;
 }
 
 /* sendmsg(fd, buffers[], addr | null, addrlen, control | null, flags) */
 static napi_value t_sendmsg(napi_env env, napi_callback_info info) {
   ARGS(6);
   INT_ARG(0, fd);
-  struct iovec iov[MAX_IOV];
-  size_t niov;
-  if (iov_arg(env, argv[1], iov, &niov)) return NULL;
   struct sockaddr *sa;
   socklen_t salen;
   if (addr_arg(env, argv[2], argv[3], &sa, &salen)) return NULL;
   BYTES_ARG(4, ctl, ctllen);
   INT_ARG(5, flags);
+  iov_list iov;
+  if (iov_get(env, argv[1], &iov)) return NULL;
+  if (iov.v == NULL) return sockit_int(env, -ENOMEM);
   struct msghdr msg = {
       .msg_name = sa,
       .msg_namelen = salen,
-      .msg_iov = iov,
-      .msg_iovlen = niov,
+      .msg_iov = iov.v,
+      .msg_iovlen = iov.n,
       .msg_control = ctllen ? ctl : NULL,
       .msg_controllen = ctllen,
   };
   ssize_t r;
   do r = sendmsg(fd, &msg, flags | MSG_NOSIGNAL);
   while (r < 0 && errno == EINTR);
-  return result(env, r);
+  int err = errno;
+  iov_release(&iov);
+  return sockit_int(env, r < 0 ? -(int64_t)err : (int64_t)r);
 }
 
 /* recvmsg(fd, buffers[], addrBuf | null, control | null, out Int32Array[3], flags)
@@ -286,33 +319,35 @@ static napi_value t_sendmsg(napi_env env, napi_callback_info info) {
 static napi_value t_recvmsg(napi_env env, napi_callback_info info) {
   ARGS(6);
   INT_ARG(0, fd);
-  struct iovec iov[MAX_IOV];
-  size_t niov;
-  if (iov_arg(env, argv[1], iov, &niov)) return NULL;
   BYTES_ARG(2, abuf, acap);
   BYTES_ARG(3, ctl, ctlcap);
   int32_t *out;
   size_t nout;
   if (sockit_arg_i32array(env, argv[4], &out, &nout)) return NULL;
-  if (nout < 3) return bad_range(env, __func__);
+  if (nout < 3) return sockit_throw_range(env, __func__);
   INT_ARG(5, flags);
+  iov_list iov;
+  if (iov_get(env, argv[1], &iov)) return NULL;
+  if (iov.v == NULL) return sockit_int(env, -ENOMEM);
   struct msghdr msg = {
       .msg_name = acap ? abuf : NULL,
       .msg_namelen = (socklen_t)acap,
-      .msg_iov = iov,
-      .msg_iovlen = niov,
+      .msg_iov = iov.v,
+      .msg_iovlen = iov.n,
       .msg_control = ctlcap ? ctl : NULL,
       .msg_controllen = ctlcap,
   };
   ssize_t r;
   do r = recvmsg(fd, &msg, flags);
   while (r < 0 && errno == EINTR);
+  int err = errno;
+  iov_release(&iov);
   if (r >= 0) {
     out[0] = (int32_t)msg.msg_namelen;
     out[1] = (int32_t)msg.msg_controllen;
     out[2] = msg.msg_flags;
   }
-  return result(env, r);
+  return sockit_int(env, r < 0 ? -(int64_t)err : (int64_t)r);
 }
 
 /* sendfile(outFd, inFd, offset, count): offset >= 0 reads the file from there
@@ -330,7 +365,7 @@ static napi_value t_sendfile(napi_env env, napi_callback_info info) {
   INT_ARG(1, in_fd);
   int64_t off, count;
   if (sockit_arg_int64(env, argv[2], &off) || sockit_arg_int64(env, argv[3], &count)) return NULL;
-  if (count < 0) return bad_range(env, __func__);
+  if (count < 0) return sockit_throw_range(env, __func__);
   /* Linux moves at most 0x7ffff000 bytes per call anyway. */
   size_t n = count > 0x7ffff000 ? 0x7ffff000 : (size_t)count;
   off_t pos = (off_t)off;
@@ -387,19 +422,19 @@ static napi_value name_call(napi_env env, napi_callback_info info, namefn fn) {
   int32_t *lenout;
   size_t nlen;
   if (sockit_arg_i32array(env, argv[2], &lenout, &nlen)) return NULL;
-  if (nlen < 1) return bad_range(env, "getsockname/getpeername");
+  if (nlen < 1) return sockit_throw_range(env, "getsockname/getpeername");
   socklen_t alen = (socklen_t)acap;
   int r = fn(fd, (struct sockaddr *)abuf, &alen);
   lenout[0] = r == 0 ? (int32_t)alen : 0;
   return result(env, r);
 }
 
-/* getsockname(fd, addrBuf, lenOut) */
+/* getsockname(fd, addrBuf, lenout) */
 static napi_value t_getsockname(napi_env env, napi_callback_info info) {
   return name_call(env, info, getsockname);
 }
 
-/* getpeername(fd, addrBuf, lenOut) */
+/* getpeername(fd, addrBuf, lenout) */
 static napi_value t_getpeername(napi_env env, napi_callback_info info) {
   return name_call(env, info, getpeername);
 }
@@ -412,11 +447,11 @@ static napi_value t_setsockopt(napi_env env, napi_callback_info info) {
   INT_ARG(2, name);
   BYTES_ARG(3, val, cap);
   INT_ARG(4, len);
-  if (len < 0 || (size_t)len > cap) return bad_range(env, __func__);
+  if (len < 0 || (size_t)len > cap) return sockit_throw_range(env, __func__);
   return result(env, setsockopt(fd, level, name, val, (socklen_t)len));
 }
 
-/* getsockopt(fd, level, name, buf, lenInOut): lenInOut[0] is the capacity on
+/* getsockopt(fd, level, name, buf, lenout): lenout[0] is the capacity on
  * entry and the length the kernel wrote on return. */
 static napi_value t_getsockopt(napi_env env, napi_callback_info info) {
   ARGS(5);
@@ -424,13 +459,13 @@ static napi_value t_getsockopt(napi_env env, napi_callback_info info) {
   INT_ARG(1, level);
   INT_ARG(2, name);
   BYTES_ARG(3, val, cap);
-  int32_t *lenio;
+  int32_t *lenout;
   size_t nlen;
-  if (sockit_arg_i32array(env, argv[4], &lenio, &nlen)) return NULL;
-  if (nlen < 1 || lenio[0] < 0 || (size_t)lenio[0] > cap) return bad_range(env, __func__);
-  socklen_t len = (socklen_t)lenio[0];
+  if (sockit_arg_i32array(env, argv[4], &lenout, &nlen)) return NULL;
+  if (nlen < 1 || lenout[0] < 0 || (size_t)lenout[0] > cap) return sockit_throw_range(env, __func__);
+  socklen_t len = (socklen_t)lenout[0];
   int r = getsockopt(fd, level, name, val, &len);
-  lenio[0] = r == 0 ? (int32_t)len : 0;
+  lenout[0] = r == 0 ? (int32_t)len : 0;
   return result(env, r);
 }
 
@@ -444,7 +479,7 @@ static napi_value t_ioctl_int(napi_env env, napi_callback_info info) {
   int32_t *out;
   size_t n;
   if (sockit_arg_i32array(env, argv[2], &out, &n)) return NULL;
-  if (n < 1) return bad_range(env, __func__);
+  if (n < 1) return sockit_throw_range(env, __func__);
   int v = out[0];
   int r = ioctl(fd, (unsigned long)req, &v);
   if (r >= 0) out[0] = v;
@@ -473,7 +508,7 @@ static napi_value t_poll(napi_env env, napi_callback_info info) {
   if (sockit_arg_i32array(env, argv[0], &arr, &cnt)) return NULL;
   INT_ARG(1, nfds);
   INT_ARG(2, timeout);
-  if (nfds < 0 || (size_t)nfds * 3 > cnt || nfds > 1 << 20) return bad_range(env, __func__);
+  if (nfds < 0 || (size_t)nfds * 3 > cnt || nfds > 1 << 20) return sockit_throw_range(env, __func__);
   struct pollfd stackfds[64];
   struct pollfd *fds = nfds <= 64 ? stackfds : calloc((size_t)nfds, sizeof *fds);
   if (!fds) return sockit_int(env, -ENOMEM);
@@ -565,7 +600,7 @@ static napi_value t_inet_ntop(napi_env env, napi_callback_info info) {
   ARGS(2);
   INT_ARG(0, af);
   BYTES_ARG(1, src, len);
-  if ((af == AF_INET && len != 4) || (af == AF_INET6 && len != 16)) return bad_range(env, __func__);
+  if ((af == AF_INET && len != 4) || (af == AF_INET6 && len != 16)) return sockit_throw_range(env, __func__);
   char out[INET6_ADDRSTRLEN];
   if (!inet_ntop(af, src, out, sizeof out)) return sockit_int(env, -(int64_t)errno);
   napi_value s;
@@ -585,42 +620,40 @@ static napi_value t_inet_pton(napi_env env, napi_callback_info info) {
   }
   if (n >= sizeof str - 1 || strlen(str) != n) return sockit_int(env, 0);
   BYTES_ARG(2, out, cap);
-  if ((af == AF_INET && cap < 4) || (af == AF_INET6 && cap < 16)) return bad_range(env, __func__);
+  if ((af == AF_INET && cap < 4) || (af == AF_INET6 && cap < 16)) return sockit_throw_range(env, __func__);
   int r = inet_pton(af, str, out);
   return sockit_int(env, r < 0 ? -(int64_t)errno : r);
 }
 
 napi_status sockit_init_syscalls(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
-#define FN(name, fn) {name, NULL, fn, NULL, NULL, NULL, napi_enumerable, NULL}
-      FN("socket", t_socket),
-      FN("socketpair", t_socketpair),
-      FN("bind", t_bind),
-      FN("connect", t_connect),
-      FN("listen", t_listen),
-      FN("accept4", t_accept4),
-      FN("send", t_send),
-      FN("recv", t_recv),
-      FN("sendto", t_sendto),
-      FN("recvfrom", t_recvfrom),
-      FN("sendmsg", t_sendmsg),
-      FN("recvmsg", t_recvmsg),
-      FN("sendfile", t_sendfile),
-      FN("shutdown", t_shutdown),
-      FN("close", t_close),
-      FN("getsockname", t_getsockname),
-      FN("getpeername", t_getpeername),
-      FN("setsockopt", t_setsockopt),
-      FN("getsockopt", t_getsockopt),
-      FN("ioctlInt", t_ioctl_int),
-      FN("fcntl", t_fcntl),
-      FN("poll", t_poll),
-      FN("select", t_select),
-      FN("ifNameToIndex", t_if_nametoindex),
-      FN("ifIndexToName", t_if_indextoname),
-      FN("inetNtop", t_inet_ntop),
-      FN("inetPton", t_inet_pton),
-#undef FN
+      SOCKIT_FN("socket", t_socket),
+      SOCKIT_FN("socketpair", t_socketpair),
+      SOCKIT_FN("bind", t_bind),
+      SOCKIT_FN("connect", t_connect),
+      SOCKIT_FN("listen", t_listen),
+      SOCKIT_FN("accept4", t_accept4),
+      SOCKIT_FN("send", t_send),
+      SOCKIT_FN("recv", t_recv),
+      SOCKIT_FN("sendto", t_sendto),
+      SOCKIT_FN("recvfrom", t_recvfrom),
+      SOCKIT_FN("sendmsg", t_sendmsg),
+      SOCKIT_FN("recvmsg", t_recvmsg),
+      SOCKIT_FN("sendfile", t_sendfile),
+      SOCKIT_FN("shutdown", t_shutdown),
+      SOCKIT_FN("close", t_close),
+      SOCKIT_FN("getsockname", t_getsockname),
+      SOCKIT_FN("getpeername", t_getpeername),
+      SOCKIT_FN("setsockopt", t_setsockopt),
+      SOCKIT_FN("getsockopt", t_getsockopt),
+      SOCKIT_FN("ioctlInt", t_ioctl_int),
+      SOCKIT_FN("fcntl", t_fcntl),
+      SOCKIT_FN("poll", t_poll),
+      SOCKIT_FN("select", t_select),
+      SOCKIT_FN("ifNameToIndex", t_if_nametoindex),
+      SOCKIT_FN("ifIndexToName", t_if_indextoname),
+      SOCKIT_FN("inetNtop", t_inet_ntop),
+      SOCKIT_FN("inetPton", t_inet_pton),
   };
   return napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
 }

@@ -120,9 +120,9 @@ export function listen(fd: number, backlog: number): void {
   if (r < 0) fail(r, "listen");
 }
 
-/** Wraps `accept4(2)` (SOCK_NONBLOCK | SOCK_CLOEXEC always): the new fd or AGAIN; the peer address goes to addr/outLen. */
-export function accept4(fd: number, addr: Buffer | null, outLen: Int32Array | null, flags = 0): number {
-  const r = native.accept4(fd, addr, outLen, flags);
+/** Wraps `accept4(2)` (SOCK_NONBLOCK | SOCK_CLOEXEC always): the new fd or AGAIN; the peer address goes to addr/lenOut. */
+export function accept4(fd: number, addr: Buffer | null, lenOut: Int32Array | null, flags = 0): number {
+  const r = native.accept4(fd, addr, lenOut, flags);
   return r >= 0 || r === AGAIN ? r : fail(r, "accept4");
 }
 
@@ -153,7 +153,7 @@ export function sendto(
   return r >= 0 || r === AGAIN ? r : fail(r, "sendto", ctx);
 }
 
-/** Wraps `recvfrom(2)`: bytes received or AGAIN; the sender's address goes to addr, its length to outLen[0]. */
+/** Wraps `recvfrom(2)`: bytes received or AGAIN; the sender's address goes to addr, its length to lenOut[0]. */
 export function recvfrom(
   fd: number,
   buf: Bytes,
@@ -161,9 +161,9 @@ export function recvfrom(
   length: number,
   flags: number,
   addr: Buffer,
-  outLen: Int32Array,
+  lenOut: Int32Array,
 ): number {
-  const r = native.recvfrom(fd, buf, offset, length, flags, addr, outLen);
+  const r = native.recvfrom(fd, buf, offset, length, flags, addr, lenOut);
   return r >= 0 || r === AGAIN ? r : fail(r, "recvfrom");
 }
 

@@ -59,7 +59,8 @@ export interface Binding {
   getsockname(fd: number, addr: Bytes, lenOut: Int32Array): number;
   getpeername(fd: number, addr: Bytes, lenOut: Int32Array): number;
   setsockopt(fd: number, level: number, name: number, value: Bytes, length: number): number;
-  getsockopt(fd: number, level: number, name: number, value: Bytes, lenInOut: Int32Array): number;
+  /** lenOut[0]: the capacity of value on entry, the option length on return. */
+  getsockopt(fd: number, level: number, name: number, value: Bytes, lenOut: Int32Array): number;
   ioctlInt(fd: number, request: number, inOut: Int32Array): number;
   fcntl(fd: number, cmd: number, arg: number): number;
   /** fds = [fd, events, revents] * n */

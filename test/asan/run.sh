@@ -47,5 +47,5 @@ exec node --import tsx --import ./test/setup.ts --test --test-concurrency=1 --te
   test/integration/socket.test.ts test/integration/messages.test.ts test/integration/fdpass.test.ts \
   test/integration/netlink.test.ts test/integration/selector.test.ts test/integration/posix.test.ts \
   test/integration/posix-messages.test.ts test/integration/abort-listeners.test.ts \
-  test/integration/handover.test.ts test/unit/control.property.test.ts test/unit/netlink.property.test.ts \
+  test/integration/handover.test.ts test/integration/iovec.test.ts test/unit/control.property.test.ts test/unit/netlink.property.test.ts \
   test/unit/address.property.test.ts
