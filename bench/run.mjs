@@ -23,7 +23,7 @@
 //   * W6 (relay) starts a source, a relay and a sink per measurement
 //     (lib/relay.mjs); rounds rotate the relays the same way.
 //
-// Options: --quick (≤ 1 min)  --json  --only W1,W3  --transport udp,unix-dgram
+// Options: --quick (≤ 1 min)  --json  --out DIR  --only W1,W3  --transport udp,unix-dgram
 //          --impl sockit,node,c  --rounds N  --secs S  --sockets N  --help
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
@@ -43,7 +43,10 @@ const HELP = `usage: node bench/run.mjs [options]
 
   --quick              short rounds, fewer sockets, W1 on the same core only:
                        finishes within a minute
-  --json               also write bench/results/latest.json and one SVG per workload
+  --json               also write latest.json, latest.txt and one SVG per
+                       workload into bench/out/ (ignored by git)
+  --out DIR            where --json writes; --out bench/results replaces the
+                       committed figures the README links to
   --only W1,W3         workloads to run (W1..W7, R = robustness scenario;
                        W7 = capture of a UDP flood beside tcpdump, root only)
   --transport a,b      tcp, tcp6 (TCP over ::1), udp, unix-stream, unix-dgram,
@@ -61,7 +64,7 @@ const HELP = `usage: node bench/run.mjs [options]
 `;
 
 function parseArgs(argv) {
-  const o = { quick: false, json: false, only: null, transport: null, impl: null };
+  const o = { quick: false, json: false, out: path.join(BENCH_DIR, "out"), only: null, transport: null, impl: null };
   const list = (v, known, what) => {
     const xs = String(v ?? "")
       .split(",")
@@ -78,6 +81,9 @@ function parseArgs(argv) {
         break;
       case "--json":
         o.json = true;
+        break;
+      case "--out":
+        o.out = path.resolve(value());
         break;
       case "--only":
         o.only = list(value(), [...Object.keys(WORKLOADS), "W7", "R"], "workload");
@@ -480,8 +486,8 @@ async function main() {
     `\nrounds ${opts.rounds} × ${opts.secs} s per case${workloads.includes("W6") ? ` (W6: ${Math.max(opts.secs, 0.25)} s)` : ""}, interleaved; ratios are median/median (× ref = Node's built-in, else the best npm peer, and socat in W6; × C = the epoll baseline). ${secs} s in all.`,
   );
   if (opts.json) {
-    const doc = { machine, options: opts, results, robustness: robust, targets, capture };
-    const files = writeOutputs(path.join(BENCH_DIR, "results"), doc, report.join("\n") + "\n");
+    const doc = { machine, options: { ...opts, out: undefined }, results, robustness: robust, targets, capture };
+    const files = writeOutputs(opts.out, doc, report.join("\n") + "\n");
     console.log(`wrote ${files.map((f) => path.relative(process.cwd(), f)).join(", ")}`);
   }
 }

@@ -6,12 +6,11 @@
  * Run:   npx tsx examples/stream-server.ts        (in another terminal)
  *        npx tsx examples/stream-client.ts [host:port]     (default 127.0.0.1:3490)
  *
- * The host may be a name ("localhost:3490"); it is resolved with Node's
- * dns.lookup and every address is tried in turn, as client.c walks the
- * getaddrinfo() list.
+ * The host may be a name ("localhost:3490"); it is resolved with sockit's
+ * getaddrinfo (hints: any family, SOCK_STREAM, as client.c asks) and every
+ * address is tried in turn, as client.c walks the getaddrinfo() list.
  */
-import { lookup } from "node:dns/promises";
-import { Socket, SocketError, parseAddress, type SocketAddress } from "../src/index.js";
+import { Socket, SocketError, getaddrinfo, parseAddress, type SocketAddress } from "../src/index.js";
 
 const MAXDATASIZE = 100; // max number of bytes we can get at once
 
@@ -19,14 +18,12 @@ async function candidates(target: string): Promise<SocketAddress[]> {
   try {
     return [parseAddress(target)];
   } catch {
-    // Not numeric: "name:port" — resolve the name (all addresses, v6 and v4).
+    // Not numeric: "name:port" — getaddrinfo(host, port, { ai_socktype = SOCK_STREAM }).
     const colon = target.lastIndexOf(":");
     const host = colon === -1 ? target : target.slice(0, colon);
-    const port = colon === -1 ? 3490 : Number(target.slice(colon + 1));
-    const found = await lookup(host.replace(/^\[|\]$/g, ""), { all: true });
-    return found.map((a) =>
-      a.family === 6 ? { family: "inet6", address: a.address, port } : { family: "inet", address: a.address, port },
-    );
+    const port = colon === -1 ? "3490" : target.slice(colon + 1);
+    const servinfo = await getaddrinfo(host.replace(/^\[|\]$/g, ""), port, { socktype: "stream" });
+    return servinfo.map((p) => p.address);
   }
 }
 

@@ -6,10 +6,10 @@
  * Run:   npx tsx examples/listener.ts                      (in another terminal)
  *        npx tsx examples/talker.ts [host:port] [message]  (default 127.0.0.1:4950 "Hello, world!")
  *
- * The host may be a name ("localhost:4950"), resolved with Node's dns.lookup.
+ * The host may be a name ("localhost:4950"), resolved with sockit's getaddrinfo
+ * (hints: any family, SOCK_DGRAM, as talker.c asks); the first result is used.
  */
-import { lookup } from "node:dns/promises";
-import { posix, parseAddress, type SocketAddress } from "../src/index.js";
+import { getaddrinfo, posix, parseAddress, type SocketAddress } from "../src/index.js";
 
 const target = process.argv[2] ?? "127.0.0.1:4950";
 const message = process.argv[3] ?? "Hello, world!";
@@ -20,12 +20,10 @@ try {
 } catch {
   const colon = target.lastIndexOf(":");
   const host = colon === -1 ? target : target.slice(0, colon);
-  const port = colon === -1 ? 4950 : Number(target.slice(colon + 1));
-  const found = await lookup(host);
-  address =
-    found.family === 6
-      ? { family: "inet6", address: found.address, port }
-      : { family: "inet", address: found.address, port };
+  const port = colon === -1 ? "4950" : target.slice(colon + 1);
+  // getaddrinfo(argv[1], SERVERPORT, { ai_socktype = SOCK_DGRAM }, &servinfo)
+  const servinfo = await getaddrinfo(host.replace(/^\[|\]$/g, ""), port, { socktype: "dgram" });
+  address = servinfo[0]!.address;
 }
 if (address.family !== "inet" && address.family !== "inet6") {
   console.error("usage: talker.ts [HOST:PORT] [MESSAGE]");
