@@ -5,8 +5,8 @@
  * from the system headers (STRUCTS). Pure: no I/O except if_nametoindex for
  * IPv6 scope names, so every decoder can be property-tested on random bytes.
  */
-import { endianness } from "node:os";
 import { AF, LIMITS, STRUCTS } from "./constants.js";
+import { readI32, readU16, readU32, writeI32, writeU16, writeU32 } from "./endian.js";
 import { ERRNO, SocketError, codedError, type ErrorContext } from "./errors.js";
 import { native } from "./raw/native.js";
 
@@ -86,32 +86,9 @@ export type SocketAddress = InetAddress | Inet6Address | UnixAddress | NetlinkAd
 /** An address object or its string form (`"127.0.0.1:80"`, `"[::1]:80"`, `"/run/x.sock"`, `"@name"`). */
 export type AddressLike = SocketAddress | string;
 
-const LE = endianness() === "LE";
 const S = STRUCTS;
 const SUN_PATH_MAX = LIMITS.SUN_PATH_MAX;
 const sunPathOffset = S.sockaddr_un!.sun_path!;
-
-function u16(buf: Buffer, off: number): number {
-  return LE ? buf.readUInt16LE(off) : buf.readUInt16BE(off);
-}
-function w16(buf: Buffer, off: number, v: number): void {
-  if (LE) buf.writeUInt16LE(v, off);
-  else buf.writeUInt16BE(v, off);
-}
-function u32(buf: Buffer, off: number): number {
-  return LE ? buf.readUInt32LE(off) : buf.readUInt32BE(off);
-}
-function w32(buf: Buffer, off: number, v: number): void {
-  if (LE) buf.writeUInt32LE(v >>> 0, off);
-  else buf.writeUInt32BE(v >>> 0, off);
-}
-function i32(buf: Buffer, off: number): number {
-  return LE ? buf.readInt32LE(off) : buf.readInt32BE(off);
-}
-function wi32(buf: Buffer, off: number, v: number): void {
-  if (LE) buf.writeInt32LE(v | 0, off);
-  else buf.writeInt32BE(v | 0, off);
-}
 
 // ---------------------------------------------------------------------------
 // IP text forms. These follow glibc's inet_pton/inet_ntop exactly (the tests
@@ -419,7 +396,7 @@ export function encodeSockaddr(addr: SocketAddress, syscall = "bind"): Sockaddr 
     case "inet": {
       const st = S.sockaddr_in!;
       const b = Buffer.alloc(st.size);
-      w16(b, st.sin_family!, AF.INET);
+      writeU16(b, st.sin_family!, AF.INET);
       b.writeUInt16BE(checkPort(addr.port, syscall), st.sin_port!);
       if (typeof addr.address !== "string" || !parseIPv4(addr.address, b, st.sin_addr!)) {
         throw codedError("ERR_INVALID_ADDRESS", `${syscall}: ${JSON.stringify(addr.address)} is not an IPv4 address`);
@@ -429,7 +406,7 @@ export function encodeSockaddr(addr: SocketAddress, syscall = "bind"): Sockaddr 
     case "inet6": {
       const st = S.sockaddr_in6!;
       const b = Buffer.alloc(st.size);
-      w16(b, st.sin6_family!, AF.INET6);
+      writeU16(b, st.sin6_family!, AF.INET6);
       b.writeUInt16BE(checkPort(addr.port, syscall), st.sin6_port!);
       b.writeUInt32BE(addr.flowinfo === undefined ? 0 : checkU32(addr.flowinfo, "flowinfo"), st.sin6_flowinfo!);
       let text = addr.address;
@@ -441,14 +418,14 @@ export function encodeSockaddr(addr: SocketAddress, syscall = "bind"): Sockaddr 
       if (typeof text !== "string" || !parseIPv6(text, b, st.sin6_addr!)) {
         throw codedError("ERR_INVALID_ADDRESS", `${syscall}: ${JSON.stringify(addr.address)} is not an IPv6 address`);
       }
-      w32(b, st.sin6_scope_id!, scopeIndex(scope));
+      writeU32(b, st.sin6_scope_id!, scopeIndex(scope));
       return { bytes: b, length: st.size };
     }
     case "unix": {
       const st = S.sockaddr_un!;
       const path = unixPathBytes(addr.path, syscall);
       const b = Buffer.alloc(st.size);
-      w16(b, st.sun_family!, AF.UNIX);
+      writeU16(b, st.sun_family!, AF.UNIX);
       path.copy(b, sunPathOffset);
       // Pathnames carry their NUL when it fits; abstract names are exactly
       // their bytes (a trailing NUL would become part of the name).
@@ -459,19 +436,19 @@ export function encodeSockaddr(addr: SocketAddress, syscall = "bind"): Sockaddr 
     case "netlink": {
       const st = S.sockaddr_nl!;
       const b = Buffer.alloc(st.size);
-      w16(b, st.nl_family!, AF.NETLINK);
-      w32(b, st.nl_pid!, checkU32(addr.pid ?? 0, "pid"));
-      w32(b, st.nl_groups!, checkU32(addr.groups ?? 0, "groups"));
+      writeU16(b, st.nl_family!, AF.NETLINK);
+      writeU32(b, st.nl_pid!, checkU32(addr.pid ?? 0, "pid"));
+      writeU32(b, st.nl_groups!, checkU32(addr.groups ?? 0, "groups"));
       return { bytes: b, length: st.size };
     }
     case "packet": {
       const st = S.sockaddr_ll!;
       const b = Buffer.alloc(st.size);
-      w16(b, st.sll_family!, AF.PACKET);
+      writeU16(b, st.sll_family!, AF.PACKET);
       b.writeUInt16BE(checkPort(addr.protocol ?? 0, syscall), st.sll_protocol!);
       // sll_ifindex is a C int, sll_pkttype an unsigned char: refused past their range, never wrapped.
-      wi32(b, st.sll_ifindex!, checkIntRange(addr.ifindex ?? 0, "ifindex", 0, 0x7fffffff));
-      w16(b, st.sll_hatype!, checkIntRange(addr.hatype ?? 0, "hatype", 0, 0xffff));
+      writeI32(b, st.sll_ifindex!, checkIntRange(addr.ifindex ?? 0, "ifindex", 0, 0x7fffffff));
+      writeU16(b, st.sll_hatype!, checkIntRange(addr.hatype ?? 0, "hatype", 0, 0xffff));
       b[st.sll_pkttype!] = checkIntRange(addr.pkttype ?? 0, "pkttype", 0, 0xff);
       const hw = addr.addr ?? Buffer.alloc(0);
       const room = st.size - st.sll_addr!;
@@ -508,7 +485,7 @@ export function decodeSockaddr(buf: Buffer, length: number, socketFamily?: numbe
     if (socketFamily === undefined || socketFamily === AF.UNIX) return { family: "unix", path: "" };
     return { family: socketFamily, bytes: Buffer.alloc(0) };
   }
-  const family = u16(buf, 0);
+  const family = readU16(buf, 0);
   const raw = (): UnknownAddress => ({ family, bytes: Buffer.from(buf.subarray(0, len)) });
   switch (family) {
     case AF.INET: {
@@ -524,7 +501,7 @@ export function decodeSockaddr(buf: Buffer, length: number, socketFamily?: numbe
         address: formatIPv6(buf, st.sin6_addr!),
         port: buf.readUInt16BE(st.sin6_port!),
         flowinfo: buf.readUInt32BE(st.sin6_flowinfo!),
-        scopeId: u32(buf, st.sin6_scope_id!),
+        scopeId: readU32(buf, st.sin6_scope_id!),
       };
       return out;
     }
@@ -539,7 +516,7 @@ export function decodeSockaddr(buf: Buffer, length: number, socketFamily?: numbe
     case AF.NETLINK: {
       const st = S.sockaddr_nl!;
       if (len < st.nl_groups! + 4) return raw();
-      return { family: "netlink", pid: u32(buf, st.nl_pid!), groups: u32(buf, st.nl_groups!) };
+      return { family: "netlink", pid: readU32(buf, st.nl_pid!), groups: readU32(buf, st.nl_groups!) };
     }
     case AF.PACKET: {
       const st = S.sockaddr_ll!;
@@ -548,8 +525,8 @@ export function decodeSockaddr(buf: Buffer, length: number, socketFamily?: numbe
       return {
         family: "packet",
         protocol: buf.readUInt16BE(st.sll_protocol!),
-        ifindex: i32(buf, st.sll_ifindex!),
-        hatype: u16(buf, st.sll_hatype!),
+        ifindex: readI32(buf, st.sll_ifindex!),
+        hatype: readU16(buf, st.sll_hatype!),
         pkttype: buf[st.sll_pkttype!]!,
         addr: Buffer.from(buf.subarray(st.sll_addr!, st.sll_addr! + halen)),
       };

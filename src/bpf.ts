@@ -10,6 +10,7 @@
  * @see https://www.kernel.org/doc/html/latest/networking/filter.html
  */
 import { BPF, SO, SOL, STRUCTS } from "./constants.js";
+import { writeU16, writeU32 } from "./endian.js";
 import { SocketError, codedError } from "./errors.js";
 import * as raw from "./raw/index.js";
 import type { Socket } from "./socket.js";
@@ -297,16 +298,10 @@ function instruction(x: unknown, i: number): BpfInstruction {
 export function encodeProgram(program: BpfProgramLike): Buffer {
   const insns = toProgram(program);
   const b = Buffer.alloc(insns.length * SF.size);
-  const le = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
   insns.forEach((ins, i) => {
     const o = i * SF.size;
-    if (le) {
-      b.writeUInt16LE(ins.code, o + SF.code!);
-      b.writeUInt32LE(ins.k, o + SF.k!);
-    } else {
-      b.writeUInt16BE(ins.code, o + SF.code!);
-      b.writeUInt32BE(ins.k, o + SF.k!);
-    }
+    writeU16(b, o + SF.code!, ins.code);
+    writeU32(b, o + SF.k!, ins.k);
     b[o + SF.jt!] = ins.jt;
     b[o + SF.jf!] = ins.jf;
   });

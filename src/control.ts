@@ -19,7 +19,6 @@
  * Sizes and offsets come from the headers at build time (STRUCTS, and the
  * facts native/msg_linux.c exports); nothing here hard-codes a kernel number.
  */
-import { endianness } from "node:os";
 import { getSystemErrorName } from "node:util";
 import {
   decodeSockaddr,
@@ -31,6 +30,7 @@ import {
   type SocketAddress,
 } from "./address.js";
 import { AF, IP, IPPROTO, IPV6, SCM, SOL, STRUCTS, UDP } from "./constants.js";
+import { LITTLE_ENDIAN, readU16, writeI32, writeU32, writeU64 } from "./endian.js";
 import { codedError } from "./errors.js";
 import { native } from "./raw/native.js";
 
@@ -71,7 +71,6 @@ export const SOF: Readonly<Record<string, number>> = Object.freeze(
   ),
 );
 
-const LE = endianness() === "LE";
 const H = STRUCTS.cmsghdr!;
 /** CMSG_ALIGN's unit: sizeof(size_t). */
 const ALIGN = MSG_FACTS.CMSG_ALIGN_UNIT;
@@ -203,24 +202,22 @@ export interface ParsedControl {
 function readLen(buf: Uint8Array, off: number): number {
   const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   if (LEN_WIDTH === 8) {
-    const lo = dv.getUint32(off + (LE ? 0 : 4), LE);
-    const hi = dv.getUint32(off + (LE ? 4 : 0), LE);
+    const lo = dv.getUint32(off + (LITTLE_ENDIAN ? 0 : 4), LITTLE_ENDIAN);
+    const hi = dv.getUint32(off + (LITTLE_ENDIAN ? 4 : 0), LITTLE_ENDIAN);
     // Anything over 2^53 is "too long" for every buffer we can hold.
     return hi >= 0x200000 ? Number.MAX_SAFE_INTEGER : hi * 0x100000000 + lo;
   }
-  return dv.getUint32(off, LE);
+  return dv.getUint32(off, LITTLE_ENDIAN);
 }
 
 function writeLen(buf: Buffer, off: number, v: number): void {
   if (LEN_WIDTH === 8) {
-    if (LE) buf.writeBigUInt64LE(BigInt(v), off);
-    else buf.writeBigUInt64BE(BigInt(v), off);
-  } else if (LE) buf.writeUInt32LE(v, off);
-  else buf.writeUInt32BE(v, off);
+    writeU64(buf, off, BigInt(v));
+  } else writeU32(buf, off, v);
 }
 
 function readI32(buf: Uint8Array, off: number): number {
-  return new DataView(buf.buffer, buf.byteOffset, buf.byteLength).getInt32(off, LE);
+  return new DataView(buf.buffer, buf.byteOffset, buf.byteLength).getInt32(off, LITTLE_ENDIAN);
 }
 
 /**
@@ -361,13 +358,8 @@ export function encodeControl(messages: readonly ControlMessageInput[]): Buffer 
     const type = controlType(level, m.type);
     const len = m.data.byteLength;
     writeLen(out, off + LEN_AT, HDR + len);
-    if (LE) {
-      out.writeInt32LE(level, off + LEVEL_AT);
-      out.writeInt32LE(type, off + TYPE_AT);
-    } else {
-      out.writeInt32BE(level, off + LEVEL_AT);
-      out.writeInt32BE(type, off + TYPE_AT);
-    }
+    writeI32(out, off + LEVEL_AT, level);
+    writeI32(out, off + TYPE_AT, type);
     Buffer.from(m.data.buffer, m.data.byteOffset, len).copy(out, off + HDR);
     off += HDR + Math.ceil(len / ALIGN) * ALIGN;
   }
@@ -391,7 +383,7 @@ function view(data: Uint8Array): DataView {
 export function decodeRights(data: Uint8Array): number[] {
   const dv = view(data);
   const fds: number[] = [];
-  for (let off = 0; off + 4 <= data.byteLength; off += 4) fds.push(dv.getInt32(off, LE));
+  for (let off = 0; off + 4 <= data.byteLength; off += 4) fds.push(dv.getInt32(off, LITTLE_ENDIAN));
   return fds;
 }
 
@@ -413,8 +405,7 @@ export function encodeRights(fds: readonly number[]): ControlMessage {
     if (typeof fd !== "number" || !Number.isInteger(fd) || fd < 0 || fd > 0x7fffffff) {
       throw codedError("ERR_INVALID_ARG_TYPE", `SCM_RIGHTS: fd ${i} must be a non-negative integer, got ${String(fd)}`);
     }
-    if (LE) data.writeInt32LE(fd, i * 4);
-    else data.writeInt32BE(fd, i * 4);
+    writeI32(data, i * 4, fd);
   });
   return { level: SOL.SOCKET, type: SCM.RIGHTS, data };
 }
@@ -435,7 +426,11 @@ const UC = STRUCTS.ucred!;
 export function decodeCredentials(data: Uint8Array): Credentials {
   if (data.byteLength < UC.size) throw short("SCM_CREDENTIALS", UC.size, data.byteLength);
   const dv = view(data);
-  return { pid: dv.getInt32(UC.pid!, LE), uid: dv.getUint32(UC.uid!, LE), gid: dv.getUint32(UC.gid!, LE) };
+  return {
+    pid: dv.getInt32(UC.pid!, LITTLE_ENDIAN),
+    uid: dv.getUint32(UC.uid!, LITTLE_ENDIAN),
+    gid: dv.getUint32(UC.gid!, LITTLE_ENDIAN),
+  };
 }
 
 /**
@@ -451,9 +446,9 @@ export function encodeCredentials(c: Credentials): ControlMessage {
     throw codedError("ERR_INVALID_ARG_TYPE", "credentials must be an object { pid, uid, gid }");
   const data = Buffer.alloc(UC.size);
   const dv = view(data);
-  dv.setInt32(UC.pid!, checkInt(c.pid, "credentials.pid", -0x80000000, 0x7fffffff), LE);
-  dv.setUint32(UC.uid!, checkInt(c.uid, "credentials.uid", 0, 0xffffffff), LE);
-  dv.setUint32(UC.gid!, checkInt(c.gid, "credentials.gid", 0, 0xffffffff), LE);
+  dv.setInt32(UC.pid!, checkInt(c.pid, "credentials.pid", -0x80000000, 0x7fffffff), LITTLE_ENDIAN);
+  dv.setUint32(UC.uid!, checkInt(c.uid, "credentials.uid", 0, 0xffffffff), LITTLE_ENDIAN);
+  dv.setUint32(UC.gid!, checkInt(c.gid, "credentials.gid", 0, 0xffffffff), LITTLE_ENDIAN);
   return { level: SOL.SOCKET, type: SCM.CREDENTIALS, data };
 }
 
@@ -491,14 +486,14 @@ export function decodePktinfo(level: number, data: Uint8Array): PacketInfo {
     return {
       family: "inet6",
       address: formatIPv6(buf, PI6.ipi6_addr!),
-      ifindex: view(data).getUint32(PI6.ipi6_ifindex!, LE),
+      ifindex: view(data).getUint32(PI6.ipi6_ifindex!, LITTLE_ENDIAN),
     };
   }
   if (data.byteLength < PI4.size) throw short("IP_PKTINFO", PI4.size, data.byteLength);
   return {
     family: "inet",
     address: formatIPv4(buf, PI4.ipi_addr!),
-    ifindex: view(data).getInt32(PI4.ipi_ifindex!, LE),
+    ifindex: view(data).getInt32(PI4.ipi_ifindex!, LITTLE_ENDIAN),
     specDst: formatIPv4(buf, PI4.ipi_spec_dst!),
   };
 }
@@ -534,7 +529,7 @@ export function encodePktinfo(info: PacketInfoInput, family: "inet" | "inet6"): 
     if (text !== "" && !parseIPv6(text, data, PI6.ipi6_addr!)) {
       throw codedError("ERR_INVALID_ADDRESS", `pktinfo: ${JSON.stringify(text)} is not an IPv6 address`);
     }
-    view(data).setUint32(PI6.ipi6_ifindex!, ifindex, LE);
+    view(data).setUint32(PI6.ipi6_ifindex!, ifindex, LITTLE_ENDIAN);
     return { level: IPPROTO.IPV6, type: IPV6.PKTINFO, data };
   }
   const data = Buffer.alloc(PI4.size);
@@ -542,7 +537,7 @@ export function encodePktinfo(info: PacketInfoInput, family: "inet" | "inet6"): 
   if (text !== "" && !parseIPv4(text, data, PI4.ipi_spec_dst!)) {
     throw codedError("ERR_INVALID_ADDRESS", `pktinfo: ${JSON.stringify(text)} is not an IPv4 address`);
   }
-  view(data).setInt32(PI4.ipi_ifindex!, ifindex, LE);
+  view(data).setInt32(PI4.ipi_ifindex!, ifindex, LITTLE_ENDIAN);
   return { level: IPPROTO.IP, type: IP.PKTINFO, data };
 }
 
@@ -552,7 +547,7 @@ export function encodePktinfo(info: PacketInfoInput, family: "inet" | "inet6"): 
  * nor at least 4 bytes.
  */
 export function decodeInt(data: Uint8Array): number {
-  if (data.byteLength >= 4) return view(data).getInt32(0, LE);
+  if (data.byteLength >= 4) return view(data).getInt32(0, LITTLE_ENDIAN);
   if (data.byteLength === 1) return data[0]!;
   throw short("int control message", 4, data.byteLength);
 }
@@ -560,7 +555,7 @@ export function decodeInt(data: Uint8Array): number {
 /** Builds an int-valued control message (IP_TTL, IPV6_HOPLIMIT, IP_TOS, IPV6_TCLASS). */
 export function encodeInt(level: number, type: number, value: number, what = "value"): ControlMessage {
   const data = Buffer.alloc(4);
-  view(data).setInt32(0, checkInt(value, what, -0x80000000, 0x7fffffff), LE);
+  view(data).setInt32(0, checkInt(value, what, -0x80000000, 0x7fffffff), LITTLE_ENDIAN);
   return { level, type, data };
 }
 
@@ -576,7 +571,7 @@ const TS = STRUCTS.timespec!;
 const TV = STRUCTS.timeval!;
 
 function readSigned(dv: DataView, off: number, width: number): number {
-  return width === 8 ? Number(dv.getBigInt64(off, LE)) : dv.getInt32(off, LE);
+  return width === 8 ? Number(dv.getBigInt64(off, LITTLE_ENDIAN)) : dv.getInt32(off, LITTLE_ENDIAN);
 }
 
 /** SCM_TIMESTAMPNS (struct timespec). */
@@ -634,7 +629,7 @@ for (const name of ["none", "local", "icmp", "icmp6", "txstatus", "zerocopy", "t
 export function decodeExtendedError(data: Uint8Array): ExtendedError {
   if (data.byteLength < EE.size) throw short("struct sock_extended_err", EE.size, data.byteLength);
   const dv = view(data);
-  const errno = dv.getUint32(EE.ee_errno!, LE);
+  const errno = dv.getUint32(EE.ee_errno!, LITTLE_ENDIAN);
   let code: string;
   try {
     code = errno === 0 ? "" : getSystemErrorName(-errno);
@@ -646,7 +641,7 @@ export function decodeExtendedError(data: Uint8Array): ExtendedError {
   let offender: SocketAddress | null = null;
   if (data.byteLength >= at + 2) {
     const sa = Buffer.from(data.buffer, data.byteOffset + at, data.byteLength - at);
-    const family = LE ? sa.readUInt16LE(0) : sa.readUInt16BE(0);
+    const family = readU16(sa, 0);
     if (family !== AF.UNSPEC) offender = decodeSockaddr(sa, sa.length);
   }
   return {
@@ -655,8 +650,8 @@ export function decodeExtendedError(data: Uint8Array): ExtendedError {
     origin: origins.get(originNum) ?? originNum,
     type: data[EE.ee_type!]!,
     icmpCode: data[EE.ee_code!]!,
-    info: dv.getUint32(EE.ee_info!, LE),
-    data: dv.getUint32(EE.ee_data!, LE),
+    info: dv.getUint32(EE.ee_info!, LITTLE_ENDIAN),
+    data: dv.getUint32(EE.ee_data!, LITTLE_ENDIAN),
     offender,
   };
 }
@@ -683,7 +678,7 @@ export function decodeSecurity(data: Uint8Array): string {
  */
 export function decodePidfd(data: Uint8Array): number {
   if (data.byteLength < 4) throw short("SCM_PIDFD", 4, data.byteLength);
-  return view(data).getInt32(0, LE);
+  return view(data).getInt32(0, LITTLE_ENDIAN);
 }
 
 /**

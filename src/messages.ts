@@ -40,6 +40,7 @@ import {
   encodeRights,
   parseControl,
 } from "./control.js";
+import { LITTLE_ENDIAN } from "./endian.js";
 import { AbortError, ERRNO, SocketError, closedError, codedError, type ErrorContext } from "./errors.js";
 import * as raw from "./raw/index.js";
 import { AGAIN, describe, native } from "./raw/index.js";
@@ -229,7 +230,6 @@ const addrScratch = Buffer.alloc(SOCKADDR_SIZE);
 let ctlScratch = Buffer.alloc(4096);
 const outs = new Int32Array(3);
 
-const isLittleEndian = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 const EBADF = -ERRNO.EBADF!;
 const EINVAL = -ERRNO.EINVAL!;
 const ERANGE = -ERRNO.ERANGE!;
@@ -411,7 +411,7 @@ function prepareSend(o: SendmsgOptions, family: number, type: number): PreparedS
     new DataView(seg.buffer, seg.byteOffset, 2).setUint16(
       0,
       raw.checkInt(o.segmentSize, "sendmsg: segmentSize", 1, 0xffff),
-      isLittleEndian,
+      LITTLE_ENDIAN,
     );
     fixed.push({ level: SOL.UDP, type: UDP.SEGMENT, data: seg });
   }
@@ -1380,7 +1380,7 @@ export function peerGroups(sock: Socket): number[] {
       const n = raw.getsockopt(sock.fd, SOL.SOCKET, name, buf, { level: "SOL_SOCKET", option: "SO_PEERGROUPS" });
       const dv = new DataView(buf.buffer, buf.byteOffset, n);
       const out: number[] = [];
-      for (let off = 0; off + 4 <= n; off += 4) out.push(dv.getUint32(off, isLittleEndian));
+      for (let off = 0; off + 4 <= n; off += 4) out.push(dv.getUint32(off, LITTLE_ENDIAN));
       return out;
     } catch (e) {
       // ERANGE: the groups do not fit; the kernel wants more room.

@@ -15,8 +15,8 @@
  * @see https://docs.kernel.org/networking/packet_mmap.html
  * @see https://man7.org/linux/man-pages/man7/packet.7.html
  */
-import { endianness } from "node:os";
 import { PACKET, SOL, STRUCTS, TPACKET } from "./constants.js";
+import { writeI32, writeU32 } from "./endian.js";
 import { codedError } from "./errors.js";
 import * as raw from "./raw/index.js";
 import { AGAIN, RING, type RingHandle } from "./raw/index.js";
@@ -49,7 +49,6 @@ export interface CapturedPacket {
 const REQ = STRUCTS.tpacket_req3!;
 const PAGE = 4096;
 const META = RING.META;
-const LE = endianness() === "LE";
 /** The frame size the kernel checks PACKET_RX_RING's request with (V3 frames are packed; it only has to divide the block). */
 const FRAME_SIZE = 2048;
 
@@ -251,13 +250,11 @@ export class PacketRing {
     const { blockSize, blockCount, timeout } = ringGeometry(options);
     const fd = sock.fd;
     const version = Buffer.alloc(4);
-    if (LE) version.writeInt32LE(TPACKET.TPACKET_V3, 0);
-    else version.writeInt32BE(TPACKET.TPACKET_V3, 0);
+    writeI32(version, 0, TPACKET.TPACKET_V3);
     raw.setsockopt(fd, SOL.PACKET, PACKET.VERSION, version, { level: "SOL_PACKET", option: "PACKET_VERSION" });
     const req = Buffer.alloc(REQ.size);
     const u32 = (v: number, off: number): void => {
-      if (LE) req.writeUInt32LE(v, off);
-      else req.writeUInt32BE(v, off);
+      writeU32(req, off, v);
     };
     u32(blockSize, REQ.tp_block_size!);
     u32(blockCount, REQ.tp_block_nr!);

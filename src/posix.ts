@@ -52,6 +52,7 @@ import {
   type Sockaddr,
 } from "./address.js";
 import { AF, FCNTL, LIMITS, POLL, SHUT, SO, SOCK, SOL, STRUCTS } from "./constants.js";
+import { hostToNetwork16, hostToNetwork32, readI32 } from "./endian.js";
 import { ERRNO, SocketError, codedError, type ErrorContext } from "./errors.js";
 import { type FamilyName, type TypeName, familyNumber, protocolNumber, typeNumber } from "./names.js";
 import { type GetOptionOptions, type OptionInput, type OptionValue, getOption, setOption } from "./options/index.js";
@@ -71,7 +72,6 @@ const O_NONBLOCK = FCNTL.O_NONBLOCK!;
 const F_GETFL = FCNTL.F_GETFL!;
 const F_SETFL = FCNTL.F_SETFL!;
 const FD_SETSIZE = LIMITS.FD_SETSIZE;
-const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 /** Receives of up to this size land in a scratch buffer and are copied out at their exact size. */
 const SCRATCH_SIZE = 65536;
@@ -161,14 +161,14 @@ function setBlocking(fd: number, nonblocking: boolean): void {
 function domainOf(fd: number): number | undefined {
   intLen[0] = 4;
   const r = native.getsockopt(fd, SOL.SOCKET, SO.DOMAIN, intBuf, intLen);
-  return r >= 0 && intLen[0] === 4 ? (LITTLE_ENDIAN ? intBuf.readInt32LE(0) : intBuf.readInt32BE(0)) : undefined;
+  return r >= 0 && intLen[0] === 4 ? readI32(intBuf, 0) : undefined;
 }
 
 /** The socket's type (SO_TYPE), or undefined when the fd is not a socket. */
 function typeOf(fd: number): number | undefined {
   intLen[0] = 4;
   const r = native.getsockopt(fd, SOL.SOCKET, SO.TYPE, intBuf, intLen);
-  return r >= 0 && intLen[0] === 4 ? (LITTLE_ENDIAN ? intBuf.readInt32LE(0) : intBuf.readInt32BE(0)) : undefined;
+  return r >= 0 && intLen[0] === 4 ? readI32(intBuf, 0) : undefined;
 }
 
 /**
@@ -371,7 +371,7 @@ function finishConnect(fd: number): number {
   intLen[0] = 4;
   r = native.getsockopt(fd, SOL.SOCKET, SO.ERROR, intBuf, intLen);
   if (r < 0) return r;
-  return -intBuf.readInt32LE(0);
+  return -readI32(intBuf, 0);
 }
 
 // ---------------------------------------------------------------------------
@@ -893,14 +893,6 @@ function checkUint(v: unknown, bits: 16 | 32, fn: string): number {
   return v;
 }
 
-function swap16(v: number): number {
-  return LITTLE_ENDIAN ? ((v & 0xff) << 8) | (v >>> 8) : v;
-}
-
-function swap32(v: number): number {
-  return LITTLE_ENDIAN ? (((v & 0xff) << 24) | ((v & 0xff00) << 8) | ((v >>> 8) & 0xff00) | (v >>> 24)) >>> 0 : v;
-}
-
 /**
  * Converts a 16-bit value from host to network byte order (a no-op on
  * big-endian hosts). Wraps `htons(3)`; does not block.
@@ -908,7 +900,7 @@ function swap32(v: number): number {
  * @throws RangeError ERR_OUT_OF_RANGE outside 0..65535; TypeError ERR_INVALID_ARG_TYPE.
  */
 export function htons(hostshort: number): number {
-  return swap16(checkUint(hostshort, 16, "htons"));
+  return hostToNetwork16(checkUint(hostshort, 16, "htons"));
 }
 
 /**
@@ -917,7 +909,7 @@ export function htons(hostshort: number): number {
  * @throws RangeError ERR_OUT_OF_RANGE outside 0..65535; TypeError ERR_INVALID_ARG_TYPE.
  */
 export function ntohs(netshort: number): number {
-  return swap16(checkUint(netshort, 16, "ntohs"));
+  return hostToNetwork16(checkUint(netshort, 16, "ntohs"));
 }
 
 /**
@@ -927,7 +919,7 @@ export function ntohs(netshort: number): number {
  * @throws RangeError ERR_OUT_OF_RANGE outside 0..4294967295; TypeError ERR_INVALID_ARG_TYPE.
  */
 export function htonl(hostlong: number): number {
-  return swap32(checkUint(hostlong, 32, "htonl"));
+  return hostToNetwork32(checkUint(hostlong, 32, "htonl"));
 }
 
 /**
@@ -937,7 +929,7 @@ export function htonl(hostlong: number): number {
  * @throws RangeError ERR_OUT_OF_RANGE outside 0..4294967295; TypeError ERR_INVALID_ARG_TYPE.
  */
 export function ntohl(netlong: number): number {
-  return swap32(checkUint(netlong, 32, "ntohl"));
+  return hostToNetwork32(checkUint(netlong, 32, "ntohl"));
 }
 
 /**

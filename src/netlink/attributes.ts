@@ -12,21 +12,20 @@
  * Integers are in host byte order, as the kernel writes them, unless the
  * attribute carries NLA_F_NET_BYTEORDER or the caller asks for "big".
  */
-import { endianness } from "node:os";
 import { NLA } from "../constants.js";
+import { LITTLE_ENDIAN } from "../endian.js";
 import { NLA_HDRLEN, nlaAlign } from "./align.js";
 import { NetlinkMessageError } from "./errors.js";
 
 /** Byte order of integer attributes: the host's (default), or explicit. */
 export type Endian = "host" | "little" | "big";
 
-const HOST_LE = endianness() === "LE";
 const MAX_ATTR_LEN = 0xffff;
 /** NLA_TYPE_MASK is `~(NLA_F_NESTED | NLA_F_NET_BYTEORDER)`, a negative int in C: keep its 16 bits. */
 const TYPE_MASK = NLA.TYPE_MASK & 0xffff;
 
 function littleFor(endian: Endian | undefined): boolean {
-  return endian === undefined || endian === "host" ? HOST_LE : endian === "little";
+  return endian === undefined || endian === "host" ? LITTLE_ENDIAN : endian === "little";
 }
 
 /** One attribute as it sits in the buffer. */

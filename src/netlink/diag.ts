@@ -6,7 +6,6 @@
  * laid out with the headers' struct facts (inet_diag_req_v2, inet_diag_msg,
  * unix_diag_req/msg, packet_diag_req/msg, netlink_diag_req/msg).
  */
-import { endianness } from "node:os";
 import { readdirSync, readFileSync, readlinkSync } from "node:fs";
 import { formatIPv4, formatIPv6 } from "../address.js";
 import {
@@ -22,6 +21,7 @@ import {
   UNIX_DIAG,
   constantName,
 } from "../constants.js";
+import { readU32, writeU32 } from "../endian.js";
 import { ERRNO, codedError } from "../errors.js";
 import type { NetnsLike } from "../netns.js";
 import { describe } from "../raw/index.js";
@@ -30,7 +30,6 @@ import { type NetlinkConnection, withConnection } from "./conn.js";
 import { NetlinkError, NetlinkMessageError } from "./errors.js";
 import type { NetlinkMessage } from "./message.js";
 
-const LE = endianness() === "LE";
 const S = STRUCTS;
 
 /** The kinds of socket sock_diag reports, as `ss` groups them. */
@@ -99,16 +98,9 @@ export interface ListSocketsOptions {
   timeout?: number;
 }
 
-function r32(b: Buffer, off: number): number {
-  return LE ? b.readUInt32LE(off) : b.readUInt32BE(off);
-}
-function w32(b: Buffer, off: number, v: number): void {
-  if (LE) b.writeUInt32LE(v >>> 0, off);
-  else b.writeUInt32BE(v >>> 0, off);
-}
 function cookieOf(b: Buffer, off: number): string {
   // __u32 cookie[2]: the kernel stores the 64-bit cookie low word first.
-  return ((BigInt(r32(b, off + 4)) << 32n) | BigInt(r32(b, off))).toString();
+  return ((BigInt(readU32(b, off + 4)) << 32n) | BigInt(readU32(b, off))).toString();
 }
 
 /** `ss` names of the TCP states (keyed by the headers' names, not numbers). */
@@ -160,7 +152,7 @@ function inetRequest(af: number, protocol: number): Buffer {
     b[R.sdiag_protocol!] = IPPROTO.RAW;
     b[R.pad!] = IPPROTO.RAW;
   } else b[R.sdiag_protocol!] = protocol;
-  w32(b, R.idiag_states!, 0xffffffff);
+  writeU32(b, R.idiag_states!, 0xffffffff);
   return b;
 }
 
@@ -192,18 +184,18 @@ export function decodeInetSocket(m: NetlinkMessage, kind: "tcp" | "udp" | "raw",
     family: v6 ? "inet6" : "inet",
     type: kind === "tcp" ? "stream" : kind === "udp" ? "dgram" : "raw",
     state: stateName(d[M.idiag_state!]!),
-    recvQ: r32(d, M.idiag_rqueue!),
-    sendQ: r32(d, M.idiag_wqueue!),
+    recvQ: readU32(d, M.idiag_rqueue!),
+    sendQ: readU32(d, M.idiag_wqueue!),
     local: end(localAddress, localPort, false),
     peer: end(peerAddress, peerPort, true),
-    inode: r32(d, M.idiag_inode!),
-    uid: r32(d, M.idiag_uid!),
+    inode: readU32(d, M.idiag_inode!),
+    uid: readU32(d, M.idiag_uid!),
     cookie: cookieOf(d, id + ID.idiag_cookie!),
     localAddress,
     localPort,
     peerAddress,
     peerPort,
-    ifindex: r32(d, id + ID.idiag_if!),
+    ifindex: readU32(d, id + ID.idiag_if!),
     protocol,
   };
   if (kind === "raw") {
@@ -220,8 +212,8 @@ function unixRequest(): Buffer {
   const R = S.unix_diag_req!;
   const b = Buffer.alloc(R.size);
   b[R.sdiag_family!] = AF.UNIX;
-  w32(b, R.udiag_states!, 0xffffffff);
-  w32(
+  writeU32(b, R.udiag_states!, 0xffffffff);
+  writeU32(
     b,
     R.udiag_show!,
     UDIAG_SHOW.NAME | UDIAG_SHOW.VFS | UDIAG_SHOW.PEER | UDIAG_SHOW.ICONS | UDIAG_SHOW.RQLEN | (UDIAG_SHOW.UID ?? 0),
@@ -248,7 +240,7 @@ export function decodeUnixSocket(m: NetlinkMessage): SocketInfo {
     sendQ: 0,
     local: "*",
     peer: "*",
-    inode: r32(d, M.udiag_ino!),
+    inode: readU32(d, M.udiag_ino!),
     cookie: cookieOf(d, M.udiag_cookie!),
   };
   const RQ = S.unix_diag_rqlen!;
@@ -266,15 +258,15 @@ export function decodeUnixSocket(m: NetlinkMessage): SocketInfo {
       case UNIX_DIAG.RQLEN: {
         const q = ad.bytes();
         if (q.length >= RQ.size) {
-          info.recvQ = r32(q, RQ.udiag_rqueue!);
-          info.sendQ = r32(q, RQ.udiag_wqueue!);
+          info.recvQ = readU32(q, RQ.udiag_rqueue!);
+          info.sendQ = readU32(q, RQ.udiag_wqueue!);
         }
         break;
       }
       case UNIX_DIAG.ICONS: {
         const q = ad.bytes();
         info.pending = [];
-        for (let i = 0; i + 4 <= q.length; i += 4) info.pending.push(r32(q, i));
+        for (let i = 0; i + 4 <= q.length; i += 4) info.pending.push(readU32(q, i));
         break;
       }
       case UNIX_DIAG.UID:
@@ -295,15 +287,15 @@ function packetRequest(): Buffer {
   const R = S.packet_diag_req!;
   const b = Buffer.alloc(R.size);
   b[R.sdiag_family!] = AF.PACKET;
-  w32(b, R.pdiag_show!, PACKET_DIAG.PACKET_SHOW_INFO | PACKET_DIAG.PACKET_SHOW_MEMINFO);
+  writeU32(b, R.pdiag_show!, PACKET_DIAG.PACKET_SHOW_INFO | PACKET_DIAG.PACKET_SHOW_MEMINFO);
   return b;
 }
 
 function memQueues(info: SocketInfo, q: Buffer): void {
   const rm = SK_MEMINFO.RMEM_ALLOC * 4;
   const wm = SK_MEMINFO.WMEM_ALLOC * 4;
-  if (q.length >= rm + 4) info.recvQ = r32(q, rm);
-  if (q.length >= wm + 4) info.sendQ = r32(q, wm);
+  if (q.length >= rm + 4) info.recvQ = readU32(q, rm);
+  if (q.length >= wm + 4) info.sendQ = readU32(q, wm);
 }
 
 /**
@@ -325,7 +317,7 @@ export function decodePacketSocket(m: NetlinkMessage): SocketInfo {
     sendQ: 0,
     local: "",
     peer: "*",
-    inode: r32(d, M.pdiag_ino!),
+    inode: readU32(d, M.pdiag_ino!),
     cookie: cookieOf(d, M.pdiag_cookie!),
     protocol,
   };
@@ -334,7 +326,7 @@ export function decodePacketSocket(m: NetlinkMessage): SocketInfo {
   while (ad.next()) {
     if (ad.type === PACKET_DIAG.PACKET_DIAG_INFO) {
       const b = ad.bytes();
-      if (b.length >= PI.size) info.ifindex = r32(b, PI.pdi_index!);
+      if (b.length >= PI.size) info.ifindex = readU32(b, PI.pdi_index!);
     } else if (ad.type === PACKET_DIAG.PACKET_DIAG_UID) info.uid = ad.uint32();
     else if (ad.type === (PACKET_DIAG.PACKET_DIAG_MEMINFO ?? -1)) memQueues(info, ad.bytes());
   }
@@ -351,7 +343,7 @@ function netlinkRequest(): Buffer {
   const b = Buffer.alloc(R.size);
   b[R.sdiag_family!] = AF.NETLINK;
   b[R.sdiag_protocol!] = NETLINK_DIAG.NDIAG_PROTO_ALL;
-  w32(b, R.ndiag_show!, (NETLINK_DIAG.NDIAG_SHOW_MEMINFO ?? 0) | NETLINK_DIAG.NDIAG_SHOW_GROUPS);
+  writeU32(b, R.ndiag_show!, (NETLINK_DIAG.NDIAG_SHOW_MEMINFO ?? 0) | NETLINK_DIAG.NDIAG_SHOW_GROUPS);
   return b;
 }
 
@@ -365,8 +357,8 @@ export function decodeNetlinkSocket(m: NetlinkMessage): SocketInfo {
   need(m, M.size, "netlink_diag_msg");
   const d = m.data;
   const protocol = d[M.ndiag_protocol!]!;
-  const portid = r32(d, M.ndiag_portid!);
-  const dst = r32(d, M.ndiag_dst_portid!);
+  const portid = readU32(d, M.ndiag_portid!);
+  const dst = readU32(d, M.ndiag_dst_portid!);
   const proto = constantName("NETLINK", protocol)
     .replace(/^NETLINK_/, "")
     .toLowerCase();
@@ -379,7 +371,7 @@ export function decodeNetlinkSocket(m: NetlinkMessage): SocketInfo {
     sendQ: 0,
     local: `${proto}:${portid === 0 ? "kernel" : portid}`,
     peer: dst !== 0 ? String(dst) : "*",
-    inode: r32(d, M.ndiag_ino!),
+    inode: readU32(d, M.ndiag_ino!),
     cookie: cookieOf(d, M.ndiag_cookie!),
     protocol,
     portid,

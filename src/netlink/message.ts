@@ -5,13 +5,12 @@
  * nlmsgerr, with the extended-ack attributes of NLM_F_ACK_TLVS). Pure: no I/O.
  * Offsets come from the headers (STRUCTS.nlmsghdr, STRUCTS.nlmsgerr).
  */
-import { endianness } from "node:os";
 import { NLM_F, NLMSG, NLMSGERR_ATTR, STRUCTS } from "../constants.js";
+import { readI32, readU16, readU32, writeU16, writeU32 } from "../endian.js";
 import { NLMSG_HDRLEN, nlmsgAlign } from "./align.js";
 import { AttributeDecoder } from "./attributes.js";
 import { NetlinkError, NetlinkMessageError, type NetlinkErrorDetails } from "./errors.js";
 
-const LE = endianness() === "LE";
 const H = STRUCTS.nlmsghdr!;
 const E = STRUCTS.nlmsgerr!;
 
@@ -41,16 +40,6 @@ export interface NetlinkMessageInput {
   pid?: number;
   /** The payload after the header. */
   data?: ArrayBufferView;
-}
-
-function u32(b: Buffer, off: number): number {
-  return LE ? b.readUInt32LE(off) : b.readUInt32BE(off);
-}
-function u16(b: Buffer, off: number): number {
-  return LE ? b.readUInt16LE(off) : b.readUInt16BE(off);
-}
-function i32(b: Buffer, off: number): number {
-  return LE ? b.readInt32LE(off) : b.readInt32BE(off);
 }
 
 function rangeError(message: string): RangeError {
@@ -88,13 +77,11 @@ export function encodeMessage(msg: NetlinkMessageInput): Buffer {
   const len = NLMSG_HDRLEN + data.byteLength;
   if (len > 0xffffffff) throw rangeError("netlink message too long");
   const b = Buffer.alloc(nlmsgAlign(len));
-  const w32 = (v: number, off: number): void => void (LE ? b.writeUInt32LE(v, off) : b.writeUInt32BE(v, off));
-  const w16 = (v: number, off: number): void => void (LE ? b.writeUInt16LE(v, off) : b.writeUInt16BE(v, off));
-  w32(len, H.nlmsg_len!);
-  w16(type, H.nlmsg_type!);
-  w16(flags, H.nlmsg_flags!);
-  w32(seq, H.nlmsg_seq!);
-  w32(pid, H.nlmsg_pid!);
+  writeU32(b, H.nlmsg_len!, len);
+  writeU16(b, H.nlmsg_type!, type);
+  writeU16(b, H.nlmsg_flags!, flags);
+  writeU32(b, H.nlmsg_seq!, seq);
+  writeU32(b, H.nlmsg_pid!, pid);
   b.set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength), NLMSG_HDRLEN);
   return b;
 }
@@ -116,15 +103,15 @@ export function parseMessages(buf: ArrayBufferView): NetlinkMessage[] {
     if (b.length - pos < NLMSG_HDRLEN) {
       throw new NetlinkMessageError(`netlink message header truncated: ${b.length - pos} bytes left`, pos);
     }
-    const len = u32(b, pos + H.nlmsg_len!);
+    const len = readU32(b, pos + H.nlmsg_len!);
     if (len < NLMSG_HDRLEN || len > b.length - pos) {
       throw new NetlinkMessageError(`netlink message length ${len} is invalid (${b.length - pos} bytes left)`, pos);
     }
     out.push({
-      type: u16(b, pos + H.nlmsg_type!),
-      flags: u16(b, pos + H.nlmsg_flags!),
-      seq: u32(b, pos + H.nlmsg_seq!),
-      pid: u32(b, pos + H.nlmsg_pid!),
+      type: readU16(b, pos + H.nlmsg_type!),
+      flags: readU16(b, pos + H.nlmsg_flags!),
+      seq: readU32(b, pos + H.nlmsg_seq!),
+      pid: readU32(b, pos + H.nlmsg_pid!),
       data: b.subarray(pos + NLMSG_HDRLEN, pos + len),
     });
     pos += Math.min(nlmsgAlign(len), b.length - pos);
@@ -151,14 +138,14 @@ export interface NetlinkAck extends NetlinkErrorDetails {
 export function parseAck(msg: NetlinkMessage): NetlinkAck {
   const d = msg.data;
   if (d.length < E.size) throw new NetlinkMessageError(`NLMSG_ERROR payload truncated: ${d.length} bytes`, 0);
-  const errno = i32(d, E.error!);
+  const errno = readI32(d, E.error!);
   const h = E.msg!;
   const request = {
-    length: u32(d, h + H.nlmsg_len!),
-    type: u16(d, h + H.nlmsg_type!),
-    flags: u16(d, h + H.nlmsg_flags!),
-    seq: u32(d, h + H.nlmsg_seq!),
-    pid: u32(d, h + H.nlmsg_pid!),
+    length: readU32(d, h + H.nlmsg_len!),
+    type: readU16(d, h + H.nlmsg_type!),
+    flags: readU16(d, h + H.nlmsg_flags!),
+    seq: readU32(d, h + H.nlmsg_seq!),
+    pid: readU32(d, h + H.nlmsg_pid!),
   };
   const ack: NetlinkAck = { errno, request };
   if (msg.flags & NLM_F.ACK_TLVS) {
@@ -192,7 +179,7 @@ function parseExtAck(tlvs: Buffer): NetlinkErrorDetails {
  */
 export function parseDone(msg: NetlinkMessage): { errno: number } & NetlinkErrorDetails {
   const d = msg.data;
-  const errno = d.length >= 4 ? i32(d, 0) : 0;
+  const errno = d.length >= 4 ? readI32(d, 0) : 0;
   const out: { errno: number } & NetlinkErrorDetails = { errno };
   if (msg.flags & NLM_F.ACK_TLVS && d.length > 4) Object.assign(out, parseExtAck(d.subarray(4)));
   return out;

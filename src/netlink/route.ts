@@ -8,7 +8,6 @@
  * connection to reuse, or a network namespace to open one in (closed again
  * after the call).
  */
-import { endianness } from "node:os";
 import { formatIPv4, formatIPv6, parseIPv4, parseIPv6 } from "../address.js";
 import {
   AF,
@@ -32,6 +31,7 @@ import {
   VETH_INFO,
   constantName,
 } from "../constants.js";
+import { readI32, readU16, readU32, writeI32, writeU16, writeU32 } from "../endian.js";
 import { codedError } from "../errors.js";
 import type { NetnsLike } from "../netns.js";
 import { describe } from "../raw/index.js";
@@ -41,7 +41,6 @@ import { NetlinkConnection, ownedIterator, withConnection } from "./conn.js";
 import { NetlinkMessageError } from "./errors.js";
 import type { NetlinkMessage } from "./message.js";
 
-const LE = endianness() === "LE";
 const IFI = STRUCTS.ifinfomsg!;
 const IFAM = STRUCTS.ifaddrmsg!;
 const RTMS = STRUCTS.rtmsg!;
@@ -195,28 +194,6 @@ export interface Neighbour {
 
 // ---------------------------------------------------------------------------
 // Small codecs.
-
-function w32(b: Buffer, off: number, v: number): void {
-  if (LE) b.writeUInt32LE(v >>> 0, off);
-  else b.writeUInt32BE(v >>> 0, off);
-}
-function wi32(b: Buffer, off: number, v: number): void {
-  if (LE) b.writeInt32LE(v, off);
-  else b.writeInt32BE(v, off);
-}
-function w16(b: Buffer, off: number, v: number): void {
-  if (LE) b.writeUInt16LE(v, off);
-  else b.writeUInt16BE(v, off);
-}
-function r32(b: Buffer, off: number): number {
-  return LE ? b.readUInt32LE(off) : b.readUInt32BE(off);
-}
-function ri32(b: Buffer, off: number): number {
-  return LE ? b.readInt32LE(off) : b.readInt32BE(off);
-}
-function r16(b: Buffer, off: number): number {
-  return LE ? b.readUInt16LE(off) : b.readUInt16BE(off);
-}
 
 function need(m: NetlinkMessage, size: number, what: string): void {
   if (m.data.length < size) throw new NetlinkMessageError(`${what} truncated: ${m.data.length} bytes, need ${size}`);
@@ -398,10 +375,10 @@ function arphrdName(type: number): string {
 export function decodeLink(m: NetlinkMessage): Link {
   need(m, IFI.size, "ifinfomsg");
   const d = m.data;
-  const flags = r32(d, IFI.ifi_flags!);
-  const type = r16(d, IFI.ifi_type!);
+  const flags = readU32(d, IFI.ifi_flags!);
+  const type = readU16(d, IFI.ifi_type!);
   const link: Link = {
-    index: ri32(d, IFI.ifi_index!),
+    index: readI32(d, IFI.ifi_index!),
     name: "",
     flags,
     flagNames: linkFlagNames(flags),
@@ -483,9 +460,9 @@ export function decodeLink(m: NetlinkMessage): Link {
 function ifinfomsg(index = 0, flags = 0, change = 0, family = AF.UNSPEC): Buffer {
   const b = Buffer.alloc(IFI.size);
   b[IFI.ifi_family!] = family;
-  wi32(b, IFI.ifi_index!, index);
-  w32(b, IFI.ifi_flags!, flags);
-  w32(b, IFI.ifi_change!, change);
+  writeI32(b, IFI.ifi_index!, index);
+  writeU32(b, IFI.ifi_flags!, flags);
+  writeU32(b, IFI.ifi_change!, change);
   return b;
 }
 
@@ -688,7 +665,7 @@ export function decodeAddress(m: NetlinkMessage): InterfaceAddress {
   let flags = d[IFAM.ifa_flags!]!;
   const a: InterfaceAddress = {
     family: familyOut(d[IFAM.ifa_family!]!),
-    index: r32(d, IFAM.ifa_index!),
+    index: readU32(d, IFAM.ifa_index!),
     prefixlen: d[IFAM.ifa_prefixlen!]!,
     scope: scopeName(d[IFAM.ifa_scope!]!),
     flags,
@@ -717,8 +694,8 @@ export function decodeAddress(m: NetlinkMessage): InterfaceAddress {
       case IFA.CACHEINFO: {
         const c = ad.bytes();
         if (c.length >= CACHE.size) {
-          a.preferredLifetime = r32(c, CACHE.ifa_prefered!);
-          a.validLifetime = r32(c, CACHE.ifa_valid!);
+          a.preferredLifetime = readU32(c, CACHE.ifa_prefered!);
+          a.validLifetime = readU32(c, CACHE.ifa_valid!);
         }
         break;
       }
@@ -739,7 +716,7 @@ function ifaddrmsg(af: number, prefixlen = 0, index = 0, scope = 0, flags = 0): 
   b[IFAM.ifa_prefixlen!] = prefixlen;
   b[IFAM.ifa_flags!] = flags & 0xff;
   b[IFAM.ifa_scope!] = scope;
-  w32(b, IFAM.ifa_index!, index);
+  writeU32(b, IFAM.ifa_index!, index);
   return b;
 }
 
@@ -874,7 +851,7 @@ export function decodeRoute(m: NetlinkMessage): Route {
     type: lowerName(RTN, type) ?? String(type),
     protocol: lowerName(RTPROT, proto) ?? String(proto),
     scope: scopeName(d[RTMS.rtm_scope!]!),
-    flags: r32(d, RTMS.rtm_flags!),
+    flags: readU32(d, RTMS.rtm_flags!),
   };
   let dst: string | undefined;
   const ad = new AttributeDecoder(d.subarray(RTMS.size));
@@ -1067,11 +1044,11 @@ export function deleteRoute(spec: RouteSpec, options?: RouteOptions): Promise<vo
 export function decodeNeighbour(m: NetlinkMessage): Neighbour {
   need(m, NDM.size, "ndmsg");
   const d = m.data;
-  const state = r16(d, NDM.ndm_state!);
+  const state = readU16(d, NDM.ndm_state!);
   const flags = d[NDM.ndm_flags!]!;
   const n: Neighbour = {
     family: familyOut(d[NDM.ndm_family!]!),
-    index: ri32(d, NDM.ndm_ifindex!),
+    index: readI32(d, NDM.ndm_ifindex!),
     state: Object.entries(NUD)
       .filter(([, v]) => v !== undefined && v !== 0 && state & v)
       .map(([k]) => k),
@@ -1091,8 +1068,8 @@ export function decodeNeighbour(m: NetlinkMessage): Neighbour {
 function ndmsg(af: number, index = 0, state = 0, flags = 0): Buffer {
   const b = Buffer.alloc(NDM.size);
   b[NDM.ndm_family!] = af;
-  wi32(b, NDM.ndm_ifindex!, index);
-  w16(b, NDM.ndm_state!, state);
+  writeI32(b, NDM.ndm_ifindex!, index);
+  writeU16(b, NDM.ndm_state!, state);
   b[NDM.ndm_flags!] = flags;
   return b;
 }

@@ -12,9 +12,20 @@
  * Struct layouts (sizes, offsets) come from STRUCTS, read from the headers at
  * build time; integers are in host byte order, addresses in network order.
  */
-import { endianness } from "node:os";
 import { formatIPv4, formatIPv6, parseIPv4, parseIPv6, scopeIndex } from "../address.js";
 import { LIMITS, STRUCTS, TCP_STATE, constantName } from "../constants.js";
+import {
+  LITTLE_ENDIAN,
+  readI32,
+  readI64,
+  readU16,
+  readU32,
+  readU64,
+  writeI32,
+  writeI64,
+  writeU32,
+  writeU64,
+} from "../endian.js";
 import { codedError } from "../errors.js";
 import { describe } from "../raw/index.js";
 
@@ -36,42 +47,19 @@ export interface Codec<G = unknown, S = G> {
 // ---------------------------------------------------------------------------
 // Host-order integers.
 
-const LE = endianness() === "LE";
 const INT32_MIN = -0x80000000;
 const INT32_MAX = 0x7fffffff;
 const UINT32_MAX = 0xffffffff;
 const UINT64_MAX = (1n << 64n) - 1n;
 
-function readI32(b: Buffer, off: number): number {
-  return LE ? b.readInt32LE(off) : b.readInt32BE(off);
-}
-function readU32(b: Buffer, off: number): number {
-  return LE ? b.readUInt32LE(off) : b.readUInt32BE(off);
-}
-function writeI32(b: Buffer, off: number, v: number): void {
-  if (LE) b.writeInt32LE(v, off);
-  else b.writeInt32BE(v, off);
-}
-function writeU32(b: Buffer, off: number, v: number): void {
-  if (LE) b.writeUInt32LE(v, off);
-  else b.writeUInt32BE(v, off);
-}
-function readU64(b: Buffer, off: number): bigint {
-  return LE ? b.readBigUInt64LE(off) : b.readBigUInt64BE(off);
-}
-function writeU64(b: Buffer, off: number, v: bigint): void {
-  if (LE) b.writeBigUInt64LE(v, off);
-  else b.writeBigUInt64BE(v, off);
-}
 /** A signed integer of 4 or 8 bytes (time_t, suseconds_t) as a number. */
 function readSigned(b: Buffer, off: number, width: number): number {
-  if (width === 8) return Number(LE ? b.readBigInt64LE(off) : b.readBigInt64BE(off));
+  if (width === 8) return Number(readI64(b, off));
   return readI32(b, off);
 }
 function writeSigned(b: Buffer, off: number, width: number, v: number): void {
   if (width === 8) {
-    if (LE) b.writeBigInt64LE(BigInt(v), off);
-    else b.writeBigInt64BE(BigInt(v), off);
+    writeI64(b, off, BigInt(v));
   } else writeI32(b, off, v);
 }
 
@@ -87,7 +75,7 @@ function u64Value(v: bigint): number | bigint {
  */
 function readIntOption(b: Buffer, length: number, unsigned: boolean): number {
   if (length >= 4) return unsigned ? readU32(b, 0) : readI32(b, 0);
-  if (length >= 2) return LE ? b.readUInt16LE(0) : b.readUInt16BE(0);
+  if (length >= 2) return readU16(b, 0);
   if (length === 1) return b[0]!;
   return 0;
 }
@@ -758,13 +746,13 @@ export const tcpInfo: Codec<TcpInfo, Partial<TcpInfo>> = {
     }
     if (TI_WSCALE < length) {
       const w = b[TI_WSCALE]!;
-      out.sndWscale = LE ? w & 0xf : w >> 4;
-      out.rcvWscale = LE ? w >> 4 : w & 0xf;
+      out.sndWscale = LITTLE_ENDIAN ? w & 0xf : w >> 4;
+      out.rcvWscale = LITTLE_ENDIAN ? w >> 4 : w & 0xf;
     }
     if (TI_FLAGS < length) {
       const f = b[TI_FLAGS]!;
-      out.deliveryRateAppLimited = (LE ? f & 1 : f >> 7) === 1;
-      out.fastopenClientFail = LE ? (f >> 1) & 3 : (f >> 5) & 3;
+      out.deliveryRateAppLimited = (LITTLE_ENDIAN ? f & 1 : f >> 7) === 1;
+      out.fastopenClientFail = LITTLE_ENDIAN ? (f >> 1) & 3 : (f >> 5) & 3;
     }
     return out as unknown as TcpInfo;
   },
@@ -789,7 +777,7 @@ export const tcpInfo: Codec<TcpInfo, Partial<TcpInfo>> = {
     const nib = (x: unknown, k: string): number => (x === undefined ? 0 : checkInteger(x, `${what}.${k}`, 0, 15));
     const snd = nib(o.sndWscale, "sndWscale");
     const rcv = nib(o.rcvWscale, "rcvWscale");
-    b[TI_WSCALE] = LE ? snd | (rcv << 4) : (snd << 4) | rcv;
+    b[TI_WSCALE] = LITTLE_ENDIAN ? snd | (rcv << 4) : (snd << 4) | rcv;
     const app =
       o.deliveryRateAppLimited === undefined
         ? 0
@@ -798,7 +786,7 @@ export const tcpInfo: Codec<TcpInfo, Partial<TcpInfo>> = {
           : 0;
     const fail =
       o.fastopenClientFail === undefined ? 0 : checkInteger(o.fastopenClientFail, `${what}.fastopenClientFail`, 0, 3);
-    b[TI_FLAGS] = LE ? app | (fail << 1) : (app << 7) | (fail << 5);
+    b[TI_FLAGS] = LITTLE_ENDIAN ? app | (fail << 1) : (app << 7) | (fail << 5);
     return b;
   },
 };

@@ -6,14 +6,13 @@
  * @see https://man7.org/linux/man-pages/man7/ipv6.7.html
  * @see https://www.rfc-editor.org/rfc/rfc3542#section-3.2
  */
-import { endianness } from "node:os";
 import { ICMP6, IPPROTO, STRUCTS } from "../constants.js";
+import { readU32, writeU32 } from "../endian.js";
 import { codedError } from "../errors.js";
 import type { Codec } from "./codecs.js";
 import { man, rw, type LevelSpec } from "./table.js";
 
 const see = man("ipv6", 7);
-const LE = endianness() === "LE";
 const F6 = STRUCTS.icmp6_filter!;
 
 /**
@@ -48,7 +47,7 @@ export const icmp6Filter: Codec<{ pass: number[] }, Icmp6Filter> = {
         pass.push(t);
         continue;
       }
-      const w = LE ? b.readUInt32LE(word) : b.readUInt32BE(word);
+      const w = readU32(b, word);
       if ((w & (1 << (t % 32))) === 0) pass.push(t);
     }
     return { pass };
@@ -66,7 +65,7 @@ export const icmp6Filter: Codec<{ pass: number[] }, Icmp6Filter> = {
       else bits[i]! |= 1 << (t % 32);
     }
     const b = Buffer.alloc(F6.size);
-    bits.forEach((w, i) => (LE ? b.writeUInt32LE(w >>> 0, i * 4) : b.writeUInt32BE(w >>> 0, i * 4)));
+    bits.forEach((w, i) => writeU32(b, i * 4, w));
     return b;
   },
 };

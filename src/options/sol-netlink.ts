@@ -3,13 +3,12 @@
  *
  * @see https://man7.org/linux/man-pages/man7/netlink.7.html
  */
-import { endianness } from "node:os";
 import { NETLINK_SOCKOPT, SOL } from "../constants.js";
+import { readU32 } from "../endian.js";
 import { bool, uint, type Codec } from "./codecs.js";
 import { man, ro, rw, wo, type LevelSpec } from "./table.js";
 
 const see = man("netlink", 7);
-const LE = endianness() === "LE";
 
 /**
  * NETLINK_LIST_MEMBERSHIPS: the kernel fills an array of u32 bitmasks, bit i
@@ -22,7 +21,7 @@ const groupList: Codec<number[], never> = {
   decode(buf, length) {
     const groups: number[] = [];
     for (let word = 0; word + 4 <= Math.min(length, buf.length); word += 4) {
-      const mask = LE ? buf.readUInt32LE(word) : buf.readUInt32BE(word);
+      const mask = readU32(buf, word);
       for (let bit = 0; bit < 32; bit++) if (mask & (1 << bit)) groups.push((word / 4) * 32 + bit + 1);
     }
     return groups;

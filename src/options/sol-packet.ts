@@ -8,15 +8,14 @@
  *
  * @see https://man7.org/linux/man-pages/man7/packet.7.html
  */
-import { endianness } from "node:os";
 import { PACKET, SOL, STRUCTS } from "../constants.js";
+import { readU16, readU32, writeI32, writeU16 } from "../endian.js";
 import { codedError } from "../errors.js";
 import * as raw from "../raw/index.js";
 import { bool, int, type Codec } from "./codecs.js";
 import { man, ro, rw, wo, type LevelSpec } from "./table.js";
 
 const see = man("packet", 7);
-const LE = endianness() === "LE";
 const MQ = STRUCTS.packet_mreq!;
 const TS = STRUCTS.tpacket_stats!;
 const TS3 = STRUCTS.tpacket_stats_v3!;
@@ -38,13 +37,6 @@ const MR_TYPES: Record<string, number | undefined> = {
   multicast: PACKET.MR_MULTICAST,
   unicast: PACKET.MR_UNICAST,
 };
-
-function u32(b: Buffer, off: number): number {
-  return LE ? b.readUInt32LE(off) : b.readUInt32BE(off);
-}
-function u16(b: Buffer, off: number): number {
-  return LE ? b.readUInt16LE(off) : b.readUInt16BE(off);
-}
 
 /** The interface index of `v` (a number, or a name resolved with if_nametoindex). */
 function ifIndexOf(v: unknown, what: string): number {
@@ -87,12 +79,9 @@ export const packetMreq: Codec<never, PacketMembership> = {
     if (addr.byteLength > room) throw codedError("ERR_OUT_OF_RANGE", `${what}.address is at most ${room} bytes`);
     const b = Buffer.alloc(MQ.size);
     const idx = ifIndexOf(v.ifindex, `${what}.ifindex`);
-    if (LE) b.writeInt32LE(idx, MQ.mr_ifindex!);
-    else b.writeInt32BE(idx, MQ.mr_ifindex!);
-    if (LE) b.writeUInt16LE(type, MQ.mr_type!);
-    else b.writeUInt16BE(type, MQ.mr_type!);
-    if (LE) b.writeUInt16LE(addr.byteLength, MQ.mr_alen!);
-    else b.writeUInt16BE(addr.byteLength, MQ.mr_alen!);
+    writeI32(b, MQ.mr_ifindex!, idx);
+    writeU16(b, MQ.mr_type!, type);
+    writeU16(b, MQ.mr_alen!, addr.byteLength);
     b.set(addr, MQ.mr_address!);
     return b;
   },
@@ -117,10 +106,10 @@ export const tpacketStats: Codec<PacketStatistics, never> = {
   size: TS3.size,
   decode(b, length) {
     const s: PacketStatistics = {
-      packets: length >= TS.tp_packets! + 4 ? u32(b, TS.tp_packets!) : 0,
-      drops: length >= TS.tp_drops! + 4 ? u32(b, TS.tp_drops!) : 0,
+      packets: length >= TS.tp_packets! + 4 ? readU32(b, TS.tp_packets!) : 0,
+      drops: length >= TS.tp_drops! + 4 ? readU32(b, TS.tp_drops!) : 0,
     };
-    if (length >= TS3.tp_freeze_q_cnt! + 4) s.freezes = u32(b, TS3.tp_freeze_q_cnt!);
+    if (length >= TS3.tp_freeze_q_cnt! + 4) s.freezes = readU32(b, TS3.tp_freeze_q_cnt!);
     return s;
   },
   encode() {
@@ -151,13 +140,13 @@ export function decodePacketAuxdata(data: Uint8Array): PacketAuxdata | undefined
   if (data.byteLength < AUX.size) return undefined;
   const b = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
   return {
-    status: u32(b, AUX.tp_status!),
-    length: u32(b, AUX.tp_len!),
-    snaplen: u32(b, AUX.tp_snaplen!),
-    mac: u16(b, AUX.tp_mac!),
-    net: u16(b, AUX.tp_net!),
-    vlanTci: u16(b, AUX.tp_vlan_tci!),
-    vlanTpid: u16(b, AUX.tp_vlan_tpid!),
+    status: readU32(b, AUX.tp_status!),
+    length: readU32(b, AUX.tp_len!),
+    snaplen: readU32(b, AUX.tp_snaplen!),
+    mac: readU16(b, AUX.tp_mac!),
+    net: readU16(b, AUX.tp_net!),
+    vlanTci: readU16(b, AUX.tp_vlan_tci!),
+    vlanTpid: readU16(b, AUX.tp_vlan_tpid!),
   };
 }
 
