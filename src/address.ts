@@ -8,7 +8,7 @@
 import { AF, LIMITS, STRUCTS } from "./constants.js";
 import { readI32, readU16, readU32, writeI32, writeU16, writeU32 } from "./endian.js";
 import { ERRNO, SocketError, codedError, type ErrorContext } from "./errors.js";
-import { native } from "./raw/native.js";
+import { ifIndexOf } from "./raw/names.js";
 
 /** An IPv4 address and port: `127.0.0.1:80`. */
 export interface InetAddress {
@@ -354,9 +354,7 @@ export function scopeIndex(scope: number | string | undefined, syscall = "if_nam
   if (typeof scope !== "string")
     throw codedError("ERR_INVALID_ARG_TYPE", "scopeId must be a number or an interface name");
   if (/^\d+$/.test(scope)) return checkU32(Number(scope), "scopeId");
-  const r = native.ifNameToIndex(scope);
-  if (r < 0) throw new SocketError(r, syscall, { address: scope });
-  return r;
+  return ifIndexOf(scope, syscall);
 }
 
 /** Encodes the bytes of a Unix path, checking it fits sun_path (ENAMETOOLONG). */

@@ -11,7 +11,7 @@
  */
 import { BPF, SO, SOL, STRUCTS } from "./constants.js";
 import { writeU16, writeU32 } from "./endian.js";
-import { SocketError, codedError } from "./errors.js";
+import { codedError } from "./errors.js";
 import * as raw from "./raw/index.js";
 import type { Socket } from "./socket.js";
 
@@ -342,8 +342,10 @@ export function formatProgram(program: BpfProgramLike): string {
 export function attachFilter(socket: Socket | number, program: BpfProgramLike): void {
   const fd = typeof socket === "number" ? raw.checkFd(socket, "setsockopt") : socket.fd;
   const buf = encodeProgram(program);
-  const r = raw.native.setsockoptFilter(fd, SOL.SOCKET, SO.ATTACH_FILTER!, buf, buf.length / SF.size);
-  if (r < 0) throw new SocketError(r, "setsockopt", { level: "SOL_SOCKET", option: "SO_ATTACH_FILTER" });
+  raw.setsockoptFilter(fd, SOL.SOCKET, SO.ATTACH_FILTER!, buf, buf.length / SF.size, {
+    level: "SOL_SOCKET",
+    option: "SO_ATTACH_FILTER",
+  });
 }
 
 /**

@@ -5,7 +5,7 @@
  * `constantName("SO", 2)` gives back "SO_REUSEADDR"; unknown values print as
  * numbers and are never rejected (CPython's IntEnum, socket2's Debug impls).
  */
-import { native } from "./raw/native.js";
+import { HEADER_CONSTANTS, HEADER_STRUCTS } from "./raw/headers.js";
 
 type Group<K extends string> = Readonly<Record<K, number> & Record<string, number | undefined>>;
 
@@ -76,7 +76,7 @@ export type ConstantGroup = keyof typeof prefixes;
 const fullNames = new Map<ConstantGroup, Map<number, string>>();
 
 function group<K extends string>(name: ConstantGroup): Group<K> {
-  const src = native.constants[name] ?? {};
+  const src = HEADER_CONSTANTS[name] ?? {};
   const prefix = prefixes[name];
   const out: Record<string, number> = {};
   const reverse = new Map<number, string>();
@@ -522,7 +522,7 @@ export const SK_MEMINFO = group<"RMEM_ALLOC" | "RCVBUF" | "WMEM_ALLOC" | "SNDBUF
 export const UEVENT_GROUP = group<"KERNEL" | "UDEV">("UEVENT_GROUP");
 
 /** Struct sizes and field offsets from the headers (`STRUCTS.sockaddr_in6.sin6_port`). */
-export const STRUCTS = native.structs;
+export const STRUCTS = HEADER_STRUCTS;
 
 /**
  * Returns the C name of `value` in `group` ("SO_REUSEADDR"), or the number as a

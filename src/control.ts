@@ -32,7 +32,7 @@ import {
 import { AF, IP, IPPROTO, IPV6, SCM, SOL, STRUCTS, UDP } from "./constants.js";
 import { LITTLE_ENDIAN, readU16, writeI32, writeU32, writeU64 } from "./endian.js";
 import { codedError } from "./errors.js";
-import { native } from "./raw/native.js";
+import { MSG_HEADER_FACTS } from "./raw/headers.js";
 
 // ---------------------------------------------------------------------------
 // Layout facts.
@@ -50,7 +50,7 @@ interface MsgFacts {
 }
 
 /** @internal The facts object of the addon (exported for src/messages.ts and the tests). */
-export const MSG_FACTS = native.msgFacts as MsgFacts;
+export const MSG_FACTS = MSG_HEADER_FACTS as MsgFacts;
 if (MSG_FACTS === undefined) {
   throw new Error("sockit: the native addon predates native/msg_linux.c; rebuild it (npm run build:native)");
 }

@@ -13,9 +13,10 @@
  * they are. Needs CAP_SYS_ADMIN (root) for the target namespace.
  */
 import { type FamilyName, type TypeName, familyNumber, protocolNumber, typeNumber } from "./names.js";
-import { SocketError, codedError } from "./errors.js";
-import { native } from "./raw/native.js";
+import { codedError } from "./errors.js";
+import * as raw from "./raw/index.js";
 import { describe } from "./raw/index.js";
+import { nsClose, nsOpen, setNetns, setNetnsOrErrno } from "./raw/netns.js";
 import { Socket } from "./socket.js";
 
 /** A network namespace: a name under /run/netns ("blue"), a path ("/proc/1234/ns/net"), or an open fd of one. */
@@ -69,20 +70,17 @@ export function runInNetns<T>(netns: NetnsLike, fn: () => T): T {
   checkNetns(netns);
   if (typeof fn !== "function") throw codedError("ERR_INVALID_ARG_TYPE", `fn must be a function, got ${describe(fn)}`);
   const path = typeof netns === "number" ? undefined : netnsPath(netns);
-  const home = native.nsOpen("/proc/thread-self/ns/net");
-  if (home < 0) throw new SocketError(home, "open", { path: "/proc/thread-self/ns/net" });
+  const home = nsOpen("/proc/thread-self/ns/net");
   let target = typeof netns === "number" ? netns : -1;
   try {
     if (path !== undefined) {
-      target = native.nsOpen(path);
-      if (target < 0) throw new SocketError(target, "open", { path });
+      target = nsOpen(path);
     }
-    const r = native.setns(target, native.CLONE_NEWNET);
-    if (r < 0) throw new SocketError(r, "setns", path !== undefined ? { path } : {});
+    setNetns(target, path !== undefined ? { path } : {});
     try {
       return fn();
     } finally {
-      const back = native.setns(home, native.CLONE_NEWNET);
+      const back = setNetnsOrErrno(home);
       if (back < 0) {
         // Nothing sane can run in the wrong namespace: stop here, loudly.
         process.emitWarning(`sockit: setns back to the original network namespace failed (${back})`);
@@ -90,8 +88,8 @@ export function runInNetns<T>(netns: NetnsLike, fn: () => T): T {
       }
     }
   } finally {
-    if (path !== undefined && target >= 0) native.nsClose(target);
-    native.nsClose(home);
+    if (path !== undefined && target >= 0) nsClose(target);
+    nsClose(home);
   }
 }
 
@@ -126,14 +124,12 @@ export function createSocket(
   const proto = protocolNumber(af, protocol);
   if (options.netns === undefined) return new Socket(af, ty, proto);
   const fd = runInNetns(options.netns, () => {
-    const r = native.socket(af, ty, proto); // the thunk adds SOCK_NONBLOCK | SOCK_CLOEXEC
-    if (r < 0) throw new SocketError(r, "socket");
-    return r;
+    return raw.socket(af, ty, proto); // SOCK_NONBLOCK | SOCK_CLOEXEC always
   });
   try {
     return new Socket(af, ty, proto, { fd });
   } catch (e) {
-    native.close(fd);
+    raw.discardFd(fd);
     throw e;
   }
 }

@@ -267,7 +267,11 @@ export class PacketRing {
       ring = raw.ringMmap(fd, blockSize, blockCount);
     } catch (e) {
       // Frames would go to a ring nobody reads: take it down (a request of 0 blocks frees it).
-      raw.native.setsockopt(fd, SOL.PACKET, PACKET.RX_RING, Buffer.alloc(REQ.size), REQ.size);
+      try {
+        raw.setsockopt(fd, SOL.PACKET, PACKET.RX_RING, Buffer.alloc(REQ.size));
+      } catch {
+        // The mmap's error is the one to report.
+      }
       throw e;
     }
     return new PacketRing(sock, ring, options);

@@ -53,10 +53,11 @@ import {
 } from "./address.js";
 import { AF, FCNTL, LIMITS, POLL, SHUT, SO, SOCK, SOL, STRUCTS } from "./constants.js";
 import { hostToNetwork16, hostToNetwork32, readI32 } from "./endian.js";
-import { ERRNO, SocketError, codedError, type ErrorContext } from "./errors.js";
+import { codedError, type ErrorContext } from "./errors.js";
 import { type FamilyName, type TypeName, familyNumber, protocolNumber, typeNumber } from "./names.js";
 import { type GetOptionOptions, type OptionInput, type OptionValue, getOption, setOption } from "./options/index.js";
-import { checkFd, checkInt, describe, native } from "./raw/index.js";
+import * as raw from "./raw/index.js";
+import { checkFd, checkInt, describe } from "./raw/index.js";
 import { checkFileRange } from "./sendfile.js";
 import { DEFAULT_BACKLOG, checkBacklog, checkFlags, checkSize, toBytes } from "./validate.js";
 import {
@@ -67,7 +68,6 @@ import {
   sendmsgSync,
 } from "./messages.js";
 
-const EINTR = -ERRNO.EINTR!;
 const O_NONBLOCK = FCNTL.O_NONBLOCK!;
 const F_GETFL = FCNTL.F_GETFL!;
 const F_SETFL = FCNTL.F_SETFL!;
@@ -79,7 +79,6 @@ const scratch = Buffer.allocUnsafeSlow(SCRATCH_SIZE);
 const addrBuf = Buffer.alloc(STRUCTS.sockaddr_storage!.size);
 const lenOut = new Int32Array(1);
 const intBuf = Buffer.alloc(4);
-const intLen = new Int32Array(1);
 
 /** What {@link accept} and {@link accept4} return: the new connection's fd and its peer. */
 export interface Accepted {
@@ -126,49 +125,31 @@ export type How = "read" | "write" | "both" | number;
 // ---------------------------------------------------------------------------
 // Helpers.
 
-/** Errno names by number, from Node's table of this platform's values (first name wins). */
-const errnoNames = new Map<number, string>();
-for (const [name, n] of Object.entries(ERRNO)) if (!errnoNames.has(n)) errnoNames.set(n, name);
-
-function fail(r: number, syscall: string, ctx?: ErrorContext): never {
-  const err = new SocketError(r, syscall, ctx);
-  // SocketError takes its code from util.getSystemErrorName, which names only
-  // the errnos libuv knows: EINPROGRESS (which a non-blocking connect throws
-  // here, as C returns it) would read "Unknown system error -115". Name it
-  // from os.constants.errno instead. (Remove once src/errors.ts does this.)
-  if (err.code.startsWith("Unknown system error")) {
-    const name = errnoNames.get(-err.errno);
-    if (name !== undefined) {
-      err.message = err.message.replace(err.code, name);
-      Object.defineProperty(err, "code", { value: name, enumerable: true, writable: true, configurable: true });
-    }
-  }
-  throw err;
-}
-
 /** Sets or clears O_NONBLOCK on an fd sockit just created; closes it if that fails. */
 function setBlocking(fd: number, nonblocking: boolean): void {
-  if (nonblocking) return; // the thunks always create non-blocking fds
-  let r = native.fcntl(fd, F_GETFL, 0);
-  if (r >= 0) r = native.fcntl(fd, F_SETFL, r & ~O_NONBLOCK);
-  if (r < 0) {
-    native.close(fd);
-    fail(r, "fcntl");
+  if (nonblocking) return; // the raw layer always creates non-blocking fds
+  try {
+    raw.fcntl(fd, F_SETFL, raw.fcntl(fd, F_GETFL, 0) & ~O_NONBLOCK);
+  } catch (e) {
+    raw.discardFd(fd);
+    throw e;
   }
 }
 
 /** The socket's family (SO_DOMAIN), or undefined when the fd is not a socket (the real call then reports it). */
 function domainOf(fd: number): number | undefined {
-  intLen[0] = 4;
-  const r = native.getsockopt(fd, SOL.SOCKET, SO.DOMAIN, intBuf, intLen);
-  return r >= 0 && intLen[0] === 4 ? readI32(intBuf, 0) : undefined;
+  return intOption(fd, SO.DOMAIN!);
 }
 
 /** The socket's type (SO_TYPE), or undefined when the fd is not a socket. */
 function typeOf(fd: number): number | undefined {
-  intLen[0] = 4;
-  const r = native.getsockopt(fd, SOL.SOCKET, SO.TYPE, intBuf, intLen);
-  return r >= 0 && intLen[0] === 4 ? readI32(intBuf, 0) : undefined;
+  return intOption(fd, SO.TYPE!);
+}
+
+/** An int SOL_SOCKET option, or undefined when the fd is not a socket (the real call then reports it). */
+function intOption(fd: number, name: number): number | undefined {
+  const n = raw.tryGetsockopt(fd, SOL.SOCKET, name, intBuf);
+  return n === 4 ? readI32(intBuf, 0) : undefined;
 }
 
 /**
@@ -226,8 +207,7 @@ export function socket(domain: FamilyName | number, type: TypeName | number, pro
   const af = familyNumber(domain);
   const ty = checkInt(typeNumber(type), "socket: type", 0);
   const proto = protocolNumber(af, protocol);
-  const fd = native.socket(af, ty, proto);
-  if (fd < 0) fail(fd, "socket");
+  const fd = raw.socket(af, ty, proto);
   setBlocking(fd, (ty & SOCK.NONBLOCK) !== 0);
   return fd;
 }
@@ -250,22 +230,18 @@ export function socketpair(
   const af = familyNumber(domain);
   const ty = checkInt(typeNumber(type), "socketpair: type", 0);
   const proto = protocolNumber(af, protocol);
-  const pair = new Int32Array(2);
-  const r = native.socketpair(af, ty, proto, pair);
-  if (r < 0) fail(r, "socketpair");
-  const a = pair[0]!;
-  const b = pair[1]!;
+  const [a, b] = raw.socketpair(af, ty, proto);
   const nonblocking = (ty & SOCK.NONBLOCK) !== 0;
   try {
     setBlocking(a, nonblocking);
   } catch (e) {
-    native.close(b);
+    raw.discardFd(b);
     throw e;
   }
   try {
     setBlocking(b, nonblocking);
   } catch (e) {
-    native.close(a);
+    raw.discardFd(a);
     throw e;
   }
   return [a, b];
@@ -287,8 +263,7 @@ export function socketpair(
 export function bind(fd: number, address: AddressLike): void {
   checkFd(fd, "bind");
   const { sa, ctx } = sockaddrFor(fd, address, "bind");
-  const r = native.bind(fd, sa.bytes, sa.length);
-  if (r < 0) fail(r, "bind", ctx);
+  raw.bind(fd, sa.bytes, sa.length, ctx);
 }
 
 /**
@@ -303,8 +278,7 @@ export function bind(fd: number, address: AddressLike): void {
  */
 export function listen(fd: number, backlog: number = DEFAULT_BACKLOG): void {
   checkFd(fd, "listen");
-  const r = native.listen(fd, checkBacklog(backlog, "listen"));
-  if (r < 0) fail(r, "listen");
+  raw.listen(fd, checkBacklog(backlog, "listen"));
 }
 
 /**
@@ -332,8 +306,7 @@ export function accept4(fd: number, flags = 0): Accepted {
   checkFd(fd, "accept4");
   checkInt(flags, "accept4: flags");
   addrBuf.fill(0);
-  const r = native.accept4(fd, addrBuf, lenOut, flags);
-  if (r < 0) fail(r, "accept4");
+  const r = raw.mustNotWait(raw.accept4(fd, addrBuf, lenOut, flags), "accept4");
   const address = decodeAddr(lenOut[0]!);
   setBlocking(r, (flags & SOCK.NONBLOCK) !== 0);
   return { fd: r, address };
@@ -356,22 +329,12 @@ export function accept4(fd: number, flags = 0): Accepted {
 export function connect(fd: number, address: AddressLike): void {
   checkFd(fd, "connect");
   const { sa, ctx } = sockaddrFor(fd, address, "connect");
-  let r = native.connect(fd, sa.bytes, sa.length);
-  if (r === EINTR) r = finishConnect(fd);
-  if (r < 0) fail(r, "connect", ctx);
-}
-
-/** After an interrupted blocking connect: wait for writable, then SO_ERROR (as connect(2) says). */
-function finishConnect(fd: number): number {
-  const fds = new Int32Array([fd, POLL.OUT, 0]);
-  let r: number;
-  do r = native.poll(fds, 1, -1);
-  while (r === EINTR);
-  if (r < 0) return r;
-  intLen[0] = 4;
-  r = native.getsockopt(fd, SOL.SOCKET, SO.ERROR, intBuf, intLen);
-  if (r < 0) return r;
-  return -readI32(intBuf, 0);
+  if (raw.connectBlocking(fd, sa.bytes, sa.length, ctx) === raw.INTERRUPTED) {
+    // The connection goes on in the kernel (POSIX): wait for writable, then SO_ERROR.
+    const fds = new Int32Array([fd, POLL.OUT, 0]);
+    while (raw.pollWait(fds, 1, -1) === raw.INTERRUPTED);
+    raw.throwPendingError(fd, "connect", ctx);
+  }
 }
 
 // ---------------------------------------------------------------------------
@@ -391,8 +354,7 @@ function finishConnect(fd: number): number {
 export function send(fd: number, data: ArrayBufferView | string, flags = 0): number {
   checkFd(fd, "send");
   const buf = toBytes(data, "send: data");
-  const r = native.send(fd, buf, 0, buf.byteLength, checkFlags(flags, "send"));
-  return r >= 0 ? r : fail(r, "send");
+  return raw.mustNotWait(raw.send(fd, buf, 0, buf.byteLength, checkFlags(flags, "send")), "send");
 }
 
 /**
@@ -416,8 +378,7 @@ export function sendfile(outFd: number, inFd: number, offset: number | null, cou
   checkFd(inFd, "sendfile");
   const off = offset === null ? -1 : checkFileRange(offset, "sendfile: offset");
   const n = checkFileRange(count, "sendfile: count");
-  const r = native.sendfile(outFd, inFd, off, n);
-  return r >= 0 ? r : fail(r, "sendfile");
+  return raw.mustNotWait(raw.sendfile(outFd, inFd, off, n), "sendfile");
 }
 
 /**
@@ -435,8 +396,7 @@ export function recv(fd: number, size: number, flags = 0): Buffer {
   checkSize(size, "recv");
   const f = checkFlags(flags, "recv");
   const target = size <= SCRATCH_SIZE ? scratch : Buffer.allocUnsafe(size);
-  const r = native.recv(fd, target, 0, size, f);
-  if (r < 0) fail(r, "recv");
+  const r = raw.mustNotWait(raw.recv(fd, target, 0, size, f), "recv");
   return takeBytes(target, Math.min(r, size));
 }
 
@@ -474,8 +434,7 @@ export function sendto(
     to = flagsOrAddress;
   }
   const { sa, ctx } = sockaddrFor(fd, to, "sendto");
-  const r = native.sendto(fd, buf, 0, buf.byteLength, flags, sa.bytes, sa.length);
-  return r >= 0 ? r : fail(r, "sendto", ctx);
+  return raw.mustNotWait(raw.sendto(fd, buf, 0, buf.byteLength, flags, sa.bytes, sa.length, ctx), "sendto", ctx);
 }
 
 /**
@@ -493,8 +452,7 @@ export function recvfrom(fd: number, size: number, flags = 0): Received {
   const f = checkFlags(flags, "recvfrom");
   const target = size <= SCRATCH_SIZE ? scratch : Buffer.allocUnsafe(size);
   addrBuf.fill(0);
-  const r = native.recvfrom(fd, target, 0, size, f, addrBuf, lenOut);
-  if (r < 0) fail(r, "recvfrom");
+  const r = raw.mustNotWait(raw.recvfrom(fd, target, 0, size, f, addrBuf, lenOut), "recvfrom");
   const alen = lenOut[0]!;
   const data = takeBytes(target, Math.min(r, size));
   // addrlen 0: no address. For a Unix socket that is an unbound (unnamed)
@@ -590,8 +548,7 @@ export function shutdown(fd: number, how: How): void {
       `shutdown: how must be SHUT.RD, SHUT.WR, SHUT.RDWR, "read", "write" or "both", got ${describe(how)}`,
     );
   }
-  const r = native.shutdown(fd, checkInt(n, "shutdown: how"));
-  if (r < 0) fail(r, "shutdown");
+  raw.shutdown(fd, checkInt(n, "shutdown: how"));
 }
 
 /**
@@ -604,8 +561,7 @@ export function shutdown(fd: number, how: How): void {
  */
 export function close(fd: number): void {
   checkFd(fd, "close");
-  const r = native.close(fd);
-  if (r < 0) fail(r, "close");
+  raw.close(fd);
 }
 
 // ---------------------------------------------------------------------------
@@ -619,8 +575,7 @@ export function close(fd: number): void {
 export function getsockname(fd: number): SocketAddress {
   checkFd(fd, "getsockname");
   addrBuf.fill(0);
-  const r = native.getsockname(fd, addrBuf, lenOut);
-  return r >= 0 ? decodeAddr(lenOut[0]!) : fail(r, "getsockname");
+  return decodeAddr(raw.getsockname(fd, addrBuf));
 }
 
 /**
@@ -631,8 +586,7 @@ export function getsockname(fd: number): SocketAddress {
 export function getpeername(fd: number): SocketAddress {
   checkFd(fd, "getpeername");
   addrBuf.fill(0);
-  const r = native.getpeername(fd, addrBuf, lenOut);
-  return r >= 0 ? decodeAddr(lenOut[0]!) : fail(r, "getpeername");
+  return decodeAddr(raw.getpeername(fd, addrBuf));
 }
 
 /**
@@ -682,8 +636,7 @@ export function setsockopt<L extends string | number, N extends string | number>
  */
 export function fcntl(fd: number, cmd: number, arg = 0): number {
   checkFd(fd, "fcntl");
-  const r = native.fcntl(fd, checkInt(cmd, "fcntl: cmd"), checkInt(arg, "fcntl: arg"));
-  return r >= 0 ? r : fail(r, "fcntl");
+  return raw.fcntl(fd, checkInt(cmd, "fcntl: cmd"), checkInt(arg, "fcntl: arg"));
 }
 
 /**
@@ -700,9 +653,7 @@ export function fcntl(fd: number, cmd: number, arg = 0): number {
 export function ioctl(fd: number, request: number, arg = 0): number {
   checkFd(fd, "ioctl");
   const req = checkInt(request, "ioctl: request", 0, 0xffffffff);
-  intLen[0] = checkInt(arg, "ioctl: arg");
-  const r = native.ioctlInt(fd, req, intLen);
-  return r >= 0 ? intLen[0]! : fail(r, "ioctl");
+  return raw.ioctlInt(fd, req, checkInt(arg, "ioctl: arg"));
 }
 
 // ---------------------------------------------------------------------------
@@ -778,9 +729,8 @@ export function select(
     const r = r0.slice();
     const w = w0.slice();
     const x = x0.slice();
-    const n = native.select(r, w, x, micros);
+    const n = raw.selectWait(r, w, x, micros);
     if (n >= 0) return n === 0 ? [[], [], []] : [readyOf(r), readyOf(w), readyOf(x)];
-    if (n !== EINTR) fail(n, "select");
     if (micros >= 0) micros = Math.max(0, Math.ceil((deadline - now()) * 1000));
   }
 }
@@ -825,9 +775,7 @@ export function poll(fds: PollFd[], timeoutMs = -1): PollResult[] {
     throw codedError("ERR_OUT_OF_RANGE", `poll: timeoutMs must be at most 2147483647, got ${timeoutMs}`);
   const deadline = ms < 0 ? Infinity : now() + ms;
   for (;;) {
-    const n = native.poll(arr, fds.length, ms);
-    if (n >= 0) break;
-    if (n !== EINTR) fail(n, "poll");
+    if (raw.pollWait(arr, fds.length, ms) >= 0) break;
     if (ms >= 0) ms = Math.max(0, Math.ceil(deadline - now()));
   }
   const out: PollResult[] = new Array(fds.length);
@@ -852,9 +800,7 @@ export function inet_pton(af: FamilyName | number, src: string): Buffer | null {
   if (typeof src !== "string")
     throw codedError("ERR_INVALID_ARG_TYPE", `inet_pton: src must be a string, got ${describe(src)}`);
   const out = Buffer.alloc(family === AF.INET ? 4 : 16);
-  const r = native.inetPton(family, src, out);
-  if (r < 0) fail(r, "inet_pton");
-  return r === 1 ? out : null;
+  return raw.inetPton(family, src, out) ? out : null;
 }
 
 /**
@@ -881,8 +827,7 @@ export function inet_ntop(af: FamilyName | number, src: ArrayBufferView): string
       "ERR_OUT_OF_RANGE",
       `inet_ntop: an address of this family has ${need} bytes, got ${src.byteLength}`,
     );
-  const r = native.inetNtop(family, src);
-  return typeof r === "string" ? r : fail(r, "inet_ntop");
+  return raw.inetNtop(family, src);
 }
 
 function checkUint(v: unknown, bits: 16 | 32, fn: string): number {
@@ -942,8 +887,7 @@ export function if_nametoindex(name: string): number {
   if (typeof name !== "string")
     throw codedError("ERR_INVALID_ARG_TYPE", `if_nametoindex: name must be a string, got ${describe(name)}`);
   if (name.includes("\0")) throw codedError("ERR_INVALID_ARG_VALUE", "if_nametoindex: name must not contain NUL bytes");
-  const r = native.ifNameToIndex(name);
-  return r >= 0 ? r : fail(r, "if_nametoindex", { address: name });
+  return raw.ifIndexOf(name);
 }
 
 /**
@@ -954,6 +898,5 @@ export function if_nametoindex(name: string): number {
  */
 export function if_indextoname(index: number): string {
   const i = checkUint(index, 32, "if_indextoname");
-  const r = native.ifIndexToName(i);
-  return typeof r === "string" ? r : fail(r, "if_indextoname", { address: String(i) });
+  return raw.ifIndexToName(i);
 }

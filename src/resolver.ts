@@ -13,7 +13,7 @@
  */
 import { type SocketAddress, type AddressLike, decodeSockaddr, encodeSockaddr, parseAddress } from "./address.js";
 import { AF } from "./constants.js";
-import { SocketError, codedError } from "./errors.js";
+import { codedError } from "./errors.js";
 import {
   type FamilyName,
   type TypeName,
@@ -24,11 +24,16 @@ import {
   typeLabel,
   typeNumber,
 } from "./names.js";
-import { describe, native } from "./raw/index.js";
+import { describe } from "./raw/index.js";
+import { ifNameindex, inetAton, inetNtop, inetPton } from "./raw/names.js";
+import * as rawResolver from "./raw/resolver.js";
+import { RESOLVER_CONSTANTS, ResolveError } from "./raw/resolver.js";
+
+export { ResolveError };
 
 export { htonl, htons, if_indextoname, if_nametoindex, inet_ntop, inet_pton, ntohl, ntohs } from "./posix.js";
 
-const consts = native.resolverConstants;
+const consts = RESOLVER_CONSTANTS;
 
 /** getaddrinfo(3) flags (AI_PASSIVE, AI_CANONNAME, AI_NUMERICHOST, AI_NUMERICSERV, AI_ADDRCONFIG, AI_V4MAPPED, AI_ALL, ...) from <netdb.h>. */
 export const AI = Object.freeze({ ...consts.AI }) as Readonly<
@@ -60,56 +65,6 @@ export const EAI = Object.freeze({ ...consts.EAI }) as Readonly<
   > &
     Record<string, number>
 >;
-const EAI_SYSTEM = EAI.EAI_SYSTEM;
-const eaiNames = new Map(Object.entries(EAI).map(([k, v]) => [v, k]));
-
-/**
- * A failed name lookup: `code` is the EAI_* name ("EAI_NONAME"), `errno` the
- * EAI number libc returned, `syscall` the call ("getaddrinfo"), `hostname` /
- * `service` what was asked, and the message libc's gai_strerror(3) text:
- * `getaddrinfo EAI_NONAME nosuch.test: Name or service not known`.
- */
-export class ResolveError extends Error {
-  /** Always "ResolveError". */
-  override name = "ResolveError";
-  /** The EAI_* name: "EAI_NONAME", "EAI_AGAIN" ... */
-  readonly code: string;
-  /** The EAI_* number, negative as glibc defines it. */
-  readonly errno: number;
-  /** The call that failed: "getaddrinfo", "getnameinfo" ... */
-  readonly syscall: string;
-  /** The host name that was looked up, when there is one. */
-  declare hostname?: string;
-  /** The service that was looked up, when there is one. */
-  declare service?: string;
-
-  constructor(eai: number, syscall: string, hostname?: string | null, service?: string | null) {
-    const code = eaiNames.get(eai) ?? `EAI_${eai}`;
-    const what = [hostname, service].filter((x) => x !== undefined && x !== null && x !== "").join(" ");
-    super(`${syscall} ${code}${what ? ` ${what}` : ""}: ${native.gaiStrerror(eai)}`);
-    this.code = code;
-    this.errno = eai;
-    this.syscall = syscall;
-    if (hostname !== undefined && hostname !== null) this.hostname = hostname;
-    if (service !== undefined && service !== null) this.service = service;
-  }
-}
-
-/** Turns a native [eai, errno, result] triple into the result or the error. */
-function settle<T>(
-  triple: [number, number, unknown],
-  syscall: string,
-  host?: string | null,
-  service?: string | null,
-): T {
-  const [eai, errno, result] = triple;
-  // EAI_SYSTEM names its cause in errno; without one (it happens) it stays a ResolveError.
-  if (errno !== 0 && (eai === EAI_SYSTEM || eai === 0)) {
-    throw new SocketError(errno, syscall, host ? { address: host } : {});
-  }
-  if (eai !== 0) throw new ResolveError(eai, syscall, host, service);
-  return result as T;
-}
 
 function checkString(v: unknown, what: string): string {
   if (typeof v !== "string") throw codedError("ERR_INVALID_ARG_TYPE", `${what} must be a string, got ${describe(v)}`);
@@ -196,8 +151,7 @@ export function getaddrinfo(
   const socktype = hints.socktype === undefined ? 0 : typeNumber(hints.socktype);
   const protocol = protocolNumber(family === AF.UNSPEC ? AF.INET : family, hints.protocol);
   const flags = checkFlagsArg(hints.flags, "getaddrinfo: hints.flags");
-  return native.getaddrinfo(host, serv, flags, family, socktype, protocol).then((triple) => {
-    const list = settle<RawAddrInfo[]>(triple, "getaddrinfo", host, serv);
+  return rawResolver.getaddrinfo<RawAddrInfo[]>(host, serv, flags, family, socktype, protocol).then((list) => {
     return list.map((a) => {
       const info: AddrInfo = {
         family: familyLabel(a.family),
@@ -246,10 +200,7 @@ export function getnameinfo(address: AddressLike, flags = 0): Promise<NameInfo> 
   const sa = inetSockaddr(address, "getnameinfo");
   const f = checkFlagsArg(flags, "getnameinfo: flags");
   const shown = typeof address === "string" ? address : (address as { address?: string }).address;
-  return native.getnameinfo(sa, f).then((triple) => {
-    const [host, service] = settle<[string, string]>(triple, "getnameinfo", shown);
-    return { host, service };
-  });
+  return rawResolver.getnameinfo(sa, f, shown).then(([host, service]) => ({ host, service }));
 }
 
 // ---------------------------------------------------------------------------
@@ -280,7 +231,7 @@ function hostEntry(h: RawHostent): HostEntry {
     name: h.name,
     aliases: h.aliases,
     family: v6 ? "inet6" : "inet",
-    addresses: h.addresses.map((b) => native.inetNtop(h.family, b) as string),
+    addresses: h.addresses.map((b) => inetNtop(h.family, b)),
   };
 }
 
@@ -311,7 +262,7 @@ export function gethostbyname(name: string): Promise<string> {
 export function gethostbyname_ex(name: string, family: "inet" | "inet6" = "inet"): Promise<HostEntry> {
   checkString(name, "gethostbyname: name");
   const af = checkInetFamily(family, "gethostbyname");
-  return native.gethostbyname2(name, af).then((t) => hostEntry(settle<RawHostent>(t, "gethostbyname", name)));
+  return rawResolver.gethostbyname2<RawHostent>(name, af).then(hostEntry);
 }
 
 function checkInetFamily(family: unknown, syscall: string): number {
@@ -334,10 +285,10 @@ export function gethostbyaddr(address: string): Promise<HostEntry> {
   const v4 = Buffer.alloc(4);
   const v6 = Buffer.alloc(16);
   let bytes: Buffer, af: number;
-  if (native.inetPton(AF.INET, text, v4) === 1) [bytes, af] = [v4, AF.INET];
-  else if (native.inetPton(AF.INET6, text, v6) === 1) [bytes, af] = [v6, AF.INET6];
+  if (inetPton(AF.INET, text, v4)) [bytes, af] = [v4, AF.INET];
+  else if (inetPton(AF.INET6, text, v6)) [bytes, af] = [v6, AF.INET6];
   else throw codedError("ERR_INVALID_ADDRESS", `gethostbyaddr: ${JSON.stringify(address)} is not an IP address`);
-  return native.gethostbyaddr(bytes, af).then((t) => hostEntry(settle<RawHostent>(t, "gethostbyaddr", address)));
+  return rawResolver.gethostbyaddr<RawHostent>(bytes, af, address).then(hostEntry);
 }
 
 // ---------------------------------------------------------------------------
@@ -383,8 +334,7 @@ function checkProto(proto: unknown, syscall: string): string | null {
 export function getservbyname(name: string, proto?: string | null): Promise<ServiceEntry> {
   checkString(name, "getservbyname: name");
   const p = checkProto(proto, "getservbyname");
-  return native.getservbyname(name, p).then((t) => {
-    const r = settle<ServiceEntry | null>(t, "getservbyname", name, p);
+  return rawResolver.getservbyname<ServiceEntry>(name, p).then((r) => {
     if (r === null) throw notFound("getservbyname", p ? `${name}/${p}` : name);
     return r;
   });
@@ -401,8 +351,7 @@ export function getservbyport(port: number, proto?: string | null): Promise<Serv
   if (typeof port !== "number" || !Number.isInteger(port) || port < 0 || port > 65535)
     throw codedError("ERR_OUT_OF_RANGE", `getservbyport: port must be an integer 0-65535, got ${describe(port)}`);
   const p = checkProto(proto, "getservbyport");
-  return native.getservbyport(port, p).then((t) => {
-    const r = settle<ServiceEntry | null>(t, "getservbyport", String(port), p);
+  return rawResolver.getservbyport<ServiceEntry>(port, p).then((r) => {
     if (r === null) throw notFound("getservbyport", p ? `${port}/${p}` : String(port));
     return r;
   });
@@ -416,8 +365,7 @@ export function getservbyport(port: number, proto?: string | null): Promise<Serv
  */
 export function getprotobyname(name: string): Promise<ProtocolEntry> {
   checkString(name, "getprotobyname: name");
-  return native.getprotobyname(name).then((t) => {
-    const r = settle<ProtocolEntry | null>(t, "getprotobyname", name);
+  return rawResolver.getprotobyname<ProtocolEntry>(name).then((r) => {
     if (r === null) throw notFound("getprotobyname", name);
     return r;
   });
@@ -432,8 +380,7 @@ export function getprotobyname(name: string): Promise<ProtocolEntry> {
 export function getprotobynumber(proto: number): Promise<ProtocolEntry> {
   if (typeof proto !== "number" || !Number.isInteger(proto) || proto < 0 || proto > 0x7fffffff)
     throw codedError("ERR_OUT_OF_RANGE", `getprotobynumber: proto must be an integer >= 0, got ${describe(proto)}`);
-  return native.getprotobynumber(proto).then((t) => {
-    const r = settle<ProtocolEntry | null>(t, "getprotobynumber", String(proto));
+  return rawResolver.getprotobynumber<ProtocolEntry>(proto).then((r) => {
     if (r === null) throw notFound("getprotobynumber", String(proto));
     return r;
   });
@@ -445,7 +392,7 @@ export function getprotobynumber(proto: number): Promise<ProtocolEntry> {
  * @throws SocketError ENAMETOOLONG (never with the NI_MAXHOST buffer used).
  */
 export function gethostname(): Promise<string> {
-  return native.gethostname().then((t) => settle<string>(t, "gethostname"));
+  return rawResolver.gethostname();
 }
 
 // ---------------------------------------------------------------------------
@@ -461,7 +408,7 @@ export function gethostname(): Promise<string> {
 export function inet_aton(cp: string): Buffer | null {
   checkString(cp, "inet_aton: cp");
   const out = Buffer.alloc(4);
-  return native.inetAton(cp, out) === 1 ? out : null;
+  return inetAton(cp, out) ? out : null;
 }
 
 /**
@@ -495,7 +442,5 @@ export interface InterfaceEntry {
  * @throws SocketError ENOBUFS, EMFILE.
  */
 export function if_nameindex(): InterfaceEntry[] {
-  const r = native.ifNameindex();
-  if (typeof r === "number") throw new SocketError(r, "if_nameindex");
-  return r;
+  return ifNameindex();
 }

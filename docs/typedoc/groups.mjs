@@ -18,7 +18,7 @@ const GROUPS = [
   [/^options\/sol-netlink\.ts$/, "Netlink"],
   [/^options\//, "Socket options"],
   [/^(messages|control)\.ts$/, "Messages"],
-  [/^(resolver|connect|server|stale|selector|activation)\.ts$/, "Names, connections, servers and select"],
+  [/^(resolver|raw\/resolver|connect|server|stale|selector|activation)\.ts$/, "Names, connections, servers and select"],
   [/^(packets\/.*|filter\/.*|packet|packet-ring|pcap|pcapng|pcap-sink|bpf|icmp)\.ts$/, "Raw IP, ICMP and packet"],
   [/^(netlink\/.*|netns)\.ts$/, "Netlink"],
   [/^posix\.ts$/, "POSIX"],

@@ -41,7 +41,7 @@ const MR_TYPES: Record<string, number | undefined> = {
 /** The interface index of `v` (a number, or a name resolved with if_nametoindex). */
 function ifIndexOf(v: unknown, what: string): number {
   if (typeof v === "string") {
-    const n = raw.native.ifNameToIndex(v);
+    const n = raw.ifNameToIndex(v);
     if (n <= 0) throw codedError("ERR_INVALID_ARG_VALUE", `${what}: no interface named ${JSON.stringify(v)}`);
     return n;
   }

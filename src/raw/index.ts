@@ -10,17 +10,23 @@
  * async layer meets those on every other call and an exception per wait would
  * cost more than the syscall.
  */
+import { readI32 } from "../endian.js";
 import { ERRNO, SocketError, codedError, type ErrorContext } from "../errors.js";
 import { native, type Bytes, type PollerHandle, type RingHandle } from "./native.js";
 
 export { native };
 export type { Bytes, PollerHandle, RingHandle };
+export * from "./headers.js";
+export * from "./names.js";
+export * from "./netns.js";
 
 /** Returned by a non-blocking call that would block (EAGAIN / EWOULDBLOCK). */
 export const AGAIN = -ERRNO.EAGAIN!;
 /** Returned by connect while the connection is being made (EINPROGRESS). */
 export const INPROGRESS = -ERRNO.EINPROGRESS!;
 const EINTR = -ERRNO.EINTR!;
+/** Returned by the blocking waits ({@link pollWait}, {@link selectWait}, {@link connectBlocking}) when a signal cut them short (EINTR). */
+export const INTERRUPTED = EINTR;
 
 /** The fixed out-value array the thunks write lengths and flags into. */
 const out = new Int32Array(4);
@@ -215,6 +221,47 @@ export function shutdown(fd: number, how: number): void {
   if (r < 0) fail(r, "shutdown");
 }
 
+/**
+ * For the blocking callers (posix): a call that would block on a non-blocking
+ * fd returns {@link AGAIN} from this layer; C returns EAGAIN, so this makes
+ * it the SocketError C's caller would see. Any other result passes through.
+ */
+export function mustNotWait(r: number, syscall: string, ctx?: ErrorContext): number {
+  return r === AGAIN ? fail(r, syscall, ctx) : r;
+}
+
+/**
+ * Wraps `connect(2)` for a blocking caller: 0, or {@link INTERRUPTED} when a
+ * signal cut the wait short (the connection goes on in the kernel, POSIX);
+ * every failure, EINPROGRESS and EAGAIN included, throws.
+ */
+export function connectBlocking(fd: number, addr: Bytes, addrlen: number, ctx?: ErrorContext): number {
+  const r = native.connect(fd, addr, addrlen);
+  return r >= 0 || r === EINTR ? r : fail(r, "connect", ctx);
+}
+
+const SOL_SOCKET = native.constants.SOL!.SOL_SOCKET!;
+const SO_ERROR = native.constants.SO!.SO_ERROR!;
+const soError = Buffer.alloc(4);
+
+/**
+ * Reads and clears the socket's pending error (getsockopt SO_ERROR): after a
+ * connect that went on without the caller, a nonzero error is thrown as the
+ * SocketError of `syscall` (with `ctx`), as if that call had failed.
+ */
+export function throwPendingError(fd: number, syscall: string, ctx?: ErrorContext): void {
+  out[0] = 4;
+  const r = native.getsockopt(fd, SOL_SOCKET, SO_ERROR, soError, out);
+  if (r < 0) fail(r, "getsockopt", { level: "SOL_SOCKET", option: "SO_ERROR" });
+  const e = readI32(soError, 0);
+  if (e !== 0) fail(-e, syscall, ctx);
+}
+
+/** Closes an fd whose owner is failing anyway (cleanup on an error path): an error from close(2) is ignored. */
+export function discardFd(fd: number): void {
+  native.close(fd);
+}
+
 /** Wraps `close(2)` (never retried on EINTR). */
 export function close(fd: number): void {
   const r = native.close(fd);
@@ -239,11 +286,37 @@ export function setsockopt(fd: number, level: number, name: number, value: Bytes
   if (r < 0) fail(r, "setsockopt", ctx);
 }
 
+/**
+ * Wraps `setsockopt(2)` with a `struct sock_fprog` of `count` classic BPF
+ * instructions held in `insns` (SO_ATTACH_FILTER, PACKET_FANOUT_DATA).
+ */
+export function setsockoptFilter(
+  fd: number,
+  level: number,
+  name: number,
+  insns: Bytes,
+  count: number,
+  ctx?: ErrorContext,
+): void {
+  const r = native.setsockoptFilter(fd, level, name, insns, count);
+  if (r < 0) throw new SocketError(r, "setsockopt", ctx);
+}
+
 /** Wraps `getsockopt(2)`: the option length the kernel wrote into `value`. */
 export function getsockopt(fd: number, level: number, name: number, value: Buffer, ctx?: ErrorContext): number {
   out[0] = value.length;
   const r = native.getsockopt(fd, level, name, value, out);
   return r >= 0 ? out[0]! : fail(r, "getsockopt", ctx);
+}
+
+/**
+ * Wraps `getsockopt(2)` for a caller that only asks (posix's "which family is
+ * this fd?"): the option length, or -errno (ENOTSOCK …) without an error made.
+ */
+export function tryGetsockopt(fd: number, level: number, name: number, value: Buffer): number {
+  out[0] = value.length;
+  const r = native.getsockopt(fd, level, name, value, out);
+  return r >= 0 ? out[0]! : r;
 }
 
 /** Wraps `ioctl(2)` for the int-valued requests (FIONREAD, SIOCATMARK, SIOCOUTQ). */
@@ -263,6 +336,18 @@ export function fcntl(fd: number, cmd: number, arg = 0): number {
 export function poll(fds: Int32Array, nfds: number, timeoutMs: number): number {
   const r = native.poll(fds, nfds, timeoutMs);
   return r >= 0 ? r : fail(r, "poll");
+}
+
+/** Wraps `poll(2)` for a caller that retries: like {@link poll}, but a signal gives {@link INTERRUPTED}. */
+export function pollWait(fds: Int32Array, nfds: number, timeoutMs: number): number {
+  const r = native.poll(fds, nfds, timeoutMs);
+  return r >= 0 || r === EINTR ? r : fail(r, "poll");
+}
+
+/** Wraps `select(2)` for a caller that retries: like {@link select}, but a signal gives {@link INTERRUPTED}. */
+export function selectWait(read: Int32Array, write: Int32Array, except: Int32Array, timeoutMicros: number): number {
+  const r = native.select(read, write, except, timeoutMicros);
+  return r >= 0 || r === EINTR ? r : fail(r, "select");
 }
 
 /** Wraps `select(2)`; blocks the calling thread. Not-ready entries become -1. */
