@@ -3,6 +3,7 @@
  * directories, a hang guard, child processes (python3, node with tsx), and
  * capability checks. Real kernel only: nothing here mocks a syscall.
  */
+import assert from "node:assert/strict";
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import {
   accessSync,
@@ -11,6 +12,7 @@ import {
   readdirSync,
   readFileSync,
   readlinkSync,
+  readSync,
   rmSync,
   writeFileSync,
 } from "node:fs";
@@ -18,6 +20,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
+import { SocketError } from "../src/index.js";
 
 /** The repository root (where package.json and node_modules are). */
 export const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
@@ -348,4 +351,51 @@ export function limitFds(pid: number, free: number): number {
   const r = spawnSync("prlimit", ["--pid", String(pid), `--nofile=${limit}:`], { encoding: "utf8" });
   if (r.status !== 0) throw new Error(`prlimit --pid ${pid} failed: ${r.stderr}`);
   return limit;
+}
+
+// ---------------------------------------------------------------------------
+// Shared assertions.
+
+function described(e: unknown): string {
+  return e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+}
+
+/** Asserts `fn` throws (synchronously) a SocketError of `code` from `syscall`, and returns it. */
+export function throwsSys(fn: () => unknown, code: string, syscall: string): SocketError {
+  let err: unknown;
+  assert.throws(fn, (e: unknown) => {
+    err = e;
+    assert.ok(e instanceof SocketError, `expected SocketError ${code}, got ${described(e)}`);
+    assert.equal(e.code, code, e.message);
+    assert.equal(e.syscall, syscall, e.message);
+    return true;
+  });
+  return err as SocketError;
+}
+
+/** Asserts `p` rejects with a SocketError of `code` from `syscall` (a hang fails too), and returns it. */
+export async function rejectsSys(p: Promise<unknown>, code: string, syscall: string): Promise<SocketError> {
+  let err: unknown;
+  await assert.rejects(within(p, `${syscall} → ${code}`), (e: unknown) => {
+    err = e;
+    assert.ok(e instanceof SocketError, `expected SocketError ${code}, got ${described(e)}`);
+    assert.equal(e.code, code, e.message);
+    assert.equal(e.syscall, syscall, e.message);
+    return true;
+  });
+  return err as SocketError;
+}
+
+/** Asserts a CLI run printed exactly one stderr line, `sockit: …`, matching `pattern`. */
+export function oneLineError(r: CliResult, pattern: RegExp): void {
+  const lines = r.stderr.split("\n").filter(Boolean);
+  assert.equal(lines.length, 1, r.stderr);
+  assert.match(lines[0]!, /^sockit: /);
+  assert.match(lines[0]!, pattern);
+}
+
+/** The text of a file read through `fd` from its start (up to 4 KiB), as a passed fd is checked. */
+export function readFd(fd: number): string {
+  const b = Buffer.alloc(4096);
+  return b.subarray(0, readSync(fd, b, 0, b.length, 0)).toString();
 }

@@ -9,7 +9,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { decodeEthernet, decodeIPv4, decodeUDP } from "../../src/index.js";
-import { CAP_NET_RAW, type CliResult, hasCap, nodeScript, runCli, tempDir, which } from "../helpers.js";
+import { CAP_NET_RAW, type CliResult, hasCap, nodeScript, oneLineError, runCli, tempDir, which } from "../helpers.js";
 import { NET, lineUp, netnsSkip, type Line } from "./icmp-netns.js";
 
 /** The CLI from source (test/helpers.ts runCli). */
@@ -38,13 +38,6 @@ async function captureWithTraffic(ns: string, args: string[]): Promise<Result> {
   } finally {
     sender.kill();
   }
-}
-
-function oneLineError(r: Result, pattern: RegExp): void {
-  const lines = r.stderr.split("\n").filter(Boolean);
-  assert.equal(lines.length, 1, r.stderr);
-  assert.match(lines[0]!, /^sockit: /);
-  assert.match(lines[0]!, pattern);
 }
 
 describe("sockit capture: filters and errors", () => {

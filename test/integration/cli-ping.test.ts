@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { execFileSync, spawnSync } from "node:child_process";
 import { after, before, describe, test } from "node:test";
-import { CAP_NET_RAW, type CliResult, hasCap, runCli, which } from "../helpers.js";
+import { CAP_NET_RAW, type CliResult, hasCap, oneLineError, runCli, which } from "../helpers.js";
 import { NET, lineUp, netnsSkip, pingGroupRange, type Line } from "./icmp-netns.js";
 
 /** The CLI from source (test/helpers.ts runCli). */
@@ -15,13 +15,6 @@ function sockit(args: string[], prefix: string[] = [], timeout = 20_000): Promis
 }
 
 type Result = CliResult;
-
-function oneLineError(r: Result, pattern: RegExp): void {
-  const lines = r.stderr.split("\n").filter(Boolean);
-  assert.equal(lines.length, 1, r.stderr);
-  assert.match(lines[0]!, /^sockit: /);
-  assert.match(lines[0]!, pattern);
-}
 
 const rawSkip = hasCap(CAP_NET_RAW) ? undefined : "needs CAP_NET_RAW (run as root)";
 

@@ -7,17 +7,7 @@
  */
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import {
-  closeSync,
-  fstatSync,
-  mkdtempSync,
-  openSync,
-  readFileSync,
-  readSync,
-  readdirSync,
-  rmSync,
-  writeFileSync,
-} from "node:fs";
+import { closeSync, fstatSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { open as openFile } from "node:fs/promises";
 import net from "node:net";
 import { tmpdir } from "node:os";
@@ -29,7 +19,7 @@ import { CMSG_LEN, CMSG_SPACE } from "../../src/control.js";
 import { MSG, SCM, SO } from "../../src/constants.js";
 import { acceptAllowed, peerAllowed, peerCredentials, peerGroups, recvFds, sendFds } from "../../src/messages.js";
 import { Socket, socketpair } from "../../src/socket.js";
-import { turn, newFds, openFds } from "../helpers.js";
+import { turn, newFds, openFds, readFd } from "../helpers.js";
 
 setFlagsFromString("--expose-gc");
 const gc = runInNewContext("gc") as () => void;
@@ -48,12 +38,6 @@ function fileWith(text: string): string {
   const p = join(dir, `f-${Math.random().toString(36).slice(2)}`);
   writeFileSync(p, text);
   return p;
-}
-
-function readFd(fd: number): string {
-  const b = Buffer.alloc(4096);
-  const n = readSync(fd, b, 0, b.length, 0);
-  return b.subarray(0, n).toString();
 }
 
 describe("fd passing", () => {

@@ -7,13 +7,13 @@
  */
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { closeSync, openSync, readSync, writeFileSync, writeSync } from "node:fs";
+import { closeSync, openSync, writeFileSync, writeSync } from "node:fs";
 import { after, describe, test } from "node:test";
 import { AF, IPPROTO, MSG, SCM, SOCK } from "../../src/constants.js";
 import { CMSG_LEN } from "../../src/control.js";
 import * as posix from "../../src/posix.js";
 import { Socket } from "../../src/socket.js";
-import { tempDir, within, newFds, openFds } from "../helpers.js";
+import { tempDir, within, newFds, openFds, readFd } from "../helpers.js";
 
 const fds: number[] = [];
 function own(fd: number): number {
@@ -46,11 +46,6 @@ function sctp(): boolean {
   } catch {
     return false;
   }
-}
-
-function readFd(fd: number): string {
-  const b = Buffer.alloc(256);
-  return b.subarray(0, readSync(fd, b, 0, b.length, 0)).toString();
 }
 
 describe("posix.sendmsg / posix.recvmsg", () => {

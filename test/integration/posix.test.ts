@@ -17,7 +17,7 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { test } from "node:test";
 import { Worker } from "node:worker_threads";
 import { AF, FCNTL, IOCTL, LIMITS, MSG, POLL, SHUT, SO, SOCK, SOL, SocketError, posix } from "../../src/index.js";
-import { newFds, openFds } from "../helpers.js";
+import { newFds, openFds, throwsSys } from "../helpers.js";
 
 const ERRNO_EOPNOTSUPP = osConstants.errno.EOPNOTSUPP;
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
@@ -32,20 +32,6 @@ function leakFree(body: () => void | Promise<void>): () => Promise<void> {
     for (let i = 0; i < 50 && newFds(before).length > 0; i++) await new Promise((r) => setTimeout(r, 20));
     assert.deepEqual(newFds(before), [], "fds left open");
   };
-}
-
-/** Expects `fn` to throw a SocketError with this code and syscall. */
-function throwsSys(fn: () => unknown, code: string, syscall: string): SocketError {
-  let caught: unknown;
-  try {
-    fn();
-  } catch (e) {
-    caught = e;
-  }
-  assert.ok(caught instanceof SocketError, `expected a SocketError ${code}, got ${String(caught)}`);
-  assert.equal(caught.code, code);
-  assert.equal(caught.syscall, syscall);
-  return caught;
 }
 
 /** Expects `fn` to throw a coded TypeError/RangeError. */
