@@ -20,7 +20,8 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
-import { SocketError } from "../src/index.js";
+import { Socket, SocketError } from "../src/index.js";
+import { after } from "node:test";
 
 /** The repository root (where package.json and node_modules are). */
 export const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
@@ -398,4 +399,92 @@ export function oneLineError(r: CliResult, pattern: RegExp): void {
 export function readFd(fd: number): string {
   const b = Buffer.alloc(4096);
   return b.subarray(0, readSync(fd, b, 0, b.length, 0)).toString();
+}
+
+/** Asserts fn throws synchronously (never returns a promise) an error of `cls` carrying `code`. */
+export function throwsNow(
+  fn: () => unknown,
+  code: string,
+  cls: ErrorConstructor | TypeErrorConstructor | RangeErrorConstructor = TypeError,
+): void {
+  let returned: unknown;
+  assert.throws(
+    () => {
+      returned = fn();
+    },
+    (e: unknown) => {
+      assert.ok(
+        e instanceof cls,
+        `expected ${cls.name} ${code}, got ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`,
+      );
+      assert.equal((e as { code?: string }).code, code, (e as Error).message);
+      return true;
+    },
+    `expected a synchronous ${code}`,
+  );
+  // If fn returned a promise instead of throwing, keep its rejection from going unhandled.
+  if (returned instanceof Promise) returned.catch(() => {});
+}
+
+/** Asserts `p` rejects with Error ERR_SOCKET_CLOSED. */
+export async function rejectsClosed(p: Promise<unknown>, what: string): Promise<void> {
+  await assert.rejects(within(p, what), (e: unknown) => {
+    assert.ok(e instanceof Error, String(e));
+    assert.equal((e as { code?: string }).code, "ERR_SOCKET_CLOSED", `${what}: ${(e as Error).message}`);
+    return true;
+  });
+}
+
+/** Asserts `p` rejects with Node's AbortError shape, carrying `reason` as its cause. */
+export async function rejectsAbort(p: Promise<unknown>, reason?: unknown): Promise<void> {
+  await assert.rejects(within(p, "abort"), (e: unknown) => {
+    assert.ok(e instanceof Error, String(e));
+    assert.equal(e.name, "AbortError");
+    assert.equal((e as { code?: string }).code, "ABORT_ERR");
+    if (reason !== undefined) assert.equal((e as { cause?: unknown }).cause, reason);
+    return true;
+  });
+}
+
+/** Reads exactly n bytes from a stream socket (fails on early EOF). */
+export async function recvExactly(s: Socket, n: number): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  let got = 0;
+  while (got < n) {
+    const b = await within(s.recv(Math.min(65536, n - got)), `recv of ${n - got} more bytes`);
+    if (b.length === 0) throw new Error(`EOF after ${got} of ${n} bytes`);
+    parts.push(b);
+    got += b.length;
+  }
+  return Buffer.concat(parts);
+}
+
+/** A connected stream pair through a listener: [client, accepted]; the listener is closed. */
+export async function connectedPair(
+  family: "inet" | "inet6" | "unix",
+  type: "stream" | "seqpacket",
+  bindTo: string,
+): Promise<[Socket, Socket]> {
+  const srv = new Socket(family, type);
+  srv.bind(bindTo);
+  srv.listen();
+  const c = new Socket(family, type);
+  const [conn] = await within(Promise.all([srv.accept(), c.connect(srv.getsockname())]), "accept + connect");
+  srv.close();
+  return [c, conn];
+}
+
+/**
+ * Sockets to close when the test file ends, whatever happens: `track(s)`
+ * registers one (or an array) and returns it.
+ */
+export function socketTracker(): <T extends Socket | Socket[]>(s: T) => T {
+  const sockets: Socket[] = [];
+  after(() => {
+    for (const s of sockets) s.close();
+  });
+  return (s) => {
+    for (const x of Array.isArray(s) ? s : [s]) sockets.push(x);
+    return s;
+  };
 }

@@ -44,7 +44,7 @@ node --import tsx -e '
 '
 echo "== tests under ASan + UBSan"
 exec node --import tsx --import ./test/setup.ts --test --test-concurrency=1 --test-timeout=300000 \
-  test/integration/socket.test.ts test/integration/messages.test.ts test/integration/fdpass.test.ts \
+  test/integration/socket-*.test.ts test/integration/messages.test.ts test/integration/fdpass.test.ts \
   test/integration/netlink.test.ts test/integration/selector.test.ts test/integration/posix.test.ts \
   test/integration/posix-messages.test.ts test/integration/abort-listeners.test.ts \
   test/integration/handover.test.ts test/integration/iovec.test.ts test/unit/control.property.test.ts test/unit/netlink.property.test.ts \
