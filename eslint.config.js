@@ -54,4 +54,56 @@ export default tseslint.config(
       "no-empty": ["error", { allowEmptyCatch: true }],
     },
   },
+  // The layer rule (docs/architecture.md): native/ → src/raw/ → src/ → cli/,
+  // each importing only downwards. src/raw/ is the one door to the addon.
+  {
+    files: ["src/**/*.ts"],
+    ignores: ["src/raw/**"],
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        {
+          patterns: [
+            {
+              group: ["**/raw/native", "**/raw/native.js", "**/raw/locate-addon", "**/raw/locate-addon.js"],
+              message: "only src/raw/ reaches the addon: call (or add) a wrapper in src/raw/",
+            },
+            { group: ["**/cli/**"], message: "src/ never imports the CLI: layers point down" },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ["src/raw/**/*.ts"],
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        {
+          patterns: [
+            {
+              group: ["../*", "!../errors.js", "!../endian.js"],
+              message: "src/raw/ stands on the addon, errors.ts and endian.ts only: layers point down",
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ["cli/**/*.ts"],
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        {
+          patterns: [
+            {
+              group: ["**/src/**", "!**/src/index.js"],
+              message: "the CLI uses the package's public API (src/index.ts) only",
+            },
+          ],
+        },
+      ],
+    },
+  },
 );

@@ -32,7 +32,9 @@ import {
 } from "./address.js";
 import { AF, MSG, SOCK, STRUCTS } from "./constants.js";
 import { ERRNO, SocketError, closedError, codedError, type ErrorContext } from "./errors.js";
-import { AGAIN, describe, native } from "./raw/index.js";
+import * as batch from "./raw/batch.js";
+import * as raw from "./raw/index.js";
+import { AGAIN, describe } from "./raw/index.js";
 import { Socket, kWatch } from "./socket.js";
 
 /** The socket kinds {@link createDatagramSocket} makes by name. */
@@ -384,15 +386,18 @@ export class DatagramSocket<R extends RemoteInfo = RemoteInfo> extends EventEmit
     if (outs.length < count * 4) outs = new Int32Array(count * 4);
     const flags = MSG.TRUNC | (this.#family === AF.PACKET ? 0 : MSG.CMSG_CLOEXEC);
     for (let round = 0; round < MAX_BATCHES; round++) {
-      const r = native.recvmmsg(this.#fd, slab, size, count, addrSlab, SOCKADDR_SIZE, null, 0, outs, flags);
-      if (r === AGAIN) return AGAIN;
-      if (r < 0) {
-        this.#emitError(new SocketError(r, "recvmmsg"));
+      let r: number;
+      try {
+        r = batch.recvmmsg(this.#fd, slab, size, count, addrSlab, SOCKADDR_SIZE, null, 0, outs, flags);
+      } catch (e) {
+        this.#emitError(e);
         if (this.#closed) return 0;
         // A connection (seqpacket) error, or the same error again and again: stop reading.
-        if (this.#type === SOCK.SEQPACKET || !TRANSIENT.has(r) || ++this.#errorRun > 16) return 0;
+        const errno = (e as SocketError).errno;
+        if (this.#type === SOCK.SEQPACKET || !TRANSIENT.has(errno) || ++this.#errorRun > 16) return 0;
         return AGAIN;
       }
+      if (r === AGAIN) return AGAIN;
       this.#errorRun = 0;
       if (!this.#deliver(r, size)) return this.#closed ? AGAIN : 0;
       if (r < count) return AGAIN;
@@ -567,17 +572,19 @@ export class DatagramSocket<R extends RemoteInfo = RemoteInfo> extends EventEmit
       return false;
     }
     let r: number;
-    if (sa === null) r = native.send(this.#fd, buf, off, len, 0);
-    else r = native.sendto(this.#fd, buf, off, len, 0, sa.bytes, sa.length);
+    try {
+      if (sa === null) r = raw.send(this.#fd, buf, off, len, 0);
+      else r = raw.sendto(this.#fd, buf, off, len, 0, sa.bytes, sa.length, ctx);
+    } catch (err) {
+      if (cb !== undefined) process.nextTick(cb, err);
+      else process.nextTick(() => this.#emitError(err));
+      return true;
+    }
     if (r === AGAIN) {
       this.#enqueue(buf, off, len, sa, ctx, cb);
       return false;
     }
-    if (r < 0) {
-      const err = new SocketError(r, sa === null ? "send" : "sendto", ctx);
-      if (cb !== undefined) process.nextTick(cb, err);
-      else process.nextTick(() => this.#emitError(err));
-    } else if (cb !== undefined) process.nextTick(cb, null, r);
+    if (cb !== undefined) process.nextTick(cb, null, r);
     return true;
   }
 
@@ -676,7 +683,14 @@ export class DatagramSocket<R extends RemoteInfo = RemoteInfo> extends EventEmit
       let n = 1;
       while (n < q.length && n < MAX_FLUSH && q[n]!.sa === p.sa) n++;
       if (n > 1) {
-        const r = this.#sendRun(n);
+        let r: number;
+        try {
+          r = this.#sendRun(n);
+        } catch {
+          // The head's own error (sendmmsg reports one once nothing before it went):
+          // the single send below meets it again and reports it to that datagram.
+          r = -1;
+        }
         if (r === AGAIN) break;
         if (r > 0) {
           // Out of the queue first: a callback that closes the socket must not fail datagrams already sent.
@@ -688,17 +702,23 @@ export class DatagramSocket<R extends RemoteInfo = RemoteInfo> extends EventEmit
         }
         // An error: the head's own (sendmmsg reports it once nothing before it went).
       }
-      const r =
-        p.sa === null
-          ? native.send(this.#fd, p.buf, p.off, p.len, 0)
-          : native.sendto(this.#fd, p.buf, p.off, p.len, 0, p.sa.bytes, p.sa.length);
+      let r: number;
+      let err: unknown;
+      try {
+        r =
+          p.sa === null
+            ? raw.send(this.#fd, p.buf, p.off, p.len, 0)
+            : raw.sendto(this.#fd, p.buf, p.off, p.len, 0, p.sa.bytes, p.sa.length, p.ctx);
+      } catch (e) {
+        err = e;
+        r = -1;
+      }
       if (r === AGAIN) break;
       q.shift();
       this.#queuedBytes -= p.len;
       sent++;
-      if (r < 0) {
-        const err = new SocketError(r, p.sa === null ? "send" : "sendto", p.ctx);
-        if (p.cb !== undefined) this.#call(p.cb, err);
+      if (err !== undefined) {
+        if (p.cb !== undefined) this.#call(p.cb, err as Error);
         else this.#emitError(err);
       } else if (p.cb !== undefined) this.#call(p.cb, null, r);
     }
@@ -740,7 +760,7 @@ export class DatagramSocket<R extends RemoteInfo = RemoteInfo> extends EventEmit
     return 0;
   }
 
-  /** sendmmsg(2) of the first n queued datagrams (one destination): how many went, AGAIN, or -errno. */
+  /** sendmmsg(2) of the first n queued datagrams (one destination): how many went, or AGAIN; a failure throws its SocketError. */
   #sendRun(n: number): number {
     const q = this.#queue;
     const bufs: ArrayBufferView[] = new Array(n);
@@ -757,8 +777,8 @@ export class DatagramSocket<R extends RemoteInfo = RemoteInfo> extends EventEmit
       }
     }
     return sa === null
-      ? native.sendmmsg(this.#fd, bufs, null, 0, null, null, 0, null, null, 0)
-      : native.sendmmsg(this.#fd, bufs, runAddrs, SOCKADDR_SIZE, runAddrLens, null, 0, null, null, 0);
+      ? batch.sendmmsg(this.#fd, bufs, null, 0, null, null, 0, null, null, 0)
+      : batch.sendmmsg(this.#fd, bufs, runAddrs, SOCKADDR_SIZE, runAddrLens, null, 0, null, null, 0);
   }
 
   #call(cb: SendCallback, err: Error | null, n?: number): void {
@@ -839,9 +859,9 @@ export class DatagramSocket<R extends RemoteInfo = RemoteInfo> extends EventEmit
     const done = checkCallback(cb, "bind: callback");
     if (this.#closed) throw closedError("bind");
     const sa = encodeSockaddr(addr, "bind");
-    const r = native.bind(this.#fd, sa.bytes, sa.length);
-    if (r < 0) {
-      const err = new SocketError(r, "bind", errorContext(addr));
+    try {
+      raw.bind(this.#fd, sa.bytes, sa.length, errorContext(addr));
+    } catch (err) {
       process.nextTick(() => this.#emitError(err));
       return this;
     }
@@ -906,8 +926,7 @@ export class DatagramSocket<R extends RemoteInfo = RemoteInfo> extends EventEmit
    */
   disconnect(): void {
     if (this.#closed) throw closedError("disconnect");
-    const r = native.connect(this.#fd, UNSPEC, UNSPEC.length);
-    if (r < 0) throw new SocketError(r, "connect");
+    raw.connect(this.#fd, UNSPEC, UNSPEC.length);
     this.#connected = false;
   }
 

@@ -43,7 +43,8 @@ import {
 import { LITTLE_ENDIAN } from "./endian.js";
 import { AbortError, ERRNO, SocketError, closedError, codedError, type ErrorContext } from "./errors.js";
 import * as raw from "./raw/index.js";
-import { AGAIN, describe, native } from "./raw/index.js";
+import * as batch from "./raw/batch.js";
+import { AGAIN, describe } from "./raw/index.js";
 import { checkWait, toBytes } from "./validate.js";
 import type { Datagram, RecvOptions, SendOptions, Socket, WaitOptions } from "./socket.js";
 
@@ -234,12 +235,10 @@ const EBADF = -ERRNO.EBADF!;
 const EINVAL = -ERRNO.EINVAL!;
 const ERANGE = -ERRNO.ERANGE!;
 
-const batch = native;
-
 function closeQuietly(fd: number): void {
   // The fd was installed in this process by recvmsg and never handed out:
   // nobody else can hold it, so a failure (EINTR, EIO) leaves nothing to do.
-  native.close(fd);
+  raw.discardFd(fd);
 }
 
 /** Closes the fds of results nobody looked at. */
@@ -890,7 +889,6 @@ export function recvBatch(host: MessageHost, options?: RecvBatchOptions): Promis
       const ctl = ctlSize > 0 ? ctlSlab : null;
       const r = batch.recvmmsg(fd, slab, size, count, addrSlab, SOCKADDR_SIZE, ctl, ctlSize, batchOut, flags);
       if (r === AGAIN) return AGAIN;
-      if (r < 0) throw new SocketError(r, "recvmmsg");
       try {
         result = unpackBatch(r, size, ctlSize, family);
       } catch (e) {
@@ -1074,25 +1072,27 @@ export function sendBatch(
       while (sent < count) {
         const rest = sent === 0 ? buffers : buffers.slice(sent, sent + UIO_MAXIOV);
         const part = rest.length > UIO_MAXIOV ? rest.slice(0, UIO_MAXIOV) : rest;
-        const r = batch.sendmmsg(
-          fd,
-          part,
-          addrs ? addrs.subarray(sent * SOCKADDR_SIZE) : null,
-          addrs ? SOCKADDR_SIZE : 0,
-          lens ? lens.subarray(sent) : null,
-          ctl ? ctl.subarray(sent * ctlSlot) : null,
-          ctlSlot,
-          ctlLens ? ctlLens.subarray(sent) : null,
-          null,
-          flags,
-        );
+        let r: number;
+        try {
+          r = batch.sendmmsg(
+            fd,
+            part,
+            addrs ? addrs.subarray(sent * SOCKADDR_SIZE) : null,
+            addrs ? SOCKADDR_SIZE : 0,
+            lens ? lens.subarray(sent) : null,
+            ctl ? ctl.subarray(sent * ctlSlot) : null,
+            ctlSlot,
+            ctlLens ? ctlLens.subarray(sent) : null,
+            null,
+            flags,
+          );
+        } catch (e) {
+          // How far the batch got before the failure.
+          Object.assign(e as SocketError, { sent });
+          throw e;
+        }
         // Under MSG_DONTWAIT a partial batch is the answer, as sendmmsg(2) gives it.
         if (r === AGAIN) return sent > 0 && flags & MSG.DONTWAIT ? sent : AGAIN;
-        if (r < 0) {
-          const err = new SocketError(r, "sendmmsg");
-          Object.assign(err, { sent });
-          throw err;
-        }
         sent += r;
       }
       return sent;

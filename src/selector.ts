@@ -28,7 +28,7 @@
 import { AbortError, SocketError, closedError, codedError } from "./errors.js";
 import { FCNTL, POLL } from "./constants.js";
 import * as raw from "./raw/index.js";
-import { describe, native, type PollerHandle } from "./raw/index.js";
+import { describe, type PollerHandle } from "./raw/index.js";
 import { Socket, releaseHooks } from "./socket.js";
 import { onAbort } from "./abort.js";
 
@@ -37,8 +37,8 @@ export const EVENT_READ = 1;
 /** Interest in, and readiness for, writing (CPython's EVENT_WRITE). */
 export const EVENT_WRITE = 2;
 
-const UV_READ = native.UV.READABLE;
-const UV_WRITE = native.UV.WRITABLE;
+const UV_READ = raw.UV_EVENTS.READABLE;
+const UV_WRITE = raw.UV_EVENTS.WRITABLE;
 const IN = POLL.IN;
 const OUT = POLL.OUT;
 
@@ -133,11 +133,11 @@ export class Selector<D = unknown> {
     const dup = raw.fcntl(fd, FCNTL.F_DUPFD_CLOEXEC!, 0);
     let poller: PollerHandle;
     try {
-      const h = native.pollerNew(dup, (status) => this.#wake(status));
+      const h = raw.pollerNew(dup, (status) => this.#wake(status));
       if (typeof h === "number") throw new SocketError(h, "uv_poll_init");
       poller = h;
     } catch (e) {
-      native.close(dup);
+      raw.discardFd(dup);
       throw e;
     }
     const key: SelectorKey<D> = Object.freeze({ fileobj, fd, events: ev, data: data as D });
@@ -320,13 +320,13 @@ export class Selector<D = unknown> {
     if (this.#noticeClosed(e)) return;
     const want = (e.key.events & EVENT_READ ? UV_READ : 0) | (e.key.events & EVENT_WRITE ? UV_WRITE : 0);
     if (want === e.armed) return;
-    const r = native.pollerStart(e.poller, want);
+    const r = raw.pollerStart(e.poller, want);
     if (r < 0) throw new SocketError(r, "uv_poll_start");
     e.armed = want;
   }
 
   #disarm(e: Entry<D>): void {
-    if (e.armed !== 0 && !e.dead) native.pollerStop(e.poller);
+    if (e.armed !== 0 && !e.dead) raw.pollerStop(e.poller);
     e.armed = 0;
   }
 
@@ -345,9 +345,9 @@ export class Selector<D = unknown> {
     e.dead = true;
     if (e.hook !== undefined && e.key.fileobj instanceof Socket) releaseHooks.get(e.key.fileobj)?.delete(e.hook);
     // libuv's order: stop watching, close the fd, then close the handle.
-    native.pollerStop(e.poller);
-    native.close(e.dup);
-    native.pollerClose(e.poller);
+    raw.pollerStop(e.poller);
+    raw.discardFd(e.dup);
+    raw.pollerClose(e.poller);
     e.armed = 0;
   }
 

@@ -46,7 +46,7 @@ import {
   checkWait,
   toBytes,
 } from "./validate.js";
-import { AGAIN, describe, native, type PollerHandle } from "./raw/index.js";
+import { AGAIN, describe, type PollerHandle } from "./raw/index.js";
 import { type SendfileOptions, type SendfileSource, sendfile } from "./sendfile.js";
 import {
   type BatchDatagram,
@@ -119,7 +119,7 @@ const READ = 0;
 const WRITE = 1;
 type Dir = typeof READ | typeof WRITE;
 
-const UV = native.UV;
+const UV = raw.UV_EVENTS;
 /** Flags that change how a call waits (see #io). */
 const SPECIAL_FLAGS = MSG.DONTWAIT | MSG.ERRQUEUE | MSG.OOB;
 const EV_READ = UV.READABLE;
@@ -214,14 +214,12 @@ const ENOTCONN = -ERRNO.ENOTCONN!;
 const EBADF = -ERRNO.EBADF!;
 const ETIMEDOUT = -ERRNO.ETIMEDOUT!;
 const EMSGSIZE = -ERRNO.EMSGSIZE!;
-const EPERM = -ERRNO.EPERM!;
-const EACCES = -ERRNO.EACCES!;
 const EINVAL = -ERRNO.EINVAL!;
 
 /** Closes the fds of sockets collected without close() or detach(). */
 const leaked = new FinalizationRegistry<number>((fd) => {
-  native.fdDisown(fd);
-  native.close(fd);
+  raw.fdDisown(fd);
+  raw.discardFd(fd);
 });
 
 /**
@@ -324,19 +322,7 @@ export class Socket {
     if (options?.fd !== undefined) {
       this.#fd = raw.checkFd(options.fd, "Socket");
     } else {
-      const r = native.socket(af, ty, proto);
-      if (r < 0) {
-        if ((r === EPERM || r === EACCES) && (ty === SOCK.RAW || af === AF.PACKET)) {
-          throw new SocketError(
-            r,
-            "socket",
-            {},
-            `socket ${r === EPERM ? "EPERM" : "EACCES"}: ${af === AF.PACKET ? "packet" : "raw"} sockets need the CAP_NET_RAW capability (run as root, or: setcap cap_net_raw+ep "$(command -v node)")`,
-          );
-        }
-        throw new SocketError(r, "socket");
-      }
-      this.#fd = r;
+      this.#fd = raw.socket(af, ty, proto);
     }
     this.#family = af;
     this.#type = ty;
@@ -344,7 +330,7 @@ export class Socket {
     this.#timeout = timeout;
     // The env's owned set lets the addon close this fd if a worker thread
     // ends without closing it; the registry does the same if it is collected.
-    native.fdOwn(this.#fd);
+    raw.fdOwn(this.#fd);
     leaked.register(this, this.#fd, this);
   }
 
@@ -386,7 +372,7 @@ export class Socket {
       const fdfl = raw.fcntl(n, FCNTL.F_GETFD!);
       if (!(fdfl & FCNTL.FD_CLOEXEC!)) raw.fcntl(n, FCNTL.F_SETFD!, fdfl | FCNTL.FD_CLOEXEC!);
     } catch (e) {
-      if (typeof fd !== "number") native.close(n);
+      if (typeof fd !== "number") raw.discardFd(n);
       throw e;
     }
     return new Socket(family, type, protocol, { fd: n });
@@ -628,7 +614,7 @@ export class Socket {
   #arm(): void {
     const want = (this.#readHead !== null ? EV_READ : 0) | (this.#writeHead !== null ? EV_WRITE : 0);
     if (this.#poller === null) {
-      const h = native.pollerNew(this.#fd, this.#onPoll);
+      const h = raw.pollerNew(this.#fd, this.#onPoll);
       if (typeof h === "number") {
         this.#failAll(h, "poll");
         return;
@@ -639,7 +625,7 @@ export class Socket {
       this.#refed = true;
     }
     if ((this.#armed | want) !== this.#armed) {
-      const r = native.pollerStart(this.#poller, this.#armed | want);
+      const r = raw.pollerStart(this.#poller, this.#armed | want);
       if (r < 0) {
         this.#failAll(r, "poll");
         return;
@@ -654,7 +640,7 @@ export class Socket {
     if (this.#poller === null) return;
     const want = this.#userRef && (this.#readHead !== null || this.#writeHead !== null);
     if (want !== this.#refed) {
-      native.pollerRef(this.#poller, want);
+      raw.pollerRef(this.#poller, want);
       this.#refed = want;
     }
   }
@@ -664,7 +650,7 @@ export class Socket {
     if (status < 0) {
       // libuv has stopped the watcher.
       this.#armed = 0;
-      if (status === EBADF && native.fcntl(this.#fd, FCNTL.F_GETFD!, 0) >= 0) {
+      if (status === EBADF && raw.fdIsOpen(this.#fd)) {
         this.#pollErr();
         return;
       }
@@ -690,8 +676,8 @@ export class Socket {
     // when a wakeup finds nothing waiting for it.
     if (keep !== this.#armed) {
       keep |= (this.#readHead !== null ? EV_READ : 0) | (this.#writeHead !== null ? EV_WRITE : 0);
-      if (keep === 0) native.pollerStop(this.#poller);
-      else native.pollerStart(this.#poller, keep);
+      if (keep === 0) raw.pollerStop(this.#poller);
+      else raw.pollerStart(this.#poller, keep);
       this.#armed = keep;
     }
     this.#updateRef();
@@ -858,12 +844,10 @@ export class Socket {
       "connect",
       () => {
         // SO_ERROR: the outcome of the handshake (reading it clears it).
-        raw.getsockopt(fd, SOL.SOCKET, SO.ERROR, optInt);
-        const err = optIntView[0]!;
-        if (err !== 0) throw new SocketError(-err, "connect", ctx);
-        const n = native.getpeername(fd, addrScratch, lenOut);
+        raw.throwPendingError(fd, "connect", ctx);
+        const n = raw.tryGetpeername(fd, addrScratch);
         if (n === ENOTCONN) return AGAIN;
-        if (n < 0) throw new SocketError(n, "connect", ctx);
+        if (n < 0) raw.getpeername(fd, addrScratch); // throws the SocketError of n
         return 0;
       },
       options,
@@ -1159,7 +1143,7 @@ export class Socket {
     const flags = checkFlags(options?.flags, "sendto");
     checkWait(options, "sendto");
     if (this.#closed) return Promise.reject(closedError("sendto"));
-    if (this.#type === SOCK.STREAM && native.getpeername(this.#fd, addrScratch, lenOut) >= 0) {
+    if (this.#type === SOCK.STREAM && raw.tryGetpeername(this.#fd, addrScratch) >= 0) {
       // Linux ignores the address on a connected TCP socket (send(2) allows
       // either that or EISCONN); sockit reports it, as BSD and Unix streams do,
       // rather than send to a peer the caller did not name.
@@ -1300,8 +1284,8 @@ export class Socket {
 
   /** The peer's address (a connected stream socket's recvfrom reports none), or an empty address. */
   #peerOr(fd: number): SocketAddress {
-    const n = native.getpeername(fd, addrScratch, lenOut);
-    return decodeSockaddr(addrScratch, n < 0 ? 0 : lenOut[0]!, this.#family);
+    const n = raw.tryGetpeername(fd, addrScratch);
+    return decodeSockaddr(addrScratch, n < 0 ? 0 : n, this.#family);
   }
 
   /**
@@ -1379,7 +1363,7 @@ export class Socket {
     this.#deadlineTimer = undefined;
     const fd = this.#fd;
     this.#fd = -1;
-    native.fdDisown(fd);
+    raw.fdDisown(fd);
     leaked.unregister(this);
     const hooks = releaseHooks.get(this);
     if (hooks !== undefined) {
@@ -1390,13 +1374,13 @@ export class Socket {
       this.#settle(w);
       w.reject(closedError(w.syscall || syscall));
     }
-    if (this.#poller !== null) native.pollerStop(this.#poller);
+    if (this.#poller !== null) raw.pollerStop(this.#poller);
     return fd;
   }
 
   #releasePoller(): void {
     if (this.#poller !== null) {
-      native.pollerClose(this.#poller);
+      raw.pollerClose(this.#poller);
       this.#poller = null;
     }
   }
@@ -1778,7 +1762,7 @@ export class Socket {
       return new net.Socket({ fd, readable: true, writable: true, allowHalfOpen });
     } catch (e) {
       // Node refused the fd after all (its handle never took it): close it rather than leak it.
-      native.close(fd);
+      raw.discardFd(fd);
       throw e;
     }
   }

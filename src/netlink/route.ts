@@ -35,7 +35,7 @@ import { readI32, readU16, readU32, writeI32, writeU16, writeU32 } from "../endi
 import { codedError } from "../errors.js";
 import type { NetnsLike } from "../netns.js";
 import { describe } from "../raw/index.js";
-import { native } from "../raw/native.js";
+import { HEADER_CONSTANTS } from "../raw/headers.js";
 import { AttributeDecoder, AttributeEncoder } from "./attributes.js";
 import { NetlinkConnection, ownedIterator, withConnection } from "./conn.js";
 import { NetlinkMessageError } from "./errors.js";
@@ -362,7 +362,7 @@ export function linkFlagNames(flags: number): string[] {
 }
 
 function arphrdName(type: number): string {
-  const group = native.constants.ARPHRD ?? {};
+  const group = HEADER_CONSTANTS.ARPHRD ?? {};
   for (const [k, v] of Object.entries(group)) if (v === type) return k.replace(/^ARPHRD_/, "").toLowerCase();
   return `[${type}]`;
 }

@@ -14,11 +14,11 @@ import { readI32 } from "../endian.js";
 import { ERRNO, SocketError, codedError, type ErrorContext } from "../errors.js";
 import { native, type Bytes, type PollerHandle, type RingHandle } from "./native.js";
 
-export { native };
 export type { Bytes, PollerHandle, RingHandle };
 export * from "./headers.js";
 export * from "./names.js";
 export * from "./netns.js";
+export * from "./poller.js";
 
 /** Returned by a non-blocking call that would block (EAGAIN / EWOULDBLOCK). */
 export const AGAIN = -ERRNO.EAGAIN!;
@@ -92,10 +92,28 @@ function fail(r: number, syscall: string, ctx?: ErrorContext): never {
   throw new SocketError(r, syscall, ctx);
 }
 
-/** Wraps `socket(2)`; SOCK_NONBLOCK | SOCK_CLOEXEC are always added. */
+const EPERM = -ERRNO.EPERM!;
+const EACCES = -ERRNO.EACCES!;
+const AF_PACKET = native.constants.AF!.AF_PACKET!;
+const SOCK_RAW = native.constants.SOCK!.SOCK_RAW!;
+const SOCK_TYPE_MASK = 0xf;
+
+/**
+ * Wraps `socket(2)`; SOCK_NONBLOCK | SOCK_CLOEXEC are always added. A raw or
+ * packet socket refused for want of privilege says which capability it needs.
+ */
 export function socket(domain: number, type: number, protocol: number): number {
   const r = native.socket(checkInt(domain, "domain"), checkInt(type, "type"), checkInt(protocol, "protocol"));
-  return r >= 0 ? r : fail(r, "socket");
+  if (r >= 0) return r;
+  if ((r === EPERM || r === EACCES) && ((type & SOCK_TYPE_MASK) === SOCK_RAW || domain === AF_PACKET)) {
+    throw new SocketError(
+      r,
+      "socket",
+      {},
+      `socket ${r === EPERM ? "EPERM" : "EACCES"}: ${domain === AF_PACKET ? "packet" : "raw"} sockets need the CAP_NET_RAW capability (run as root, or: setcap cap_net_raw+ep "$(command -v node)")`,
+    );
+  }
+  return fail(r, "socket");
 }
 
 /** Wraps `socketpair(2)`; SOCK_NONBLOCK | SOCK_CLOEXEC are always added. */
@@ -272,6 +290,12 @@ export function close(fd: number): void {
 export function getsockname(fd: number, addr: Buffer): number {
   const r = native.getsockname(fd, addr, out);
   return r >= 0 ? out[0]! : fail(r, "getsockname");
+}
+
+/** Wraps `getpeername(2)` for a caller that only asks (is it connected yet?): the sockaddr length, or -errno (ENOTCONN …). */
+export function tryGetpeername(fd: number, addr: Buffer): number {
+  const r = native.getpeername(fd, addr, out);
+  return r >= 0 ? out[0]! : r;
 }
 
 /** Wraps `getpeername(2)`: the sockaddr length written into addr. */

@@ -29,6 +29,7 @@ import {
   type SocketAddress,
 } from "../../src/index.js";
 import * as raw from "../../src/raw/index.js";
+import { native } from "../../src/raw/native.js";
 import { which, within } from "../helpers.js";
 
 const WRAPS_TO_2 = 2 + 2 ** 32; // 2 once wrapped to 32 bits: SHUT_RDWR, AF_INET, SOCK_DGRAM
@@ -126,8 +127,8 @@ describe("numeric arguments past the C int range are refused, never wrapped", ()
       ["raw.fcntl cmd 2**32 + F_GETFL", () => raw.fcntl(fd, 2 ** 32 + FCNTL.F_GETFL!)],
       ["raw.socket(domain 2 + 2**32)", () => raw.socket(WRAPS_TO_2, SOCK.STREAM, 0)],
       ["raw.close(2**32 + fd)", () => raw.close(2 ** 32 + fd)],
-      ["native.shutdown(fd, 1.5)", () => raw.native.shutdown(fd, 1.5)],
-      ["native.shutdown(fd, NaN)", () => raw.native.shutdown(fd, NaN)],
+      ["native.shutdown(fd, 1.5)", () => native.shutdown(fd, 1.5)],
+      ["native.shutdown(fd, NaN)", () => native.shutdown(fd, NaN)],
     ];
     const wrong: string[] = [];
     try {
@@ -270,8 +271,8 @@ describe("inet_ntop / inet_ntoa take exactly 4 / 16 bytes", () => {
       assert.throws(() => posix.inet_ntop("inet6", Buffer.alloc(n)), outOfRange, `inet_ntop(inet6, ${n} bytes)`);
     }
     // The addon refuses them too (the thunk formatted the first 4/16 bytes).
-    assert.throws(() => raw.native.inetNtop(AF.INET, Buffer.alloc(5)), RangeError);
-    assert.throws(() => raw.native.inetNtop(AF.INET6, Buffer.alloc(17)), RangeError);
+    assert.throws(() => native.inetNtop(AF.INET, Buffer.alloc(5)), RangeError);
+    assert.throws(() => native.inetNtop(AF.INET6, Buffer.alloc(17)), RangeError);
     assert.equal(posix.inet_ntop("inet", Buffer.from([10, 0, 0, 1])), "10.0.0.1");
     assert.equal(inet_ntoa(Buffer.from([10, 0, 0, 1])), "10.0.0.1");
     assert.equal(posix.inet_ntop("inet6", Buffer.alloc(16)), "::");

@@ -16,7 +16,8 @@ import { SocketError } from "../../src/errors.js";
 import { AF, IP, IPPROTO, POLL, SOCK, STRUCTS, TCP_STATE, UDP } from "../../src/constants.js";
 import { getOption, getOptionBytes, resolveOption, setOption } from "../../src/options/index.js";
 import * as raw from "../../src/raw/index.js";
-import { INPROGRESS, native } from "../../src/raw/index.js";
+import { INPROGRESS } from "../../src/raw/index.js";
+import { native } from "../../src/raw/native.js";
 import { newFds, openFds } from "../helpers.js";
 
 const isRoot = process.getuid?.() === 0;
