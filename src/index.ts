@@ -140,12 +140,12 @@ export type {
   ParsedControl,
   Timestamp,
 } from "./control.js";
-export { acceptAllowed, peerAllowed, peerCredentials, peerGroups, recvFds, sendFds } from "./messages.js";
+export { acceptAllowed, peerAllowed, peerCredentials, peerGroups, type PeerPolicy } from "./credentials.js";
+export { recvFds, sendFds } from "./messages.js";
 export type {
   BatchDatagram,
   BatchMessage,
   FdLike,
-  PeerPolicy,
   ReceivedMessage,
   RecvBatchOptions,
   RecvmsgOptions,

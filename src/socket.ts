@@ -56,12 +56,11 @@ import {
   type RecvBatchOptions,
   type RecvmsgOptions,
   type SendmsgOptions,
-  MessageIterator,
-  recvBatch,
   recvmsg,
-  sendBatch,
   sendmsg,
 } from "./messages.js";
+import { recvBatch, sendBatch } from "./message-batch.js";
+import { MessageIterator } from "./message-iterator.js";
 
 export type { WaitOptions };
 

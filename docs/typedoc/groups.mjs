@@ -11,15 +11,15 @@ import { Comment, CommentTag, Converter, ReflectionKind } from "typedoc";
 /** [pattern on the path under src/, group]: the first match wins. */
 const GROUPS = [
   [/^(errors|netlink\/errors|packets\/error|filter\/error)\.ts$/, "Errors"],
-  [/^(constants|raw\/native)\.ts$/, "Constants"],
+  [/^(constants|raw\/native|raw\/headers)\.ts$/, "Constants"],
   [/^(socket|datagram|sendfile|validate)\.ts$/, "Sockets"], // datagram.ts: the DatagramSocket of issue 18
   [/^(address|names)\.ts$/, "Addresses"],
   [/^options\/(sol-packet|ipproto-icmpv6)\.ts$/, "Raw IP, ICMP and packet"],
   [/^options\/sol-netlink\.ts$/, "Netlink"],
   [/^options\//, "Socket options"],
-  [/^(messages|control)\.ts$/, "Messages"],
+  [/^(messages|message-batch|message-iterator|credentials|control)\.ts$/, "Messages"],
   [/^(resolver|raw\/resolver|connect|server|stale|selector|activation)\.ts$/, "Names, connections, servers and select"],
-  [/^(packets\/.*|filter\/.*|packet|packet-ring|pcap|pcapng|pcap-sink|bpf|icmp)\.ts$/, "Raw IP, ICMP and packet"],
+  [/^(packets\/.*|filter\/.*|packet|packet-ring|pcap|pcapng|pcap-sink|bpf|icmp|icmp-[\w-]+)\.ts$/, "Raw IP, ICMP and packet"],
   [/^(netlink\/.*|netns)\.ts$/, "Netlink"],
   [/^posix\.ts$/, "POSIX"],
 ];
