@@ -19,7 +19,10 @@ const GROUPS = [
   [/^options\//, "Socket options"],
   [/^(messages|message-batch|message-iterator|credentials|control)\.ts$/, "Messages"],
   [/^(resolver|raw\/resolver|connect|server|stale|selector|activation)\.ts$/, "Names, connections, servers and select"],
-  [/^(packets\/.*|filter\/.*|packet|packet-ring|pcap|pcapng|pcap-sink|bpf|icmp|icmp-[\w-]+)\.ts$/, "Raw IP, ICMP and packet"],
+  [
+    /^(packets\/.*|filter\/.*|packet|packet-ring|pcap|pcapng|pcap-sink|bpf|icmp|icmp-[\w-]+)\.ts$/,
+    "Raw IP, ICMP and packet",
+  ],
   [/^(netlink\/.*|netns)\.ts$/, "Netlink"],
   [/^posix\.ts$/, "POSIX"],
 ];
