@@ -8,7 +8,6 @@ import {
   type RouteEvent,
   type RouteGroup,
   type Uevent,
-  formatRouteEventLine,
   monitorRoute,
   monitorUevents,
   SocketError,
@@ -159,3 +158,29 @@ subscribed. Runs until Ctrl-C, or until -c events were printed.`,
         }),
       ),
 };
+
+/**
+ * One line describing an event, in the spirit of `ip monitor`:
+ * "link new 3 veth0 <UP,LOWER_UP> mtu 1500 state UP", "address new inet 10.0.0.1/24 if 3",
+ * "route delete 10.9.0.0/24 via 10.0.0.2 if 3", "neighbour new 10.0.0.2 lladdr 02:.. if 3 REACHABLE".
+ */
+function formatRouteEventLine(ev: RouteEvent): string {
+  switch (ev.kind) {
+    case "link": {
+      const l = ev.link;
+      return `link ${ev.action} ${l.index} ${l.name} <${l.flagNames.join(",")}>${l.mtu !== undefined ? ` mtu ${l.mtu}` : ""} state ${l.operstate}${l.kind ? ` kind ${l.kind}` : ""}`;
+    }
+    case "address": {
+      const a = ev.address;
+      return `address ${ev.action} ${typeof a.family === "string" ? a.family : `af${a.family}`} ${a.local ?? "?"}/${a.prefixlen} if ${a.index} scope ${a.scope}${a.label ? ` ${a.label}` : ""}`;
+    }
+    case "route": {
+      const r = ev.route;
+      return `route ${ev.action} ${r.dst}${r.gateway ? ` via ${r.gateway}` : ""}${r.oif !== undefined ? ` if ${r.oif}` : ""} table ${r.table} proto ${r.protocol} scope ${r.scope}${r.type !== "unicast" ? ` type ${r.type}` : ""}`;
+    }
+    case "neighbour": {
+      const n = ev.neighbour;
+      return `neighbour ${ev.action} ${n.dst ?? "?"}${n.lladdr ? ` lladdr ${n.lladdr}` : ""} if ${n.index} ${n.state.join(",")}`;
+    }
+  }
+}

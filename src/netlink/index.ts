@@ -16,45 +16,43 @@ export {
   type NetlinkMessageInput,
 } from "./message.js";
 export { NetlinkConnection, type NetlinkOpenOptions, type NetlinkTransport, type RequestOptions } from "./conn.js";
+export { scopeName, type RouteFamily, type RouteOptions } from "./route-common.js";
 export {
-  addAddress,
   addLink,
-  addNeighbour,
-  addRoute,
-  decodeAddress,
   decodeLink,
-  decodeNeighbour,
-  decodeRoute,
-  decodeRouteEvent,
-  deleteAddress,
   deleteLink,
-  deleteNeighbour,
-  deleteRoute,
-  formatRouteEventLine,
   getLink,
   linkFlagNames,
-  listAddresses,
   listLinks,
-  listNeighbours,
-  listRoutes,
-  monitorRoute,
-  scopeName,
   setLink,
-  type AddressSpec,
-  type InterfaceAddress,
   type Link,
   type LinkChange,
   type LinkSpec,
-  type MonitorRouteOptions,
+} from "./route-link.js";
+export {
+  addAddress,
+  decodeAddress,
+  deleteAddress,
+  listAddresses,
+  type AddressSpec,
+  type InterfaceAddress,
+} from "./route-address.js";
+export { addRoute, decodeRoute, deleteRoute, listRoutes, type Route, type RouteSpec } from "./route.js";
+export {
+  addNeighbour,
+  decodeNeighbour,
+  deleteNeighbour,
+  listNeighbours,
   type Neighbour,
   type NeighbourSpec,
-  type Route,
+} from "./route-neighbour.js";
+export {
+  decodeRouteEvent,
+  monitorRoute,
+  type MonitorRouteOptions,
   type RouteEvent,
-  type RouteFamily,
   type RouteGroup,
-  type RouteOptions,
-  type RouteSpec,
-} from "./route.js";
+} from "./route-monitor.js";
 export {
   SOCKET_KINDS,
   decodeInetSocket,
