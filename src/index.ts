@@ -253,19 +253,13 @@ export { compileFilter, parseFilterExpression } from "./filter/compile.js";
 export type { CompileFilterOptions, FilterPrimitive } from "./filter/compile.js";
 export { FilterSyntaxError } from "./filter/error.js";
 export type { Arith, FilterNode, Primitive as FilterPrimitiveNode } from "./filter/ast.js";
-export { icmpMessage, icmpTarget, ping, resolveIcmpTarget, traceroute } from "./icmp.js";
-export type {
-  IcmpMode,
-  IcmpTarget,
-  PingOptions,
-  PingProblem,
-  PingReply,
-  PingResult,
-  TracerouteHop,
-  TracerouteOptions,
-  TracerouteProbe,
-  TracerouteResult,
-} from "./icmp.js";
+export { icmpTarget, resolveIcmpTarget } from "./icmp-target.js";
+export { icmpMessage, ping } from "./ping.js";
+export { traceroute } from "./traceroute.js";
+export type { IcmpTarget } from "./icmp-target.js";
+export type { IcmpMode } from "./icmp-echo.js";
+export type { PingOptions, PingProblem, PingReply, PingResult } from "./ping.js";
+export type { TracerouteHop, TracerouteOptions, TracerouteProbe, TracerouteResult } from "./traceroute.js";
 export {
   PacketCapture,
   addMembership,

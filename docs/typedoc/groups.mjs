@@ -20,7 +20,7 @@ const GROUPS = [
   [/^(messages|message-batch|message-iterator|credentials|control)\.ts$/, "Messages"],
   [/^(resolver|raw\/resolver|connect|server|stale|selector|activation)\.ts$/, "Names, connections, servers and select"],
   [
-    /^(packets\/.*|filter\/.*|packet|packet-ring|pcap|pcapng|pcap-sink|bpf|icmp|icmp-[\w-]+)\.ts$/,
+    /^(packets\/.*|filter\/.*|packet|packet-ring|pcap|pcapng|pcap-sink|bpf|icmp-[\w-]+|ping|traceroute)\.ts$/,
     "Raw IP, ICMP and packet",
   ],
   [/^(netlink\/.*|netns)\.ts$/, "Netlink"],
