@@ -14,12 +14,18 @@ import { mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync } from "no
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
+  ICMP,
+  ICMP6,
+  type IcmpDecoded,
   LIMITS,
+  PacketError,
   Socket,
   SocketError,
+  decodeICMP,
+  decodeICMPv6,
+  decodeIPv4,
   encodeEchoRequest,
   encodeEchoRequestV6,
-  internetChecksum,
 } from "../../src/index.js";
 import { type CommandSpec, intOption } from "../command.js";
 import { CliError, UsageError, errorText } from "../errors.js";
@@ -683,7 +689,9 @@ function echoRequest(v6: boolean, id: number, seq: number): Buffer {
 /**
  * Receives until the echo reply matching `request` (type, id, sequence)
  * arrives — a raw socket also sees our own request and any other ICMP — and
- * checks its payload. `ipHeader`: IPv4 raw sockets deliver the IP header too.
+ * checks its payload (the library's decoders read it; a raw socket may see
+ * anything). `ipHeader`: IPv4 raw sockets deliver the IP header too. Returns
+ * the reply's ICMP length.
  */
 async function awaitEchoReply(
   t: Trial,
@@ -691,24 +699,29 @@ async function awaitEchoReply(
   request: Buffer,
   v6: boolean,
   opts: { ipHeader: boolean; id: number | undefined },
-): Promise<Buffer> {
-  const want = v6 ? 129 : 0; // echo reply
-  const seq = request.readUInt16BE(6);
+): Promise<number> {
+  const want = v6 ? ICMP6.ECHO_REPLY! : ICMP.ECHOREPLY!;
+  const seq = (v6 ? decodeICMPv6(request) : decodeICMP(request)).sequence;
   for (;;) {
     const m = await t.wait("echo reply", s.recvfrom(65536, t.opts));
-    let icmp = m.data;
-    if (opts.ipHeader) {
-      if (icmp.length < 20 || icmp[0]! >> 4 !== 4) continue;
-      icmp = icmp.subarray((icmp[0]! & 0x0f) * 4); // skip IHL*4 bytes of IPv4 header
+    let reply: IcmpDecoded;
+    try {
+      // IPv4 raw sockets deliver the IP header too; the codecs check every length.
+      const bytes = opts.ipHeader ? decodeIPv4(m.data).payload : m.data;
+      reply = v6 ? decodeICMPv6(bytes) : decodeICMP(bytes);
+    } catch (e) {
+      if (e instanceof PacketError) continue; // not a whole ICMP message: not ours
+      throw e;
     }
-    if (icmp.length < 8 || icmp[0] !== want || icmp[1] !== 0) continue;
-    if (icmp.readUInt16BE(6) !== seq || (opts.id !== undefined && icmp.readUInt16BE(4) !== opts.id)) continue;
+    if (reply.type !== want || reply.code !== 0) continue;
+    if (reply.sequence !== seq || (opts.id !== undefined && reply.id !== opts.id)) continue;
     t.ctx.detail(
-      `recvfrom fd ${s.fd} echo reply ${icmp.length} bytes ← ${showAddress(m.address)} id ${icmp.readUInt16BE(4)} seq ${seq}`,
+      `recvfrom fd ${s.fd} echo reply ${reply.payload.length + 8} bytes ← ${showAddress(m.address)} id ${reply.id} seq ${seq}`,
     );
-    if (!v6 && internetChecksum(icmp) !== 0) throw new Mismatch("echo reply: bad ICMP checksum");
-    expectSame(icmp.subarray(8), request.subarray(8), "echo reply payload");
-    return icmp;
+    // ICMPv6's checksum covers a pseudo-header the kernel has already checked.
+    if (!v6 && !reply.checksumValid) throw new Mismatch("echo reply: bad ICMP checksum");
+    expectSame(reply.payload, request.subarray(8), "echo reply payload");
+    return reply.payload.length + 8;
   }
 }
 
@@ -722,9 +735,9 @@ async function rawEcho(t: Trial, v6: boolean): Promise<void> {
   const t0 = now();
   await t.wait("sendto", s.sendto(request, target, t.opts));
   t.ctx.detail(`sendto fd ${s.fd} echo request ${request.length} bytes → ${t.address} id ${id}`);
-  const reply = await awaitEchoReply(t, s, request, v6, { ipHeader: !v6, id });
+  const replyBytes = await awaitEchoReply(t, s, request, v6, { ipHeader: !v6, id });
   t.rttUs = microsSince(t0);
-  t.bytes = request.length + reply.length;
+  t.bytes = request.length + replyBytes;
 }
 
 /**
@@ -749,9 +762,9 @@ async function pingEcho(t: Trial, v6: boolean): Promise<void> {
   const local = s.getsockname();
   const id = "port" in local ? local.port : undefined;
   t.ctx.detail(`sendto fd ${s.fd} echo request ${request.length} bytes → ${t.address} (kernel id ${id ?? "?"})`);
-  const reply = await awaitEchoReply(t, s, request, v6, { ipHeader: false, id });
+  const replyBytes = await awaitEchoReply(t, s, request, v6, { ipHeader: false, id });
   t.rttUs = microsSince(t0);
-  t.bytes = request.length + reply.length;
+  t.bytes = request.length + replyBytes;
 }
 
 function pingRangeReason(): string {

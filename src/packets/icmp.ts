@@ -20,9 +20,7 @@ export const ICMP_HEADER_SIZE = 8;
 /** A decoded ICMP (or ICMPv6) message. */
 export interface IcmpMessage {
   /** The ICMP type (ICMP.ECHOREPLY ...). */
-  /** The ICMP type (ICMP.ECHOREPLY ...). */
   type: number;
-  /** The ICMP code. */
   /** The ICMP code. */
   code: number;
   /** The checksum field as received. */
