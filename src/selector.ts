@@ -28,7 +28,8 @@
 import { AbortError, SocketError, closedError, codedError } from "./errors.js";
 import { FCNTL, POLL } from "./constants.js";
 import * as raw from "./raw/index.js";
-import { describe, type PollerHandle } from "./raw/index.js";
+import { describe } from "./raw/index.js";
+import { Watcher } from "./watcher.js";
 import { Socket, releaseHooks } from "./socket.js";
 import { onAbort } from "./abort.js";
 
@@ -66,9 +67,8 @@ export interface SelectOptions {
 interface Entry<D> {
   key: SelectorKey<D>;
   dup: number;
-  poller: PollerHandle;
-  /** Events the watcher is started with (0 = stopped). */
-  armed: number;
+  /** The duplicate's readiness watcher (src/watcher.ts). */
+  watcher: Watcher;
   /** The dup was released (unregistered, or its Socket was closed). */
   dead: boolean;
   /** Run when a registered Socket is closed or detached (see releaseHooks). */
@@ -131,17 +131,13 @@ export class Selector<D = unknown> {
       this.#orphans.add(old);
     }
     const dup = raw.fcntl(fd, FCNTL.F_DUPFD_CLOEXEC!, 0);
-    let poller: PollerHandle;
-    try {
-      const h = raw.pollerNew(dup, (status) => this.#wake(status));
-      if (typeof h === "number") throw new SocketError(h, "uv_poll_init");
-      poller = h;
-    } catch (e) {
+    const watcher = Watcher.open(dup, (status) => this.#wake(status));
+    if (typeof watcher === "number") {
       raw.discardFd(dup);
-      throw e;
+      throw new SocketError(watcher, "uv_poll_init");
     }
     const key: SelectorKey<D> = Object.freeze({ fileobj, fd, events: ev, data: data as D });
-    const entry: Entry<D> = { key, dup, poller, armed: 0, dead: false, hook: undefined };
+    const entry: Entry<D> = { key, dup, watcher, dead: false, hook: undefined };
     this.#entries.set(fd, entry);
     if (fileobj instanceof Socket) {
       // Closing the Socket must close the connection: drop the duplicate at once.
@@ -319,15 +315,12 @@ export class Selector<D = unknown> {
   #arm(e: Entry<D>): void {
     if (this.#noticeClosed(e)) return;
     const want = (e.key.events & EVENT_READ ? UV_READ : 0) | (e.key.events & EVENT_WRITE ? UV_WRITE : 0);
-    if (want === e.armed) return;
-    const r = raw.pollerStart(e.poller, want);
+    const r = e.watcher.start(want);
     if (r < 0) throw new SocketError(r, "uv_poll_start");
-    e.armed = want;
   }
 
   #disarm(e: Entry<D>): void {
-    if (e.armed !== 0 && !e.dead) raw.pollerStop(e.poller);
-    e.armed = 0;
+    if (!e.dead) e.watcher.stop();
   }
 
   /** Releases the watcher and duplicate of a Socket closed while registered. */
@@ -344,11 +337,8 @@ export class Selector<D = unknown> {
     if (e.dead) return;
     e.dead = true;
     if (e.hook !== undefined && e.key.fileobj instanceof Socket) releaseHooks.get(e.key.fileobj)?.delete(e.hook);
-    // libuv's order: stop watching, close the fd, then close the handle.
-    raw.pollerStop(e.poller);
-    raw.discardFd(e.dup);
-    raw.pollerClose(e.poller);
-    e.armed = 0;
+    // libuv's order (stop watching, close the fd, then close the handle) is the watcher's.
+    e.watcher.closeWith(() => raw.discardFd(e.dup));
   }
 
   #wake(status: number): void {
