@@ -4,7 +4,8 @@
  * [callback])`, `bind`, `connect`, `close`, `ref`/`unref` — over any sockit
  * datagram, seqpacket or raw socket: Unix datagram and seqpacket, UDP, ICMP,
  * raw IP, netlink, packet. A `unix-dgram`, `node-unix-socket` or `node:dgram`
- * user moves over by changing an import (docs/guide.md: "Events: DatagramSocket, and moving over from …").
+ * user moves over by changing an import (docs/guide.md: "Events:
+ * DatagramSocket, and moving over from …").
  *
  * No promise per message. The receive path is a persistent reader queued in
  * the Socket's own readiness machinery (its private I/O primitive, through
@@ -14,6 +15,11 @@
  * queued send is retried from the writable wakeup, and the backpressure is
  * visible as in `net`'s `write()`: `send()` returns false when the datagram
  * had to wait, and `'drain'` is emitted when the queue has emptied.
+ *
+ * Over 800 lines on purpose: one class with node:dgram's whole surface (bind,
+ * connect, send in its four shapes, the buffer, TTL, broadcast and multicast
+ * setters), each member documented; its receive and send engines are the
+ * halves that make the class and would not stand apart.
  */
 import { EventEmitter } from "node:events";
 import {

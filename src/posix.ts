@@ -40,6 +40,11 @@
  * non-blocking).
  *
  * @module
+ *
+ * Over 800 lines on purpose: the `posix` namespace is one flat list of C's
+ * calls (socket to if_indextoname), each a short wrapper with its doc comment
+ * and man-page link, in the order of a C header; the syscalls themselves are
+ * src/raw's.
  */
 import {
   type AddressLike,
