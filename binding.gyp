@@ -4,10 +4,12 @@
       "target_name": "sockit",
       "sources": [
         "native/module.c",
+        "native/args.c",
         "native/syscalls.c",
         "native/resolver.c",
         "native/poller.c",
         "native/poller_epoll_linux.c",
+        "native/poller_env.c",
         "native/constants_linux.c",
         "native/tcp_states_linux.c",
         "native/msg_linux.c",

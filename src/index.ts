@@ -141,7 +141,7 @@ export type {
   Timestamp,
 } from "./control.js";
 export { acceptAllowed, peerAllowed, peerCredentials, peerGroups, type PeerPolicy } from "./credentials.js";
-export { recvFds, sendFds } from "./messages.js";
+export { recvFds, sendFds } from "./fdpass.js";
 export type {
   BatchDatagram,
   BatchMessage,

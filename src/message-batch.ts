@@ -22,7 +22,7 @@ import * as raw from "./raw/index.js";
 import * as batch from "./raw/batch.js";
 import { AGAIN, describe } from "./raw/index.js";
 import { checkWait, toBytes } from "./validate.js";
-import type { SendOptions } from "./socket.js";
+import type { SendOptions } from "./call-options.js";
 import {
   type MessageHost,
   READ,

@@ -4,7 +4,7 @@
  * serving next/return/throw in call order.
  */
 import { SOCK } from "./constants.js";
-import type { Datagram } from "./socket.js";
+import type { Datagram } from "./call-options.js";
 import { type MessageHost, type RecvBatchOptions } from "./messages.js";
 import { recvBatch } from "./message-batch.js";
 

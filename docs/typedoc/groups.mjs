@@ -12,12 +12,12 @@ import { Comment, CommentTag, Converter, ReflectionKind } from "typedoc";
 const GROUPS = [
   [/^(errors|netlink\/errors|packets\/error|filter\/error)\.ts$/, "Errors"],
   [/^(constants|raw\/native|raw\/headers)\.ts$/, "Constants"],
-  [/^(socket|datagram|sendfile|validate)\.ts$/, "Sockets"], // datagram.ts: the DatagramSocket of issue 18
+  [/^(socket|call-options|datagram|sendfile|validate)\.ts$/, "Sockets"], // datagram.ts: the DatagramSocket of issue 18
   [/^(address|names)\.ts$/, "Addresses"],
   [/^options\/(sol-packet|ipproto-icmpv6)\.ts$/, "Raw IP, ICMP and packet"],
   [/^options\/sol-netlink\.ts$/, "Netlink"],
   [/^options\//, "Socket options"],
-  [/^(messages|message-batch|message-iterator|credentials|control)\.ts$/, "Messages"],
+  [/^(messages|message-batch|message-iterator|fdpass|credentials|control)\.ts$/, "Messages"],
   [/^(resolver|raw\/resolver|connect|server|stale|selector|activation)\.ts$/, "Names, connections, servers and select"],
   [
     /^(packets\/.*|filter\/.*|packet|packet-ring|pcap|pcapng|pcap-sink|bpf|icmp-[\w-]+|ping|traceroute)\.ts$/,

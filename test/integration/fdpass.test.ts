@@ -18,7 +18,7 @@ import { runInNewContext } from "node:vm";
 import { CMSG_LEN, CMSG_SPACE } from "../../src/control.js";
 import { MSG, SCM, SO } from "../../src/constants.js";
 import { acceptAllowed, peerAllowed, peerCredentials, peerGroups } from "../../src/credentials.js";
-import { recvFds, sendFds } from "../../src/messages.js";
+import { recvFds, sendFds } from "../../src/fdpass.js";
 import { Socket, socketpair } from "../../src/socket.js";
 import { turn, newFds, openFds, readFd } from "../helpers.js";
 
