@@ -22,6 +22,7 @@ import {
   scopeName,
   scopeNumber,
   waitOpts,
+  dumpObjects,
 } from "./route-common.js";
 import { indexOf, checkLinkRef } from "./route-link.js";
 
@@ -139,10 +140,7 @@ export function listAddresses(
 ): Promise<InterfaceAddress[]> {
   const af = familyIn(filter?.family, "filter.family", false);
   const o = checkOptions(options);
-  return withConnection("route", o, async (conn) => {
-    const msgs = await conn.dump(RTM.GETADDR, ifaddrmsg(af), { op: "RTM_GETADDR", ...waitOpts(o) });
-    return msgs.filter((m) => m.type === RTM.NEWADDR).map(decodeAddress);
-  });
+  return dumpObjects(o, RTM.GETADDR, ifaddrmsg(af), RTM.NEWADDR, "RTM_GETADDR", decodeAddress);
 }
 
 /** What {@link addAddress} and {@link deleteAddress} take. */

@@ -13,7 +13,7 @@ import { AF, RT_SCOPE, STRUCTS } from "../constants.js";
 import { codedError } from "../errors.js";
 import type { NetnsLike } from "../netns.js";
 import { describe } from "../raw/index.js";
-import { NetlinkConnection } from "./conn.js";
+import { NetlinkConnection, withConnection } from "./conn.js";
 import { NetlinkMessageError } from "./errors.js";
 import type { NetlinkMessage } from "./message.js";
 
@@ -174,4 +174,23 @@ export function fromGroup(
       .map((k) => k.toLowerCase())
       .join(", ")} or 0..${max}, got ${describe(v)}`,
   );
+}
+
+/**
+ * Dumps one kind of rtnetlink object (`get`, an RTM_GET* request with
+ * `header`) and decodes the `made` (RTM_NEW*) messages of the reply, on the
+ * connection `o` names or a new one. `op` names the request in errors.
+ */
+export function dumpObjects<T>(
+  o: RouteOptions,
+  get: number,
+  header: Buffer,
+  made: number,
+  op: string,
+  decode: (m: NetlinkMessage) => T,
+): Promise<T[]> {
+  return withConnection("route", o, async (conn) => {
+    const msgs = await conn.dump(get, header, { op, ...waitOpts(o) });
+    return msgs.filter((m) => m.type === made).map(decode);
+  });
 }

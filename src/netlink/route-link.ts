@@ -11,7 +11,7 @@ import { AttributeDecoder, AttributeEncoder } from "./attributes.js";
 import { NetlinkConnection, withConnection } from "./conn.js";
 import { NetlinkMessageError } from "./errors.js";
 import type { NetlinkMessage } from "./message.js";
-import { IFI, type RouteOptions, need, hwText, parseHw, checkOptions, waitOpts } from "./route-common.js";
+import { IFI, type RouteOptions, need, hwText, parseHw, checkOptions, waitOpts, dumpObjects } from "./route-common.js";
 
 /** A network interface (RTM_NEWLINK). */
 export interface Link {
@@ -233,10 +233,7 @@ export function checkLinkRef(link: unknown, what: string): number | string {
  */
 export function listLinks(options?: RouteOptions): Promise<Link[]> {
   const o = checkOptions(options);
-  return withConnection("route", o, async (conn) => {
-    const msgs = await conn.dump(RTM.GETLINK, ifinfomsg(), { op: "RTM_GETLINK", ...waitOpts(o) });
-    return msgs.filter((m) => m.type === RTM.NEWLINK).map(decodeLink);
-  });
+  return dumpObjects(o, RTM.GETLINK, ifinfomsg(), RTM.NEWLINK, "RTM_GETLINK", decodeLink);
 }
 
 /**

@@ -23,6 +23,7 @@ import {
   checkOptions,
   fromGroup,
   waitOpts,
+  dumpObjects,
 } from "./route-common.js";
 import { indexOf, checkLinkRef } from "./route-link.js";
 
@@ -96,10 +97,7 @@ export function listNeighbours(
 ): Promise<Neighbour[]> {
   const af = familyIn(filter?.family, "filter.family", false);
   const o = checkOptions(options);
-  return withConnection("route", o, async (conn) => {
-    const msgs = await conn.dump(RTM.GETNEIGH, ndmsg(af), { op: "RTM_GETNEIGH", ...waitOpts(o) });
-    return msgs.filter((m) => m.type === RTM.NEWNEIGH).map(decodeNeighbour);
-  });
+  return dumpObjects(o, RTM.GETNEIGH, ndmsg(af), RTM.NEWNEIGH, "RTM_GETNEIGH", decodeNeighbour);
 }
 
 /** What {@link addNeighbour} and {@link deleteNeighbour} take. */

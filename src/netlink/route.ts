@@ -24,6 +24,7 @@ import {
   scopeNumber,
   fromGroup,
   waitOpts,
+  dumpObjects,
 } from "./route-common.js";
 import { indexOf, checkLinkRef } from "./route-link.js";
 
@@ -147,13 +148,8 @@ export function listRoutes(
   const t = filter?.table ?? "main";
   const table = t === "all" ? undefined : fromGroup(RT_TABLE, t, "filter.table", 0xffffffff);
   const o = checkOptions(options);
-  return withConnection("route", o, async (conn) => {
-    const msgs = await conn.dump(RTM.GETROUTE, rtmsg(af, 0, 0, 0, 0, 0), { op: "RTM_GETROUTE", ...waitOpts(o) });
-    return msgs
-      .filter((m) => m.type === RTM.NEWROUTE)
-      .map(decodeRoute)
-      .filter((r) => table === undefined || r.table === table);
-  });
+  const all = dumpObjects(o, RTM.GETROUTE, rtmsg(af, 0, 0, 0, 0, 0), RTM.NEWROUTE, "RTM_GETROUTE", decodeRoute);
+  return table === undefined ? all : all.then((routes) => routes.filter((r) => r.table === table));
 }
 
 /** What {@link addRoute} and {@link deleteRoute} take. */
