@@ -366,7 +366,7 @@ export function sendmsgSync(fd: number, family: number, type: number, message: S
   const p = prepareSend(message, family, type);
   const r = raw.sendmsg(fd, p.buffers, p.sa ? p.sa.bytes : null, p.sa ? p.sa.length : 0, p.control(), flags, p.ctx);
   // raw reports EAGAIN as a value (the event loop waits on it); here it is the answer, as in C.
-  if (r === AGAIN) throw new SocketError(r, "sendmsg", p.ctx);
+  raw.mustNotWait(r, "sendmsg", p.ctx);
   return r;
 }
 
@@ -619,7 +619,7 @@ export function recvmsgSync(fd: number, family: number, options: RecvmsgOptions,
   const ctl = controlSize <= ctlScratch.length ? ctlScratch : (ctlScratch = Buffer.alloc(controlSize));
   const ctlView = controlSize === ctl.length ? ctl : ctl.subarray(0, controlSize);
   const n = raw.recvmsg(fd, iov, addrScratch, controlSize > 0 ? ctlView : null, outs, flags | cloexec(family));
-  if (n === AGAIN) throw new SocketError(n, "recvmsg");
+  raw.mustNotWait(n, "recvmsg");
   const ctlLen = outs[1]!;
   const msgFlags = outs[2]! & ~MSG.CMSG_CLOEXEC;
   try {
