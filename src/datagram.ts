@@ -544,7 +544,7 @@ export class DatagramSocket<R extends RemoteInfo = RemoteInfo> extends EventEmit
     if (a === undefined || a === null || typeof a === "function") {
       cb = checkCallback(a, "send: callback");
       if (args.length > i + 1 && args[i + 1] !== undefined) cb = checkCallback(args[i + 1], "send: callback");
-    } else if (typeof a === "number" || (typeof a === "string" && /^\d+$/.test(a) && this.#isInet())) {
+    } else if (typeof a === "number" || (typeof a === "string" && this.#isInet() && /^\d+$/.test(a))) {
       // send(msg, [offset, length], port, [host], [callback])
       const host = args[i + 1];
       if (typeof host === "function") {
