@@ -37,7 +37,10 @@ export interface CapturedPacket {
   address: PacketAddress;
   /**
    * When the kernel received (or sent) it: the ring's tp_sec/tp_nsec, or
-   * SO_TIMESTAMPNS on the recvmsg path.
+   * SO_TIMESTAMPNS on the recvmsg path. (On the recvmsg path, frames that
+   * come in the first moments after opening may carry their read time: when
+   * no socket on the host asked for receive timestamps before, Linux turns
+   * them on from a deferred work item.)
    */
   timestamp: Timestamp;
   /** From the ring: tp_status, TP_STATUS_* bits (VLAN_VALID, CSUMNOTREADY, LOSING ...); 0 on the recvmsg path. */

@@ -46,6 +46,19 @@ const rx = new S.Socket("inet", "dgram");
 rx.setsockopt("SOL_SOCKET", "SO_TIMESTAMPNS", true);
 rx.bind("127.0.0.1:9999");
 const tx = new S.Socket("inet", "dgram");
+// Linux turns receive stamping on with a deferred work item the first time a socket asks for it
+// (net_enable_timestamp); until that runs, a frame on the recvmsg path is stamped when it is read.
+// On a busy host it can take a while: wait until a datagram read 20 ms after it came shows its arrival time.
+const probe = new S.Socket("inet", "dgram");
+probe.setsockopt("SOL_SOCKET", "SO_TIMESTAMPNS", true);
+probe.bind("127.0.0.1:0");
+for (let i = 0; i < 100; i++) {
+  await tx.sendto("probe", probe.getsockname());
+  await new Promise((r) => setTimeout(r, 20));
+  const t = (await probe.recvmsg({ size: 10 })).timestamp;
+  if (Date.now() - (t.sec * 1e3 + t.nsec / 1e6) >= 15) break;
+}
+probe.close();
 const N = ${n};
 for (let i = 0; i < N; i++) await tx.sendto("seq" + i, "127.0.0.1:9999");
 const rxTimes = {};
