@@ -36,7 +36,6 @@
  */
 #include "poller.h"
 
-
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -91,7 +90,6 @@ static void close_poller(poller *p, int in_teardown) {
   p->callback = NULL;
   uv_close((uv_handle_t *)&p->handle, on_close);
 }
-
 
 static void on_event(uv_poll_t *h, int status, int events) {
   poller *p = (poller *)h->data;
@@ -246,7 +244,6 @@ static napi_value fd_mark(napi_env env, napi_callback_info info, unsigned char o
 
 static napi_value p_own(napi_env env, napi_callback_info info) { return fd_mark(env, info, 1); }
 static napi_value p_disown(napi_env env, napi_callback_info info) { return fd_mark(env, info, 0); }
-
 
 static void teardown(napi_async_cleanup_hook_handle hook, void *arg) {
   env_state *s = (env_state *)arg;
