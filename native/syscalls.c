@@ -22,6 +22,7 @@
 #include <sys/sendfile.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
+#include <time.h>
 #include <arpa/inet.h>
 #include <net/if.h>
 #include <unistd.h>
@@ -625,6 +626,21 @@ static napi_value t_inet_pton(napi_env env, napi_callback_info info) {
   return sockit_int(env, r < 0 ? -(int64_t)errno : r);
 }
 
+/* clock_gettime(CLOCK_REALTIME) -> ns since the epoch (a BigInt) | -errno (a
+ * number). The clock SO_TIMESTAMPNS stamps with, read at the moment of the
+ * call: ping subtracts a send time read here from the kernel's receive time.
+ * (JS has no such clock: performance.timeOrigin + now() is the monotonic clock
+ * plus an offset fixed at startup, off by as much as the process was
+ * descheduled between the two reads that made it, and by any slew since.) */
+static napi_value t_clock_realtime(napi_env env, napi_callback_info info) {
+  (void)info;
+  struct timespec ts;
+  if (clock_gettime(CLOCK_REALTIME, &ts) != 0) return sockit_int(env, -(int64_t)errno);
+  napi_value v;
+  NAPI_CALL(env, napi_create_bigint_int64(env, (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec, &v));
+  return v;
+}
+
 napi_status sockit_init_syscalls(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
       SOCKIT_FN("socket", t_socket),
@@ -654,6 +670,7 @@ napi_status sockit_init_syscalls(napi_env env, napi_value exports) {
       SOCKIT_FN("ifIndexToName", t_if_indextoname),
       SOCKIT_FN("inetNtop", t_inet_ntop),
       SOCKIT_FN("inetPton", t_inet_pton),
+      SOCKIT_FN("clockRealtime", t_clock_realtime),
   };
   return napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
 }

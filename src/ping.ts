@@ -236,7 +236,7 @@ async function runPing(
       if (t0 === undefined) return;
       // The kernel's receive time (SO_TIMESTAMPNS), when it gave one: sockit
       // reads the reply later, after the event loop wakes. The send time is
-      // the wall clock just before sendto (see EchoSession.send). The
+      // CLOCK_REALTIME read just before sendto (see EchoSession.send). The
       // process's clock is the fallback, and the bound: a kernel time past it
       // would mean the wall clock stepped in between.
       const real = sentReal.get(seq);

@@ -15,6 +15,7 @@ import { ERRNO, SocketError, codedError, type ErrorContext } from "../errors.js"
 import { native, type Bytes, type PollerHandle, type RingHandle } from "./native.js";
 
 export type { Bytes, PollerHandle, RingHandle };
+export * from "./clock.js";
 export * from "./headers.js";
 export * from "./names.js";
 export * from "./netns.js";

@@ -70,6 +70,8 @@ export interface Binding {
   ifIndexToName(index: number): string | number;
   inetNtop(family: number, bytes: Bytes): string | number;
   inetPton(family: number, text: string, out: Bytes): number;
+  /** clock_gettime(CLOCK_REALTIME): ns since the epoch, or -errno. */
+  clockRealtime(): bigint | number;
   /**
    * setsockopt(fd, level, name, &(struct sock_fprog){ count, insns }, sizeof):
    * attaches a classic BPF program (SO_ATTACH_FILTER, PACKET_FANOUT_DATA ...);

@@ -11,6 +11,7 @@ import { IPPROTO, IP, MSG, SOL } from "../../src/constants.js";
 import { SOF } from "../../src/control.js";
 import type { BatchDatagram } from "../../src/messages.js";
 import { ERRNO } from "../../src/errors.js";
+import { clockRealtimeNs } from "../../src/raw/index.js";
 import { native } from "../../src/raw/native.js";
 import { Socket, socketpair } from "../../src/socket.js";
 import { newFds, openFds } from "../helpers.js";
@@ -316,6 +317,26 @@ describe("packet metadata", () => {
     const ms = m.timestamp.sec * 1000 + m.timestamp.nsec / 1e6;
     assert.ok(Math.abs(ms - t0) < 5000, `timestamp ${ms} is near ${t0}`);
     assert.ok(m.timestamp.nsec >= 0 && m.timestamp.nsec < 1e9);
+  });
+
+  test("clockRealtimeNs reads the clock SO_TIMESTAMPNS stamps with: it brackets a receive stamp and Date.now()", async () => {
+    const s = udp("inet");
+    s.setsockopt("SOL_SOCKET", "SO_TIMESTAMPNS", true);
+    const c = udp("inet");
+    for (let i = 0; i < 20; i++) {
+      const d0 = Date.now();
+      const before = clockRealtimeNs();
+      await c.sendmsg({ buffers: ["when"], address: s.getsockname() });
+      const m = await s.recvmsg();
+      const after = clockRealtimeNs();
+      const d1 = Date.now();
+      assert.ok(m.timestamp);
+      const stamp = BigInt(m.timestamp.sec) * 1_000_000_000n + BigInt(m.timestamp.nsec);
+      // Sent after `before`, stamped on arrival (or, while the kernel is still
+      // turning stamping on, when read): never outside the two readings.
+      assert.ok(before <= stamp && stamp <= after, `stamp ${stamp} in [${before}, ${after}]`);
+      assert.ok(BigInt(d0) <= before / 1_000_000n && after / 1_000_000n <= BigInt(d1), "Date.now() agrees to the ms");
+    }
   });
 
   test("SO_TIMESTAMPING: software receive and transmit timestamps", async () => {
