@@ -165,11 +165,9 @@ export function packetStatistics(sock: Socket): PacketStatistics {
   return sock.getsockopt("SOL_PACKET", "PACKET_STATISTICS") as PacketStatistics;
 }
 
-const origin = { wall: BigInt(Date.now()) * 1_000_000n, mono: process.hrtime.bigint() };
-
-/** The wall clock now, with the resolution of the monotonic clock (for a frame the kernel did not stamp). */
+/** The wall clock now, CLOCK_REALTIME as the kernel stamps (for a frame the kernel did not stamp). */
 function now(): Timestamp {
-  const ns = origin.wall + (process.hrtime.bigint() - origin.mono);
+  const ns = raw.clockRealtimeNs();
   return { sec: Number(ns / 1_000_000_000n), nsec: Number(ns % 1_000_000_000n) };
 }
 
