@@ -89,6 +89,10 @@ const LEAVE_OPEN = `
   await c.send("hello from the worker");
   const waitingOnMain = c.recv();
   waitingRecv.catch(() => {}); waitingAccept.catch(() => {}); waitingOnMain.catch(() => {});
+  // Held to the end: a socket nothing refers to (idle, a) may be collected and
+  // its fd closed by the library's FinalizationRegistry before the worker ends
+  // (it was, once, on a busy CI host), and these are the fds the worker's end must close.
+  globalThis.leftOpen = [idle, a, b, lst, c];
   parentPort.postMessage({ fds: [idle.fd, a.fd, b.fd, lst.fd, c.fd] });
 `;
 
