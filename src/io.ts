@@ -100,11 +100,35 @@ function waitFor<T>(w: Waiter): Promise<T> {
   });
 }
 
+/**
+ * A socket's fd and, once a call has waited, its Watcher: the two that are
+ * taken down together, in libuv's order ({@link Watcher.closeWith}). It leads
+ * back to nothing that keeps the Socket alive, so the Socket's
+ * FinalizationRegistry holds it and closes a collected socket's fd and watcher
+ * in one step. (Closing the fd there and leaving the handle to the addon's
+ * finalizer, which runs at another time, let that finalizer's uv_poll_stop —
+ * EPOLL_CTL_DEL by fd number — remove the registration of whatever fd had
+ * taken the number meanwhile: that fd's waiting calls never woke.)
+ */
+export class WatchedFd {
+  /** The readiness watcher, made by the first call that waits. */
+  watcher: Watcher | null = null;
+
+  constructor(readonly fd: number) {}
+
+  /** Stop watching, run `closeFd` (close(2), or nothing on detach), close the handle. */
+  closeWith(closeFd: () => void): void {
+    const watcher = this.watcher;
+    this.watcher = null;
+    if (watcher === null) closeFd();
+    else watcher.closeWith(closeFd);
+  }
+}
+
 /** One socket's queues of waiting calls and its readiness watcher. */
 export class IoQueue {
   /** Set when the socket is closed or detached: every later call is refused by its socket. */
   closed = false;
-  #watcher: Watcher | null = null;
   /** Back-off (ms) while EPOLLERR persists with nothing moving (see #pollErr). */
   #errDelay = 0;
   /** Whether the user wants a waiting socket to keep the process alive (ref/unref). */
@@ -115,10 +139,16 @@ export class IoQueue {
   #writeTail: Waiter | null = null;
   readonly #onPoll = (status: number, events: number): void => this.#handleEvents(status, events);
 
+  readonly #slot: WatchedFd;
+  private readonly fd: number;
+
   constructor(
-    private readonly fd: number,
+    slot: WatchedFd,
     private readonly owner: IoOwner,
-  ) {}
+  ) {
+    this.#slot = slot;
+    this.fd = slot.fd;
+  }
 
   /** Whether a waiting call keeps the process alive (Socket.ref/unref). */
   get userRef(): boolean {
@@ -240,10 +270,7 @@ export class IoQueue {
    * socket's fd, or nothing on detach): stop, closeFd, close the handle.
    */
   closeWith(closeFd: () => void): void {
-    const watcher = this.#watcher;
-    this.#watcher = null;
-    if (watcher === null) closeFd();
-    else watcher.closeWith(closeFd);
+    this.#slot.closeWith(closeFd);
   }
 
   /** Removes the head of a direction's queue. */
@@ -346,17 +373,17 @@ export class IoQueue {
   /** Starts the watcher for every direction with waiters (the union of interest). */
   #arm(): void {
     const want = (this.#readHead !== null ? EV_READ : 0) | (this.#writeHead !== null ? EV_WRITE : 0);
-    if (this.#watcher === null) {
+    if (this.#slot.watcher === null) {
       const w = Watcher.open(this.fd, this.#onPoll);
       if (typeof w === "number") {
         this.#failAll(w, "poll");
         return;
       }
-      this.#watcher = w;
+      this.#slot.watcher = w;
     }
-    const armed = this.#watcher.armed;
+    const armed = this.#slot.watcher.armed;
     if ((armed | want) !== armed) {
-      const r = this.#watcher.start(armed | want);
+      const r = this.#slot.watcher.start(armed | want);
       if (r < 0) {
         this.#failAll(r, "poll");
         return;
@@ -367,11 +394,11 @@ export class IoQueue {
 
   /** The watcher keeps the loop alive only while something waits (and the user did not unref). */
   #updateRef(): void {
-    this.#watcher?.ref(this.#userRef && (this.#readHead !== null || this.#writeHead !== null));
+    this.#slot.watcher?.ref(this.#userRef && (this.#readHead !== null || this.#writeHead !== null));
   }
 
   #handleEvents(status: number, events: number): void {
-    const watcher = this.#watcher;
+    const watcher = this.#slot.watcher;
     if (this.closed || watcher === null) return;
     if (status < 0) {
       // libuv has stopped the watcher.
@@ -397,7 +424,7 @@ export class IoQueue {
       if (this.#writeHead === null) keep &= ~EV_WRITE;
       else this.#drain(WRITE);
     }
-    if (this.closed || this.#watcher === null) return;
+    if (this.closed || this.#slot.watcher === null) return;
     // Lazy disarm: a direction stays armed after its queue drains (the next
     // call usually waits again, and re-arming costs epoll_ctl); it is dropped
     // when a wakeup finds nothing waiting for it.

@@ -107,6 +107,13 @@ export class Selector<D = unknown> {
   #orphans = new Set<Entry<D>>();
   #closed = false;
   #waiting: (() => void) | null = null;
+  /**
+   * Every watcher's callback. Held here: the addon holds a stopped watcher's
+   * callback weakly (so an idle Socket can be collected), and a closure made
+   * per register() and held by nothing else was collected while its watcher
+   * was stopped — the next select() then never woke.
+   */
+  readonly #onWake = (status: number): void => this.#wake(status);
 
   /**
    * Starts watching `fileobj` for `events` (EVENT_READ | EVENT_WRITE) and
@@ -131,7 +138,7 @@ export class Selector<D = unknown> {
       this.#orphans.add(old);
     }
     const dup = raw.fcntl(fd, FCNTL.F_DUPFD_CLOEXEC!, 0);
-    const watcher = Watcher.open(dup, (status) => this.#wake(status));
+    const watcher = Watcher.open(dup, this.#onWake);
     if (typeof watcher === "number") {
       raw.discardFd(dup);
       throw new SocketError(watcher, "uv_poll_init");

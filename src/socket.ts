@@ -52,7 +52,7 @@ import {
   toBytes,
 } from "./validate.js";
 import { AGAIN, describe } from "./raw/index.js";
-import { IoQueue, READ, WRITE, type IoRequest } from "./io.js";
+import { IoQueue, READ, WRITE, WatchedFd, type IoRequest } from "./io.js";
 import { type SendfileOptions, type SendfileSource, sendfile } from "./sendfile.js";
 import {
   type BatchDatagram,
@@ -149,10 +149,13 @@ const ETIMEDOUT = -ERRNO.ETIMEDOUT!;
 const EMSGSIZE = -ERRNO.EMSGSIZE!;
 const EINVAL = -ERRNO.EINVAL!;
 
-/** Closes the fds of sockets collected without close() or detach(). */
-const leaked = new FinalizationRegistry<number>((fd) => {
-  raw.fdDisown(fd);
-  raw.discardFd(fd);
+/**
+ * Closes the fds of sockets collected without close() or detach(), with their
+ * watchers, in libuv's order (see WatchedFd in src/io.ts).
+ */
+const leaked = new FinalizationRegistry<WatchedFd>((slot) => {
+  raw.fdDisown(slot.fd);
+  slot.closeWith(() => raw.discardFd(slot.fd));
 });
 
 /**
@@ -251,10 +254,11 @@ export class Socket {
     // The env's owned set lets the addon close this fd if a worker thread
     // ends without closing it; the registry does the same if it is collected.
     raw.fdOwn(this.#fd);
-    leaked.register(this, this.#fd, this);
+    const slot = new WatchedFd(this.#fd);
+    leaked.register(this, slot, this);
     // eslint-disable-next-line @typescript-eslint/no-this-alias
     const self = this;
-    this.#q = new IoQueue(this.#fd, {
+    this.#q = new IoQueue(slot, {
       get defaultTimeout() {
         return self.#timeout;
       },

@@ -23,7 +23,12 @@ export class Watcher {
     this.#handle = handle;
   }
 
-  /** A stopped watcher on `fd`, or -errno when none can be made. */
+  /**
+   * A stopped watcher on `fd`, or -errno when none can be made. The backend
+   * holds `callback` strongly only while the watcher is started (so an idle
+   * socket can be collected): the owner keeps it alive (a field, not a
+   * closure made for the call).
+   */
   static open(fd: number, callback: WatchCallback): Watcher | number {
     const h = raw.pollerNew(fd, callback);
     return typeof h === "number" ? h : new Watcher(h);

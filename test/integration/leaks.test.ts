@@ -257,6 +257,47 @@ describe("no fd leaks", () => {
     assert.equal(fds.length, 50);
   });
 
+  test("a socket dropped after it waited is closed with its watcher; the sockets that follow still wake", async () => {
+    v8.setFlagsFromString("--expose-gc");
+    const gc = vm.runInNewContext("gc") as () => void;
+    const before = openFds();
+    const peers: Socket[] = [];
+    await (async () => {
+      const dropped: Socket[] = [];
+      for (let i = 0; i < 20; i++) {
+        const [a, b] = socketpair("unix", "stream");
+        const got = a.recv(16); // waits: a watcher is made and started
+        await b.send("1");
+        await within(got, "the first recv");
+        await b.send("2"); // a wakeup with nothing waiting stops the watcher
+        await new Promise((r) => setTimeout(r, 1));
+        dropped.push(a);
+        peers.push(b);
+      }
+    })();
+    // The registry closes each collected socket's watcher and fd together,
+    // in libuv's order; meanwhile new sockets take the freed numbers and wait.
+    await within(
+      (async () => {
+        for (;;) {
+          gc();
+          const [x, y] = socketpair("unix", "stream");
+          const got = x.recv(16);
+          await y.send("z");
+          assert.equal(String(await within(got, "a new socket's recv", 5000)), "z");
+          x.close();
+          y.close();
+          const left = newFds(before).length - peers.length;
+          if (left === 0) break;
+          await new Promise((r) => setTimeout(r, 10));
+        }
+      })(),
+      "the registry closing collected sockets that had waited",
+    );
+    for (const b of peers) b.close();
+    assert.deepEqual(newFds(before), []);
+  });
+
   test("an idle listening address is reusable after close (the fd really went)", () => {
     const a = new Socket("inet", "stream");
     a.bind("127.0.0.1:0");

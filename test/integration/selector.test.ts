@@ -8,8 +8,10 @@ import { spawn } from "node:child_process";
 import { once } from "node:events";
 import { closeSync, openSync } from "node:fs";
 import { describe, test } from "node:test";
+import v8 from "node:v8";
+import vm from "node:vm";
 import { EVENT_READ, EVENT_WRITE, Selector, Socket, posix, socketpair } from "../../src/index.js";
-import { newFds, openFds } from "../helpers.js";
+import { newFds, openFds, within } from "../helpers.js";
 
 const tick = (ms = 20): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -19,6 +21,33 @@ function pipe(): [number, number] {
 }
 
 describe("Selector", () => {
+  test("registrations survive garbage collections between selects: each select still wakes", async () => {
+    v8.setFlagsFromString("--expose-gc");
+    const gc = vm.runInNewContext("gc") as () => void;
+    const sel = new Selector();
+    const [x, y] = socketpair("unix", "stream");
+    try {
+      // The addon holds a stopped watcher's callback weakly: a collection
+      // between register() and select(), or between two selects, must not
+      // take it (it did: the select never woke).
+      sel.register(x, EVENT_READ);
+      for (let round = 0; round < 3; round++) {
+        gc();
+        await new Promise((r) => setTimeout(r, 5));
+        gc();
+        const selected = sel.select(null);
+        await y.send("x");
+        const ready = await within(selected, `select, round ${round}`, 5000);
+        assert.equal(ready.length, 1);
+        await x.recv(16);
+      }
+    } finally {
+      sel.close();
+      x.close();
+      y.close();
+    }
+  });
+
   test("select over many sockets reports exactly the ready ones, with their data", async () => {
     const before = openFds();
     const sel = new Selector<number>();
