@@ -19,7 +19,6 @@ import { SocketError } from "./errors.js";
 import { decodeICMP, decodeICMPv6, encodeEchoRequest, encodeEchoRequestV6 } from "./packets/index.js";
 import { IPV4_HEADER_SIZE } from "./packets/ipv4.js";
 import { IPV6_HEADER_SIZE } from "./packets/ipv6.js";
-import { clockRealtimeNs } from "./raw/index.js";
 import { Socket } from "./socket.js";
 import type { ReceivedMessage } from "./messages.js";
 import { type IcmpTarget } from "./icmp-target.js";
@@ -90,9 +89,6 @@ export function sleep(ms: number, signal: AbortSignal): Promise<void> {
     signal.addEventListener("abort", done, { once: true });
   });
 }
-
-/** The wall clock in ns since the epoch, read now (CLOCK_REALTIME: the clock SO_TIMESTAMPNS stamps with). */
-export const realtimeNs: () => bigint = clockRealtimeNs;
 
 function isPermission(e: unknown): boolean {
   const code = (e as { code?: unknown })?.code;

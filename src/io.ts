@@ -140,14 +140,12 @@ export class IoQueue {
   readonly #onPoll = (status: number, events: number): void => this.#handleEvents(status, events);
 
   readonly #slot: WatchedFd;
-  private readonly fd: number;
 
   constructor(
     slot: WatchedFd,
     private readonly owner: IoOwner,
   ) {
     this.#slot = slot;
-    this.fd = slot.fd;
   }
 
   /** Whether a waiting call keeps the process alive (Socket.ref/unref). */
@@ -374,7 +372,7 @@ export class IoQueue {
   #arm(): void {
     const want = (this.#readHead !== null ? EV_READ : 0) | (this.#writeHead !== null ? EV_WRITE : 0);
     if (this.#slot.watcher === null) {
-      const w = Watcher.open(this.fd, this.#onPoll);
+      const w = Watcher.open(this.#slot.fd, this.#onPoll);
       if (typeof w === "number") {
         this.#failAll(w, "poll");
         return;
@@ -403,7 +401,7 @@ export class IoQueue {
     if (status < 0) {
       // libuv has stopped the watcher.
       watcher.stopped();
-      if (status === EBADF && raw.fdIsOpen(this.fd)) {
+      if (status === EBADF && raw.fdIsOpen(this.#slot.fd)) {
         this.#pollErr();
         return;
       }

@@ -7,7 +7,7 @@ import { codedError } from "./errors.js";
 import { IPV4_HEADER_SIZE } from "./packets/ipv4.js";
 import * as raw from "./raw/index.js";
 import { checkNumber, checkTarget, type IcmpTarget, checkSignal, resolveIcmpTarget } from "./icmp-target.js";
-import { sleep, type IcmpMode, realtimeNs, EchoSession } from "./icmp-echo.js";
+import { sleep, type IcmpMode, EchoSession } from "./icmp-echo.js";
 
 // ---------------------------------------------------------------------------
 // ping.
@@ -306,7 +306,7 @@ async function runPing(
       await session.send(seq, payload, () => {
         last = process.hrtime.bigint();
         sent.set(seq, last);
-        sentReal.set(seq, realtimeNs());
+        sentReal.set(seq, raw.clockRealtimeNs());
       });
       transmitted++;
     }

@@ -13,7 +13,7 @@ import * as raw from "./raw/index.js";
 import { Socket } from "./socket.js";
 import type { ReceivedMessage } from "./messages.js";
 import { checkNumber, checkTarget, type IcmpTarget, checkSignal, resolveIcmpTarget } from "./icmp-target.js";
-import { type IcmpMode, realtimeNs, EchoSession, sendPast } from "./icmp-echo.js";
+import { type IcmpMode, EchoSession, sendPast } from "./icmp-echo.js";
 
 // ---------------------------------------------------------------------------
 // traceroute.
@@ -277,7 +277,7 @@ async function runTrace(
       for (let q = 0; q < o.queries; q++) {
         const n = next++;
         const t0 = process.hrtime.bigint();
-        const real = realtimeNs();
+        const real = raw.clockRealtimeNs();
         pending.push(
           new Promise<TracerouteProbe>((resolve) => {
             const finish = (p: TracerouteProbe): void => {
